@@ -1,0 +1,247 @@
+"""The ``monkeypower`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["main"]
+
+EXAMPLES = """\
+examples:
+  monkeypower demo
+      simulate a benchmark from a known Beta population, fit it and print the exponent
+      posterior next to the truth
+  monkeypower fit counts.csv --problem problem_idx --n n --c c --group-by model \\
+      --model scaled_beta --seed 1 --format markdown
+  monkeypower fit attempts.parquet --layout attempts --problem "Problem Idx" \\
+      --success Score --attempt "Scaling Parameter" --design sequential \\
+      --batch-size 60 --cap 10020 --model scaled_beta --seed 1 --format json --out results/
+  monkeypower models
+"""
+
+
+def _add_sampler_options(parser: argparse.ArgumentParser) -> None:
+    from monkeypower.fitting import DEFAULT_SAMPLER, SAMPLERS
+
+    group = parser.add_argument_group("sampling")
+    group.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER)
+    group.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
+    group.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
+    group.add_argument("--chains", type=int, default=4)
+    group.add_argument("--target-accept", type=float, default=0.9)
+    group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("reporting")
+    group.add_argument("--interval", type=float, default=None,
+                       help="credible interval probability (default 0.95)")
+    group.add_argument("--interval-kind", choices=("eti", "hdi"), default=None,
+                       help="equal-tailed (default) or highest-density interval")
+    group.add_argument("--window", type=int, nargs=2, metavar=("K1", "K2"),
+                       help="window of the effective exponent (default 1 to max n)")
+    group.add_argument("--horizon", type=float, nargs="+", metavar="K",
+                       help="k values for the pass@k rows (default max n x 1, 10, 100)")
+    group.add_argument("--target", type=float, nargs="+", default=(), metavar="PASS",
+                       help="pass_D@k targets for attempts_for_target rows")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="monkeypower",
+        description="Bayesian analysis of repeated-sampling (pass@k) scaling laws.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="simulate a benchmark, fit it, compare with the truth",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--problems", type=int, default=128)
+    demo.add_argument("--attempts", type=int, default=1000)
+    demo.add_argument("--alpha", type=float, default=0.3, help="true tail exponent")
+    demo.add_argument("--beta", type=float, default=3.0, help="true Beta beta")
+    demo.add_argument("--model", default="beta")
+    _add_sampler_options(demo)
+
+    fit = sub.add_parser("fit", help="fit a model to outcome data in a file",
+                         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    fit.add_argument("file", type=Path, help="CSV, Parquet or JSONL file")
+    fit.add_argument("--layout", choices=("counts", "attempts", "llmonkeys"), default="counts")
+    fit.add_argument("--problem", required=True, help="problem-id column")
+    fit.add_argument("--n", help="attempts column (counts layout)")
+    fit.add_argument("--c", help="successes column (counts layout)")
+    fit.add_argument("--success", help="success column (attempts layout)")
+    fit.add_argument("--attempt", help="attempt-index column (attempts layout)")
+    fit.add_argument("--outcomes", help="list-of-booleans column (llmonkeys layout)")
+    fit.add_argument("--group-by", nargs="+", default=None, metavar="COL")
+    fit.add_argument("--design", choices=("fixed", "sequential"), default="fixed")
+    fit.add_argument("--batch-size", type=int, help="batch size of a sequential design")
+    fit.add_argument("--cap", type=int, help="attempt cap of a sequential design")
+    fit.add_argument("--model", default="scaled_beta", help="model name or TOML path")
+    fit.add_argument("--seed", type=int, required=True)
+    fit.add_argument("--format", choices=("table", "json", "latex", "markdown"), default="table")
+    fit.add_argument("--out", type=Path, help="folder for tables (every format) and NetCDF fits")
+    _add_sampler_options(fit)
+    _add_report_options(fit)
+
+    sub.add_parser("models", help="list the built-in models with their priors")
+    return parser
+
+
+def _fit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {"seed": args.seed, "sampler": args.sampler, "draws": args.draws, "tune": args.tune,
+            "chains": args.chains, "target_accept": args.target_accept,
+            "progressbar": not args.no_progress}
+
+
+def _interval(args: argparse.Namespace):
+    from monkeypower.intervals import IntervalConvention, get_interval
+
+    if args.interval is None and args.interval_kind is None:
+        return None
+    current = get_interval()
+    return IntervalConvention(args.interval or current.prob, args.interval_kind or current.kind)
+
+
+def _summary_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {"interval": _interval(args), "window": tuple(args.window) if args.window else None,
+            "horizons": args.horizon, "targets": tuple(args.target)}
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Simulate → empirical curve → fit → exponent posterior beside the truth."""
+    import monkeypower as mp
+
+    truth = {"alpha": args.alpha, "beta": args.beta}
+    out = mp.simulate("beta", truth, n_problems=args.problems, n_attempts=args.attempts,
+                      seed=args.seed)
+    print(f"Simulated {out!r}\n  from a Beta(alpha={args.alpha}, beta={args.beta}) population "
+          f"(true asymptotic exponent b∞ = {args.alpha}).\n")
+    curve = mp.empirical_curve(out)
+    shown = curve.iloc[np.unique(np.linspace(0, len(curve) - 1, 8).astype(int))]
+    print("Empirical -log pass_D@k (unbiased estimator):")
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"\nFitting model {args.model!r} (seed {args.seed}, sampler {args.sampler})...")
+    result = mp.fit(out, args.model, **_fit_kwargs(args))
+    exponent = result.asymptotic_exponent()
+    lo, hi = exponent.interval()
+    convention = mp.get_interval()
+    effective = result.effective_exponent()
+    e_lo, e_hi = effective.interval()
+    from monkeypower.estimands import effective_exponent
+
+    family = mp.get_family("beta")
+    true_eff = effective_exponent(
+        family, {k: np.array([v]) for k, v in truth.items()}, result.default_window
+    )[0]
+    print(f"\nasymptotic_exponent b∞: median {float(exponent.median()):.3f}, "
+          f"{convention.label} [{float(lo):.3f}, {float(hi):.3f}]   truth {args.alpha:.3f}")
+    print(f"effective_exponent [{effective.detail}]: median {float(effective.median()):.3f}, "
+          f"{convention.label} [{float(e_lo):.3f}, {float(e_hi):.3f}]   truth {true_eff:.3f}")
+    print()
+    print(result.to_markdown(horizons=[args.attempts, 10 * args.attempts, 1000 * args.attempts]))
+    return 0
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    """Read a file, fit every group, print a table and optionally write every format."""
+    import monkeypower as mp
+
+    design = (mp.Design("sequential", batch_size=args.batch_size, cap=args.cap)
+              if args.design == "sequential" else mp.Design("fixed"))
+    columns: dict[str, Any] = {"problem": args.problem, "design": design}
+    if args.group_by:
+        columns["group_by"] = args.group_by
+    if args.layout == "counts":
+        if not (args.n and args.c):
+            raise SystemExit("monkeypower fit: --n and --c are required for the counts layout")
+        columns.update(n=args.n, c=args.c)
+    elif args.layout == "attempts":
+        if not args.success:
+            raise SystemExit("monkeypower fit: --success is required for the attempts layout")
+        columns.update(success=args.success, attempt=args.attempt)
+    elif args.outcomes:
+        columns["outcomes"] = args.outcomes
+    data = mp.read_outcomes(args.file, layout=args.layout, **columns)
+    result = mp.fit(data, args.model, **_fit_kwargs(args))
+    fits = list(result.fits.items()) if isinstance(result, mp.FitGroups) else [((), result)]
+    names = result.group_names if isinstance(result, mp.FitGroups) else ()
+    rendered = _render_all(fits, names, _summary_kwargs(args))
+    print(rendered[args.format])
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        suffix = {"table": "txt", "json": "json", "latex": "tex", "markdown": "md"}
+        for fmt, text in rendered.items():
+            (args.out / f"summary.{suffix[fmt]}").write_text(text)
+        rendered_csv = rendered["_csv"]
+        (args.out / "summary.csv").write_text(rendered_csv)
+        for key, one in fits:
+            stem = "_".join(str(k) for k in key).replace("/", "-").replace(" ", "_") or "fit"
+            one.save(args.out / f"{stem}.nc")
+        print(f"\nwrote {args.out}/summary.{{txt,md,tex,json,csv}} and the fits as NetCDF",
+              file=sys.stderr)
+    return 0
+
+
+def _render_all(fits, names, summary_kwargs) -> dict[str, str]:
+    import pandas as pd
+
+    from monkeypower.report import summary_to_latex, summary_to_markdown
+
+    tables, dicts = [], []
+    for key, one in fits:
+        table = one.summary(**summary_kwargs)
+        for name, value in zip(names, key, strict=True):
+            table.insert(0, name, value)
+        tables.append(table)
+        entry = one.to_dict(**summary_kwargs)
+        entry["group"] = dict(zip(names, key, strict=True))
+        dicts.append(entry)
+    combined = pd.concat(tables, ignore_index=True)
+    combined.attrs = dict(tables[0].attrs)
+    if len(tables) > 1:
+        combined.attrs.pop("diagnostics", None)
+        combined.attrs["title"] = f"{tables[0].attrs['title'].split(' of ')[0]}s by {names}"
+    text = combined.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+    header = f"Intervals: {combined.attrs['interval']['description']}.\n"
+    diagnostics = "\n".join(f"{key or 'fit'}: {one.diagnostics}" for key, one in fits)
+    return {
+        "table": header + text + "\n\n" + diagnostics,
+        "markdown": summary_to_markdown(combined),
+        "latex": summary_to_latex(combined),
+        "json": json.dumps({"schema": dicts[0]["schema"], "groups": dicts}, indent=2),
+        "_csv": combined.to_csv(index=False),
+    }
+
+
+def run_models(_: argparse.Namespace) -> int:
+    """Print each built-in model's summary and priors."""
+    from monkeypower.spec import available_models, load_spec
+
+    for name in available_models():
+        spec = load_spec(name)
+        print(f"{name} (family {spec.family}): {spec.summary}")
+        for line in spec.describe_priors().splitlines():
+            print(f"    {line}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``monkeypower`` command."""
+    args = build_parser().parse_args(argv)
+    handlers = {"demo": run_demo, "fit": run_fit, "models": run_models}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Sampling designs: how the number of attempts per problem was chosen.
+
+The design matters for two things (BRIEF §1):
+
+* the likelihood kernel ``p^c (1-p)^(n-c)`` is the same for both designs (the stopping rule of a
+  sequential design depends only on what was observed, so it is ignorable for Bayesian inference),
+  but the binomial coefficient is only part of the likelihood of a fixed design;
+* the unbiased pass@k estimator and subsampling of attempts at random are valid only for a fixed
+  design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Design", "FIXED", "parse_design"]
+
+DesignKind = Literal["fixed", "sequential"]
+
+
+@dataclass(frozen=True)
+class Design:
+    """How attempts were allocated to problems.
+
+    Parameters
+    ----------
+    kind : {"fixed", "sequential"}
+        ``"fixed"``: each problem's number of attempts ``n`` was chosen before seeing outcomes.
+        ``"sequential"``: attempts were drawn in batches until a success appeared or a cap was
+        reached (e.g. Best-of-N jailbreaking: batches of 60, cap 10,020).
+    batch_size : int, optional
+        Attempts per batch of a sequential design, if known.
+    cap : int, optional
+        Maximum attempts of a sequential design, if known. A problem with no success sits at it.
+    """
+
+    kind: DesignKind = "fixed"
+    batch_size: int | None = None
+    cap: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("fixed", "sequential"):
+            raise ValueError(f"design kind must be 'fixed' or 'sequential', got {self.kind!r}")
+        if self.kind == "fixed" and (self.batch_size is not None or self.cap is not None):
+            raise ValueError("batch_size and cap describe a sequential design, not a fixed one")
+        for name in ("batch_size", "cap"):
+            value = getattr(self, name)
+            if value is not None and (int(value) != value or value < 1):
+                raise ValueError(f"design {name} must be a positive integer, got {value!r}")
+
+    @property
+    def is_sequential(self) -> bool:
+        """Whether attempts stopped adaptively (no unbiased pass@k, no attempt subsampling)."""
+        return self.kind == "sequential"
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-dict form, for JSON and NetCDF attributes."""
+        return {"kind": self.kind, "batch_size": self.batch_size, "cap": self.cap}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Design:
+        """Inverse of :meth:`to_dict`."""
+        return cls(kind=data["kind"], batch_size=data.get("batch_size"), cap=data.get("cap"))
+
+    def __str__(self) -> str:
+        if self.kind == "fixed":
+            return "fixed"
+        parts = [f"batch_size={self.batch_size}"] if self.batch_size else []
+        parts += [f"cap={self.cap}"] if self.cap else []
+        return f"sequential({', '.join(parts)})"
+
+
+FIXED = Design("fixed")
+
+
+def parse_design(design: Design | str | None) -> Design:
+    """Accept a :class:`Design`, ``"fixed"``, ``"sequential"`` or ``None`` (fixed)."""
+    if design is None:
+        return FIXED
+    if isinstance(design, Design):
+        return design
+    if isinstance(design, str):
+        return Design(design)  # type: ignore[arg-type]
+    raise TypeError(f"design must be a Design or 'fixed'/'sequential', got {type(design).__name__}")

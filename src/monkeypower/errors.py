@@ -1,0 +1,45 @@
+"""Exceptions raised by monkeypower.
+
+Every error about user data is a :class:`ValueError` subclass, so ``except ValueError`` keeps
+working, and names the offending column and rows in its message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["OutcomesError", "DesignError", "SpecError", "describe_rows"]
+
+
+class OutcomesError(ValueError):
+    """Input data that cannot be turned into outcomes (wrong columns, counts, ids...)."""
+
+
+class DesignError(ValueError):
+    """An operation that the sampling design of the data does not allow."""
+
+
+class SpecError(ValueError):
+    """A model specification (TOML file or priors passed in Python) that is invalid."""
+
+
+def describe_rows(rows: Sequence[object], limit: int = 5) -> str:
+    """Format the first offending row labels for an error message.
+
+    Parameters
+    ----------
+    rows : sequence
+        Row labels (index values or positions) that failed a check.
+    limit : int, default 5
+        How many to show before eliding the rest.
+
+    Returns
+    -------
+    str
+        E.g. ``"rows [3, 7, 9] (3 in total)"``.
+    """
+    items = [r.item() if hasattr(r, "item") else r for r in list(rows)[:limit]]
+    shown = ", ".join(repr(r) if isinstance(r, str) else str(r) for r in items)
+    if len(rows) > limit:
+        shown += ", ..."
+    return f"rows [{shown}] ({len(rows)} in total)"

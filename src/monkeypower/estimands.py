@@ -1,0 +1,312 @@
+r"""Derived quantities of a fitted population, computed per posterior draw.
+
+Every quantity here has one name used everywhere (summary rows, JSON keys, docs):
+
+``asymptotic_exponent``
+    :math:`b_\infty`, the :math:`k\to\infty` exponent of :math:`-\log \text{pass}_D@k \approx a
+    k^{-b}`, a property of the population's left tail (α for Beta families).
+``prefactor``
+    :math:`a` in the same asymptotic law.
+``effective_exponent``
+    The slope of :math:`\log(-\log \text{pass}_D@k)` against :math:`\log k` over a window
+    :math:`[k_1, k_2]`, computed on the model-implied curve exactly as log-log regression does on
+    data (the reference grid, ordinary least squares). This is what naive regression measures,
+    and it is **not** :math:`b_\infty` (BRIEF §4).
+``population_pass_at_k``
+    :math:`1 - E[(1-p)^k]` under the population: what a new benchmark of problems from the same
+    population would show.
+``forecast_pass_at_k``
+    The in-sample forecast for *this* benchmark: :math:`1 - \frac1M\sum_i E[(1-p_i)^k \mid
+    n_i, c_i]`, pooling what every problem says; the quantity a backtest checks.
+``attempts_for_target``
+    The smallest k at which a curve (forecast or population) reaches a target pass@k.
+
+All functions take the family and a dict of natural-parameter draws, each of shape ``(S,)``
+(flattened chains × draws), and return arrays with the draws on axis 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from monkeypower.families import NUMPY, Family
+from monkeypower.passk import reference_k_grid
+
+__all__ = [
+    "ESTIMANDS",
+    "Curve",
+    "population_log_fail",
+    "forecast_log_fail",
+    "neg_log_pass",
+    "effective_exponent",
+    "attempts_for_target",
+]
+
+Curve = Literal["forecast", "population"]
+
+ESTIMANDS: dict[str, str] = {
+    "asymptotic_exponent": "asymptotic exponent b∞ of -log pass_D@k (k → ∞, population tail)",
+    "prefactor": "prefactor a of the asymptotic law -log pass_D@k ≈ a·k^(-b∞)",
+    "effective_exponent": "effective exponent: OLS slope of log(-log pass_D@k) on log k over a "
+    "window (what log-log regression measures)",
+    "population_pass_at_k": "population pass_D@k: expected pass@k of a new benchmark drawn from "
+    "the population",
+    "forecast_pass_at_k": "in-sample forecast of pass_D@k for this benchmark's problems",
+    "attempts_for_target": "attempts k needed for pass_D@k to reach a target",
+}
+
+# Draw-chunk size for (draws × pairs × k) evaluations: bounds memory at ~chunk·P·K·65 floats.
+_CHUNK_ELEMENTS = 2_000_000
+
+
+@dataclass(frozen=True)
+class _Params:
+    """Natural parameters as (S, 1, ...) arrays ready to broadcast against data axes."""
+
+    values: Mapping[str, np.ndarray]
+
+    def expand(self, extra_dims: int) -> dict[str, np.ndarray]:
+        return {k: v.reshape(v.shape + (1,) * extra_dims) for k, v in self.values.items()}
+
+    def take(self, index: slice) -> _Params:
+        return _Params({k: v[index] for k, v in self.values.items()})
+
+    @property
+    def n_draws(self) -> int:
+        return len(next(iter(self.values.values())))
+
+
+def _params(params: Mapping[str, np.ndarray]) -> _Params:
+    return _Params({k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in params.items()})
+
+
+def population_log_fail(family: Family, params: Mapping[str, np.ndarray], k) -> np.ndarray:
+    """``log E[(1-p)^k]`` under the population, shape (S, K)."""
+    k = np.atleast_1d(np.asarray(k, dtype=np.float64))
+    p = _params(params).expand(1)
+    return np.asarray(family.log_moment(0.0, k[None, :], p, NUMPY), dtype=np.float64)
+
+
+def forecast_log_fail(
+    family: Family,
+    params: Mapping[str, np.ndarray],
+    k,
+    n: np.ndarray,
+    c: np.ndarray,
+    weight: np.ndarray,
+) -> np.ndarray:
+    r"""``log[(1/M) Σ_i E[(1-p_i)^k | n_i, c_i]]`` for this benchmark, shape (S, K).
+
+    Uses the compressed pairs: :math:`E[(1-p)^k\mid n, c] = \exp(L(c, n-c+k) - L(c, n-c))`.
+    """
+    k = np.atleast_1d(np.asarray(k, dtype=np.float64))
+    n = np.asarray(n, dtype=np.float64)[:, None]
+    c = np.asarray(c, dtype=np.float64)[:, None]
+    f = n - c
+    log_w = np.log(np.asarray(weight, dtype=np.float64) / np.sum(weight))[:, None]
+    allp = _params(params)
+    per_draw = max(1, _CHUNK_ELEMENTS // max(1, len(n) * len(k)))
+    out = np.empty((allp.n_draws, len(k)))
+    for start in range(0, allp.n_draws, per_draw):
+        chunk = allp.take(slice(start, start + per_draw)).expand(2)
+        later = family.log_moment(c, f + k[None, :], chunk, NUMPY)
+        now = family.log_moment(c, f, chunk, NUMPY)
+        out[start : start + per_draw] = _logsumexp(log_w + later - now, axis=1)
+    return out
+
+
+def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    from scipy.special import logsumexp
+
+    return logsumexp(x, axis=axis)
+
+
+def neg_log_pass(log_fail: np.ndarray) -> np.ndarray:
+    r""":math:`-\log \text{pass}_D@k` from :math:`\log(1 - \text{pass}_D@k)`, stably."""
+    with np.errstate(divide="ignore"):
+        return -np.log(-np.expm1(log_fail))
+
+
+def effective_exponent(
+    family: Family,
+    params: Mapping[str, np.ndarray],
+    window: tuple[int, int],
+    *,
+    curve: Curve = "population",
+    data: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    r"""Effective exponent over ``window`` per draw, shape (S,).
+
+    The model-implied curve is evaluated on the reference grid
+    ``unique(int(logspace(log10 k1, log10 k2, 100)))`` and :math:`\log(-\log \text{pass}_D@k)`
+    is regressed on :math:`\log k` by ordinary least squares, exactly as the least-squares
+    baseline does on data; the exponent is minus the slope.
+
+    Parameters
+    ----------
+    family, params
+        The population family and natural-parameter draws.
+    window : (int, int)
+        ``(k1, k2)`` with ``1 <= k1 < k2``.
+    curve : {"population", "forecast"}
+        Which model-implied curve to regress.
+    data : (n, c, weight), optional
+        The compressed pairs, required for ``curve="forecast"``.
+    """
+    k1, k2 = (int(v) for v in window)
+    if not 1 <= k1 < k2:
+        raise ValueError(f"window must satisfy 1 <= k1 < k2, got {window}")
+    grid = reference_k_grid(k2, k_min=k1)
+    if curve == "population":
+        log_fail = population_log_fail(family, params, grid)
+    elif curve == "forecast":
+        if data is None:
+            raise ValueError("curve='forecast' needs data=(n, c, weight)")
+        log_fail = forecast_log_fail(family, params, grid, *data)
+    else:
+        raise ValueError(f"curve must be 'population' or 'forecast', got {curve!r}")
+    y = np.log(neg_log_pass(log_fail))
+    x = np.log(grid.astype(np.float64))
+    xc = x - x.mean()
+    slope = ((y - y.mean(axis=1, keepdims=True)) * xc).sum(axis=1) / (xc**2).sum()
+    return -slope
+
+
+def attempts_for_target(
+    family: Family,
+    params: Mapping[str, np.ndarray],
+    target: float,
+    *,
+    curve: Curve = "forecast",
+    data: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    k_max: float = 1e15,
+) -> np.ndarray:
+    """Smallest integer k with pass_D@k >= ``target``, per draw, shape (S,).
+
+    Found by bisection on integer k (pass_D@k increases in k). ``inf`` where the curve does not
+    reach the target by ``k_max`` (e.g. a plateau below the target).
+    """
+    if not 0.0 < target < 1.0:
+        raise ValueError(f"target must be in (0, 1), got {target}")
+    log_target_fail = np.log1p(-target)
+    allp = _params(params)
+
+    def log_fail_at(k: np.ndarray) -> np.ndarray:
+        # k has one value per draw: evaluate each draw at its own k (diagonal).
+        if curve == "population":
+            p = allp.expand(0)
+            return np.asarray(family.log_moment(0.0, k, p, NUMPY), dtype=np.float64)
+        if data is None:
+            raise ValueError("curve='forecast' needs data=(n, c, weight)")
+        n, c, weight = (np.asarray(v, dtype=np.float64) for v in data)
+        p = allp.expand(1)
+        f = (n - c)[None, :]
+        later = family.log_moment(c[None, :], f + k[:, None], p, NUMPY)
+        now = family.log_moment(c[None, :], f, p, NUMPY)
+        log_w = np.log(weight / weight.sum())[None, :]
+        return _logsumexp(log_w + later - now, axis=1)
+
+    lo = np.zeros(allp.n_draws)  # pass_D@0 = 0 < target
+    hi = np.full(allp.n_draws, 1.0)
+    reached = log_fail_at(hi) <= log_target_fail
+    while not reached.all() and hi.max() < k_max:
+        grow = ~reached
+        lo = np.where(grow, hi, lo)
+        hi = np.where(grow, np.minimum(hi * 16.0, k_max), hi)
+        reached = log_fail_at(hi) <= log_target_fail
+    result = np.where(reached, hi, np.inf)
+    active = reached.copy()
+    while True:
+        gap = (hi - lo) > 1
+        todo = active & gap
+        if not todo.any():
+            break
+        mid = np.floor((lo + hi) / 2)
+        ok = log_fail_at(np.where(todo, mid, hi)) <= log_target_fail
+        hi = np.where(todo & ok, mid, hi)
+        lo = np.where(todo & ~ok, mid, lo)
+    return np.where(active, hi, result)
+
+
+@dataclass(frozen=True)
+class EstimandDraws:
+    """Posterior draws of one named estimand, with what it is and how to summarise it.
+
+    Attributes
+    ----------
+    name : str
+        One of :data:`ESTIMANDS` (``asymptotic_exponent``, ``effective_exponent``, ...).
+    detail : str
+        What distinguishes this instance, e.g. ``"k in [1, 10000], population curve"`` or
+        ``"k = 100000"``; part of every row label.
+    draws : numpy.ndarray, shape (chain, draw) or (chain, draw, K)
+        The posterior draws (chains kept so R-hat and ESS can be computed).
+    k : numpy.ndarray, optional
+        The k values along the last axis, for curve-valued estimands.
+    """
+
+    name: str
+    detail: str
+    draws: np.ndarray
+    k: np.ndarray | None = None
+
+    @property
+    def label(self) -> str:
+        """``name [detail]`` — the row label used in tables."""
+        return f"{self.name} [{self.detail}]" if self.detail else self.name
+
+    def median(self) -> np.ndarray:
+        """Posterior median (over chains and draws)."""
+        return np.median(self.draws.reshape(-1, *self.draws.shape[2:]), axis=0)
+
+    def interval(self, interval=None) -> tuple[np.ndarray, np.ndarray]:
+        """Credible interval bounds under the convention in force (or ``interval=``)."""
+        from monkeypower.intervals import resolve_interval
+
+        flat = self.draws.reshape(-1, *self.draws.shape[2:])
+        return resolve_interval(interval).bounds(flat, axis=0)
+
+    def rows(self, interval=None) -> list[dict[str, object]]:
+        """One summary row per scalar (per k for curves): estimand, detail, k, statistics."""
+        import arviz_stats as azs
+        import xarray as xr
+
+        from monkeypower.intervals import resolve_interval
+
+        convention = resolve_interval(interval)
+        lower_name, upper_name = convention.column_names
+        draws = self.draws if self.draws.ndim == 3 else self.draws[..., None]
+        ks = self.k if self.k is not None else [None]
+        flat = draws.reshape(-1, draws.shape[-1])
+        lower, upper = convention.bounds(flat, axis=0)
+        finite = np.isfinite(draws).all(axis=(0, 1))
+        ds = xr.Dataset({"x": (("chain", "draw", "k"), np.where(np.isfinite(draws), draws, 0.0))})
+        n_chains = draws.shape[0]
+        rhat = azs.rhat(ds)["x"].values if n_chains > 1 else np.full(draws.shape[-1], np.nan)
+        ess_bulk = azs.ess(ds, method="bulk")["x"].values
+        ess_tail = azs.ess(ds, method="tail")["x"].values
+        rows = []
+        for j, k in enumerate(ks):
+            column = flat[:, j]
+            rows.append({
+                "estimand": self.name,
+                "detail": self.detail if k is None else _k_detail(self.detail, k),
+                "median": float(np.median(column)),
+                "mean": float(np.mean(column)) if np.isfinite(column).all() else float("nan"),
+                "sd": float(np.std(column, ddof=1)) if np.isfinite(column).all() else float("nan"),
+                lower_name: float(lower[j]),
+                upper_name: float(upper[j]),
+                "ess_bulk": float(ess_bulk[j]) if finite[j] else float("nan"),
+                "ess_tail": float(ess_tail[j]) if finite[j] else float("nan"),
+                "r_hat": float(rhat[j]) if finite[j] else float("nan"),
+            })
+        return rows
+
+
+def _k_detail(detail: str, k) -> str:
+    k_text = f"k = {int(k):,}" if float(k).is_integer() else f"k = {k:g}"
+    return f"{k_text}, {detail}" if detail else k_text

@@ -1,0 +1,653 @@
+r"""Numba fast path for the scaled-Beta log mixed moment and its gradient.
+
+Same quantity as :func:`~monkeypower.families.scaled_beta.scaled_beta_log_moment`,
+
+.. math::
+
+    L(c, f) = c\log s - \log B(\alpha,\beta) + \log \sum_{J=0}^{f} T(J), \qquad
+    T(J) = \binom{f}{J} s^J (1-s)^{f-J}\, B(\alpha+c, \beta+J),
+
+but summed *exactly* over the integers with the term ratio
+
+.. math::
+
+    \rho(J) = \frac{T(J+1)}{T(J)} = \frac{f-J}{J+1}\,\frac{s}{1-s}\,\frac{\beta+J}{A+J},
+    \qquad A = \alpha+\beta+c,
+
+a few flops per term and no special function per term.  ``log T`` itself is
+evaluated (cancellation-free, Loader's binomial pmf and the stable
+``betaln``) only at the one or two anchor points; all other terms are
+products of ratios relative to their anchor, so nothing overflows.
+
+Shape of the summand (exact)
+----------------------------
+:math:`\rho(J) > 1 \iff q(J) > 0` with the downward parabola
+
+.. math:: q(J) = -J^2 + \big[s(f-\beta) - (1-s)(A+1)\big] J + \big[sf\beta - (1-s)A\big]
+
+(multiply out :math:`\rho > 1`; the ``J^2`` coefficients add to 1).  So
+over the integers ``T`` first falls (``J <= J-``), then rises up to
+:math:`m = \lceil J_+\rceil`, then falls, with :math:`J_\pm` the roots of
+``q``.  There are at most two local maxima: the interior mode ``m`` and, when
+:math:`q(0) < 0` and ``m > 0``, a *head* at ``J = 0`` (only possible for
+:math:`\beta<1`, where :math:`\Gamma(\beta+J)/\Gamma(J+1)\sim J^{\beta-1}` is
+log-convex).  The sum is done in up to three monotone sweeps: up from ``m``,
+down from ``m`` to the valley :math:`\lceil J_-\rceil`, and up from ``0``
+towards the valley.  A sweep stops once a *rigorous* bound on the rest of its
+(monotone) segment is below ``1e-17`` of the running total: the term times the
+number of remaining terms, or the geometric bound :math:`t\rho/(1-\rho)` where
+the ratio is known to be monotone (always for :math:`\beta\ge1`, where ``T`` is
+log-concave; for :math:`\beta<1` beyond
+:math:`J \ge \sqrt{(1-\beta)(f+A)/4}`, where
+:math:`\partial_J\log\rho = -\frac1{f-J} - \frac1{A+J} + \frac{1-\beta}{(\beta+J)(J+1)} < 0`).
+
+Gradients are weighted averages of :math:`\partial_\theta \log T(J)`
+(:math:`-\psi(A+J)` for :math:`\alpha`, :math:`\psi(\beta+J) - \psi(A+J)` for
+:math:`\beta`, :math:`(J - fs)/(s(1-s))` for ``s``) with the digammas carried
+along each sweep by :math:`\psi(x+1) = \psi(x) + 1/x`.
+
+Special cases: ``f == 0`` (closed form), ``s == 1`` (only ``J = f``: the Beta
+family; :math:`\partial_s L` is then the exact *left* derivative
+:math:`c - f(\alpha+c)/(\beta+f-1)`, i.e. including the ``J = f-1`` term whose
+derivative does not vanish at ``s = 1``).  Invalid input (``alpha <= 0``,
+``beta <= 0``, ``s`` outside ``(0, 1]``, negative or non-integer ``f``,
+negative ``c``, NaN) gives NaN.
+
+Public API
+----------
+:func:`log_moment_numba`
+    NumPy broadcasting entry (parallel over elements), optionally with gradients.
+:class:`ScaledBetaLogMoment`
+    PyTensor ``Op`` (``perform`` plus a native numba implementation for
+    PyTensor's default numba linker); ``grad`` via the same Op with
+    ``with_grad=True`` (outputs ``L, dL/dalpha, dL/dbeta, dL/ds``).  A
+    specialize rewrite reuses output 0 of a gradient node for the value.
+:func:`scaled_beta_log_moment_pytensor`
+    Broadcasts the five inputs and applies the Op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+import pytensor.tensor as pt
+from pytensor.gradient import DisconnectedType, disconnected_type
+from pytensor.graph.basic import Apply
+from pytensor.graph.op import Op
+from pytensor.graph.rewriting.basic import node_rewriter
+from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
+from pytensor.tensor.rewriting.basic import register_specialize
+from pytensor.tensor.type import TensorType
+
+__all__ = [
+    "ScaledBetaLogMoment",
+    "digamma_numba",
+    "log_moment_numba",
+    "scaled_beta_log_moment_pytensor",
+]
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+#: Relative bound on the neglected remainder of each sweep.
+_TOL = 1e-17
+
+# ---------------------------------------------------------------------------
+# Scalar special functions
+# ---------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def _digamma(x: float) -> float:  # pragma: no cover - compiled
+    """Digamma for ``x > 0``: recurrence up to ``x >= 10``, then the asymptotic series."""
+    if not x > 0.0:
+        return math.nan
+    acc = 0.0
+    if x < 10.0:
+        n = int(10.0 - x) + 1
+        for k in range(n):
+            acc -= 1.0 / (x + k)
+        x = x + n
+    z = 1.0 / (x * x)
+    series = z * (
+        1.0 / 12.0
+        - z
+        * (
+            1.0 / 120.0
+            - z
+            * (
+                1.0 / 252.0
+                - z * (1.0 / 240.0 - z * (1.0 / 132.0 - z * (691.0 / 32760.0 - z / 12.0)))
+            )
+        )
+    )
+    return acc + math.log(x) - 0.5 / x - series
+
+
+@numba.njit(cache=True)
+def _stirlerr(x: float) -> float:  # pragma: no cover - compiled
+    """Loader's Stirling remainder ``lgamma(x) - [(x-1/2)log x - x + log(2 pi)/2]``, ``x > 0``."""
+    if x >= 10.0:
+        z = 1.0 / (x * x)
+        return (
+            1.0 / 12.0
+            - z
+            * (
+                1.0 / 360.0
+                - z
+                * (
+                    1.0 / 1260.0
+                    - z * (1.0 / 1680.0 - z * (1.0 / 1188.0 - z * (691.0 / 360360.0 - z / 156.0)))
+                )
+            )
+        ) / x
+    return math.lgamma(x) - (x - 0.5) * math.log(x) + x - _HALF_LOG_2PI
+
+
+@numba.njit(cache=True)
+def _log_gamma_ratio(x: float, a: float) -> float:  # pragma: no cover - compiled
+    """Stable ``lgamma(x + a) - lgamma(x)`` for ``x > 0``, ``x + a > 0``."""
+    return (
+        (x - 0.5) * math.log1p(a / x)
+        + a * (math.log(x + a) - 1.0)
+        + _stirlerr(x + a)
+        - _stirlerr(x)
+    )
+
+
+@numba.njit(cache=True)
+def _betaln(x: float, y: float) -> float:  # pragma: no cover - compiled
+    """Stable ``log B(x, y)`` for ``x, y > 0``."""
+    u = max(x, y)
+    v = min(x, y)
+    return math.lgamma(v) - _log_gamma_ratio(u, v)
+
+
+@numba.njit(cache=True)
+def _bd0(x: float, m: float) -> float:  # pragma: no cover - compiled
+    """Loader's deviance ``x log(x/m) + m - x`` (``x, m > 0``), cancellation-free."""
+    d = x - m
+    r = d / m
+    if r > -0.5:
+        return x * math.log1p(r) - d
+    return x * math.log(x / m) - d
+
+
+@numba.njit(cache=True)
+def _log_binom_pmf(j: float, f: float, s: float) -> float:  # pragma: no cover - compiled
+    """``log[C(f, j) s^j (1-s)^(f-j)]`` for integer ``0 <= j <= f``, ``0 < s < 1``."""
+    if j <= 0.0:
+        return f * math.log1p(-s)
+    if j >= f:
+        return f * math.log(s)
+    k = f - j
+    return (
+        _stirlerr(f)
+        - _stirlerr(j)
+        - _stirlerr(k)
+        - _bd0(j, f * s)
+        - _bd0(k, f * (1.0 - s))
+        + 0.5 * math.log(f / (j * k))
+        - _HALF_LOG_2PI
+    )
+
+
+# ---------------------------------------------------------------------------
+# The scalar kernel
+# ---------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def _kernel(
+    c: float, f: float, a: float, b: float, s: float, want_grad: bool
+) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
+    """``(L, dL/da, dL/db, dL/ds)``; the gradients are 0 when ``want_grad`` is False."""
+    nan = math.nan
+    if not (
+        a > 0.0
+        and b > 0.0
+        and s > 0.0
+        and s <= 1.0
+        and c >= 0.0
+        and f >= 0.0
+        and math.isfinite(a)
+        and math.isfinite(b)
+        and math.isfinite(c)
+        and math.isfinite(f)
+        and f == math.floor(f)
+    ):
+        return nan, nan, nan, nan
+    big_a = a + b + c
+    lb_ab = _betaln(a, b)
+
+    if f == 0.0 or s == 1.0:
+        # Only the J = f term: L = c log s + f log s + betaln(a+c, b+f) - betaln(a, b).
+        lval = (c + f) * math.log(s) + _betaln(a + c, b + f) - lb_ab
+        if not want_grad:
+            return lval, 0.0, 0.0, 0.0
+        psi_ab = _digamma(a + b)
+        psi_af = _digamma(big_a + f)
+        da = _digamma(a + c) - _digamma(a) + psi_ab - psi_af
+        if f == 0.0:
+            db = psi_ab - psi_af
+            ds = c / s
+        else:
+            db = _digamma(b + f) - _digamma(b) + psi_ab - psi_af
+            # exact left derivative at s = 1 (the J = f-1 term contributes -f B(.., b+f-1)/B(.., b+f))
+            ds = c - f * (a + c) / (b + f - 1.0)
+        return lval, da, db, ds
+
+    # ---- general case: 0 < s < 1, f >= 1 -------------------------------------------
+    r0 = s / (1.0 - s)
+    bq = s * (f - b) - (1.0 - s) * (big_a + 1.0)
+    cq = s * f * b - (1.0 - s) * big_a
+    disc = bq * bq + 4.0 * cq
+    if disc < 0.0:
+        jplus = -1.0  # q < 0 everywhere: T decreasing, mode at 0
+    else:
+        sd = math.sqrt(disc)
+        if bq >= 0.0:
+            jplus = 0.5 * (bq + sd)
+        else:
+            jplus = 2.0 * cq / (sd - bq) if sd - bq > 0.0 else -1.0
+    if jplus <= 0.0:
+        m = 0.0
+    else:
+        m = min(math.ceil(jplus), f)
+    # Head: T(1) < T(0) while an interior mode exists -> valley at ceil(J-), J- = -cq / J+.
+    head = cq < 0.0 and m > 0.0
+    if head:
+        jmin = min(math.ceil(-cq / jplus), m)
+    else:
+        jmin = 0.0
+    # Beyond this J the ratio is monotone (geometric tail bound valid).
+    if b >= 1.0:
+        jmono = 0.0
+    else:
+        jmono = math.sqrt((1.0 - b) * (f + big_a) * 0.25) + 1.0
+
+    # ---- interior peak, anchored at m ----------------------------------------------
+    log_tm = _log_binom_pmf(m, f, s) + _betaln(a + c, b + m)
+    tot = 1.0  # sum of T(J)/T(m)
+    s_j = 0.0  # sum t (J - m)
+    s_pa = 0.0  # sum t (psi(A+J) - psi(A+m))
+    s_pb = 0.0  # sum t (psi(b+J) - psi(b+m))
+
+    # upward from m
+    t = 1.0
+    dpa = 0.0
+    dpb = 0.0
+    j = m
+    while j < f:
+        rho = r0 * ((f - j) * (b + j)) / ((j + 1.0) * (big_a + j))
+        if want_grad:
+            dpa += 1.0 / (big_a + j)
+            dpb += 1.0 / (b + j)
+        t *= rho
+        j += 1.0
+        tot += t
+        if want_grad:
+            s_j += t * (j - m)
+            s_pa += t * dpa
+            s_pb += t * dpb
+        # remaining terms (j+1 .. f) are each <= t (past the mode T decreases)
+        lim = _TOL * tot
+        if t * (f - j) <= lim:
+            break
+        if rho < 1.0 and j - 1.0 >= jmono and t * rho <= lim * (1.0 - rho):
+            break
+
+    # downward from m to jmin
+    t = 1.0
+    dpa = 0.0
+    dpb = 0.0
+    j = m
+    geo_ok = b >= 1.0 or jmin >= jmono
+    while j > jmin:
+        # T(j-1)/T(j) = 1 / rho(j-1)
+        irho = (j * (big_a + j - 1.0)) / (r0 * ((f - j + 1.0) * (b + j - 1.0)))
+        t *= irho
+        j -= 1.0
+        tot += t
+        if want_grad:
+            dpa -= 1.0 / (big_a + j)
+            dpb -= 1.0 / (b + j)
+            s_j += t * (j - m)
+            s_pa += t * dpa
+            s_pb += t * dpb
+        lim = _TOL * tot
+        if t * (j - jmin) <= lim:
+            break
+        if geo_ok and irho < 1.0 and t * irho <= lim * (1.0 - irho):
+            break
+
+    # ---- head peak at 0 (beta < 1, data at the ceiling) ----------------------------
+    h_tot = 0.0
+    h_j = 0.0
+    h_pa = 0.0
+    h_pb = 0.0
+    log_t0 = 0.0
+    lr = -math.inf
+    if head and jmin > 0.0:
+        log_t0 = f * math.log1p(-s) + _betaln(a + c, b)
+        lr = log_t0 - log_tm  # log T(0)/T(m)
+        # skip if all jmin head terms (each <= T(0)) are negligible
+        if lr > math.log(_TOL * tot / jmin):
+            # work in units of T(0): interior part is tot * exp(-lr)
+            base = tot * math.exp(-lr) if lr < 700.0 else 0.0
+            t = 1.0
+            h_tot = 1.0
+            dpa = 0.0
+            dpb = 0.0
+            j = 0.0
+            while j < jmin - 1.0:
+                rho = r0 * ((f - j) * (b + j)) / ((j + 1.0) * (big_a + j))
+                if want_grad:
+                    dpa += 1.0 / (big_a + j)
+                    dpb += 1.0 / (b + j)
+                t *= rho
+                j += 1.0
+                h_tot += t
+                if want_grad:
+                    h_j += t * j
+                    h_pa += t * dpa
+                    h_pb += t * dpb
+                if t * (jmin - 1.0 - j) <= _TOL * (base + h_tot):
+                    break
+        else:
+            lr = -math.inf
+
+    # ---- combine -------------------------------------------------------------------
+    const = c * math.log(s) - lb_ab
+    if lr <= 0.0:
+        w_h = math.exp(lr)  # weight of head sums relative to interior units
+        w_i = 1.0
+        total = tot + w_h * h_tot
+        lval = const + log_tm + math.log(total)
+    else:
+        w_h = 1.0
+        w_i = math.exp(-lr)
+        total = w_i * tot + h_tot
+        lval = const + log_t0 + math.log(total)
+    if not want_grad:
+        return lval, 0.0, 0.0, 0.0
+
+    pi = w_i / total  # interior share per unit
+    ph = w_h / total
+    psi_am = _digamma(big_a + m)
+    psi_bm = _digamma(b + m)
+    e_pa = pi * s_pa  # E[psi(A+J)] - psi(A+m) over the interior part ...
+    e_pb = pi * s_pb
+    e_j = m + pi * s_j
+    if h_tot > 0.0:
+        # ... plus the head part, whose digammas are relative to J = 0
+        psi_a0 = _digamma(big_a)
+        psi_b0 = _digamma(b)
+        share_h = ph * h_tot
+        e_pa += ph * h_pa + share_h * (psi_a0 - psi_am)
+        e_pb += ph * h_pb + share_h * (psi_b0 - psi_bm)
+        e_j += ph * h_j - share_h * m
+    psi_ab = _digamma(a + b)
+    da = _digamma(a + c) - _digamma(a) + psi_ab - psi_am - e_pa
+    db = psi_ab - _digamma(b) + (psi_bm - psi_am) + (e_pb - e_pa)
+    ds = c / s + ((m - f * s) + (e_j - m)) / (s * (1.0 - s))
+    return lval, da, db, ds
+
+
+# ---------------------------------------------------------------------------
+# Vectorised drivers
+# ---------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, parallel=True)
+def _vec_parallel(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
+    n = c.shape[0]
+    out = np.empty((4, n))
+    for i in numba.prange(n):
+        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad)
+        out[0, i] = r[0]
+        out[1, i] = r[1]
+        out[2, i] = r[2]
+        out[3, i] = r[3]
+    return out
+
+
+@numba.njit(cache=True)
+def _vec_serial(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
+    n = c.shape[0]
+    out = np.empty((4, n))
+    for i in range(n):
+        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad)
+        out[0, i] = r[0]
+        out[1, i] = r[1]
+        out[2, i] = r[2]
+        out[3, i] = r[3]
+    return out
+
+
+@numba.njit(cache=True)
+def _digamma_vec(x):  # pragma: no cover - compiled
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        out[i] = _digamma(x[i])
+    return out
+
+
+def digamma_numba(x: Any) -> np.ndarray:
+    """Digamma of ``x > 0`` (elementwise) with the compiled scalar routine (NaN elsewhere)."""
+    arr = np.asarray(x, dtype=np.float64)
+    return _digamma_vec(np.ascontiguousarray(arr).reshape(-1)).reshape(arr.shape)
+
+
+def log_moment_numba(
+    c: Any, f: Any, a: Any, b: Any, s: Any, with_grad: bool = False, parallel: bool = True
+) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Scaled-Beta :math:`L(c, f) = \log\mathbb{E}[p^c(1-p)^f]`, broadcasting NumPy-style.
+
+    Parameters
+    ----------
+    c, f
+        Success / failure counts (non-negative; ``f`` integer-valued).
+    a, b, s
+        :math:`\alpha > 0`, :math:`\beta > 0`, scale :math:`0 < s \le 1`.
+    with_grad
+        Also return :math:`\partial L/\partial\alpha`, :math:`\partial L/\partial\beta`,
+        :math:`\partial L/\partial s` (at ``s == 1`` the left derivative).
+    parallel
+        Use numba's parallel loop over elements (default); ``False`` runs serially.
+
+    Returns
+    -------
+    ndarray or tuple of ndarray
+        ``L`` with the broadcast shape, or ``(L, dL_da, dL_db, dL_ds)``.
+        Invalid inputs give NaN.
+    """
+    arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (c, f, a, b, s)))
+    shape = arrays[0].shape
+    flat = [np.ascontiguousarray(x).reshape(-1) for x in arrays]
+    fn = _vec_parallel if parallel else _vec_serial
+    out = fn(*flat, bool(with_grad))
+    if not with_grad:
+        return out[0].reshape(shape)
+    return tuple(out[k].reshape(shape) for k in range(4))  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------
+# PyTensor Op
+# ---------------------------------------------------------------------------
+
+# Cache salt for PyTensor's numba cache: changes whenever this file changes, so a
+# cached compiled graph never outlives an edit of the kernel.
+_SOURCE_SALT = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12], 16)
+
+
+class ScaledBetaLogMoment(Op):
+    r"""PyTensor Op for the scaled-Beta :math:`L(c, f; \alpha, \beta, s)`.
+
+    Inputs ``(c, f, alpha, beta, s)``: float64 tensors of one common shape
+    (use :func:`scaled_beta_log_moment_pytensor`, which broadcasts them).
+    With ``with_grad=False`` the single output is ``L``; with
+    ``with_grad=True`` the outputs are ``(L, dL/dalpha, dL/dbeta, dL/ds)``.
+    ``c`` and ``f`` are data: their gradients are disconnected.  Runs
+    natively in PyTensor's numba backend; ``perform`` (Python/C modes) calls
+    the same compiled kernel.
+    """
+
+    __props__ = ("with_grad",)
+
+    def __init__(self, with_grad: bool = False):
+        self.with_grad = bool(with_grad)
+        super().__init__()
+
+    def make_node(self, c: Any, f: Any, a: Any, b: Any, s: Any) -> Apply:  # noqa: D102
+        ins = [pt.as_tensor_variable(x) for x in (c, f, a, b, s)]
+        ins = [x if x.dtype == "float64" else pt.cast(x, "float64") for x in ins]
+        ndim = ins[0].type.ndim
+        if any(x.type.ndim != ndim for x in ins):
+            raise ValueError(
+                "ScaledBetaLogMoment needs inputs of one shape; "
+                "use scaled_beta_log_moment_pytensor to broadcast them"
+            )
+        shape = tuple(
+            next((x.type.shape[d] for x in ins if x.type.shape[d] is not None), None)
+            for d in range(ndim)
+        )
+        n_out = 4 if self.with_grad else 1
+        outs = [TensorType("float64", shape=shape)() for _ in range(n_out)]
+        return Apply(self, ins, outs)
+
+    def perform(self, node: Apply, inputs: list, output_storage: list) -> None:  # noqa: D102
+        arrs = [np.asarray(x, dtype=np.float64) for x in inputs]
+        if self.with_grad:
+            outs = _op_impl_grad(*arrs)
+        else:
+            outs = (_op_impl_value(*arrs),)
+        for store, out in zip(output_storage, outs, strict=True):
+            store[0] = out
+
+    def infer_shape(self, *args: Any) -> list:
+        """Every output has the (common) input shape.
+
+        Called as ``(node, input_shapes)`` (PyTensor >= 3.3) or ``(fgraph, node,
+        input_shapes)`` (older); the variadic signature serves both.
+        """
+        node, input_shapes = args[-2], args[-1]
+        return [input_shapes[0]] * len(node.outputs)
+
+    def connection_pattern(self, node: Apply) -> list[list[bool]]:  # noqa: D102
+        n_out = len(node.outputs)
+        return [[False] * n_out, [False] * n_out] + [[True] * n_out for _ in range(3)]
+
+    def pullback(self, inputs: list, outputs: list, cotangents: list) -> list:
+        """Vector-Jacobian product: ``cotangent * (dL/dalpha, dL/dbeta, dL/ds)``."""
+        if self.with_grad and any(
+            not isinstance(g.type, DisconnectedType) for g in cotangents[1:]
+        ):
+            raise NotImplementedError(
+                "second derivatives of the scaled-Beta log moment are not implemented"
+            )
+        g = cotangents[0]
+        if isinstance(g.type, DisconnectedType):
+            return [disconnected_type() for _ in range(5)]
+        if self.with_grad:
+            da, db, ds = outputs[1:]
+        else:
+            _, da, db, ds = ScaledBetaLogMoment(with_grad=True)(*inputs)
+        return [disconnected_type(), disconnected_type(), g * da, g * db, g * ds]
+
+    def grad(self, inputs: list, output_grads: list) -> list:
+        """Gradient for PyTensor versions without :meth:`pullback`."""
+        return self.pullback(inputs, self(*inputs, return_list=True), output_grads)
+
+
+@register_specialize
+@node_rewriter([ScaledBetaLogMoment])
+def local_scaled_beta_value_from_grad_node(fgraph: Any, node: Apply) -> list | None:
+    """Reuse output 0 of a ``with_grad=True`` node on the same inputs for the value."""
+    if node.op.with_grad:
+        return None
+    for client, _ in fgraph.clients[node.inputs[0]]:
+        if (
+            client is not node
+            and isinstance(client.op, ScaledBetaLogMoment)
+            and client.op.with_grad
+            and all(x is y for x, y in zip(client.inputs, node.inputs, strict=True))
+        ):
+            return [client.outputs[0]]
+    return None
+
+
+@numba.njit(cache=True)
+def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
+    shape = c.shape
+    if f.shape != shape or a.shape != shape or b.shape != shape or s.shape != shape:
+        raise ValueError("ScaledBetaLogMoment: inputs must have one common shape")
+    # a run-time (non-literal) False: reuses the `bool` specialisation of the drivers
+    # instead of compiling the kernel again for Literal[bool](False)
+    want_grad = c.size < 0
+    out = _vec_serial(
+        np.ascontiguousarray(c).reshape(-1),
+        np.ascontiguousarray(f).reshape(-1),
+        np.ascontiguousarray(a).reshape(-1),
+        np.ascontiguousarray(b).reshape(-1),
+        np.ascontiguousarray(s).reshape(-1),
+        want_grad,
+    )
+    return np.ascontiguousarray(out[0]).reshape(shape)
+
+
+@numba.njit(cache=True)
+def _op_impl_grad(c, f, a, b, s):  # pragma: no cover - compiled
+    shape = c.shape
+    if f.shape != shape or a.shape != shape or b.shape != shape or s.shape != shape:
+        raise ValueError("ScaledBetaLogMoment: inputs must have one common shape")
+    want_grad = c.size >= 0  # run-time True (see _op_impl_value)
+    out = _vec_serial(
+        np.ascontiguousarray(c).reshape(-1),
+        np.ascontiguousarray(f).reshape(-1),
+        np.ascontiguousarray(a).reshape(-1),
+        np.ascontiguousarray(b).reshape(-1),
+        np.ascontiguousarray(s).reshape(-1),
+        want_grad,
+    )
+    return (
+        np.ascontiguousarray(out[0]).reshape(shape),
+        np.ascontiguousarray(out[1]).reshape(shape),
+        np.ascontiguousarray(out[2]).reshape(shape),
+        np.ascontiguousarray(out[3]).reshape(shape),
+    )
+
+
+@register_funcify_default_op_cache_key(ScaledBetaLogMoment)
+def numba_funcify_scaled_beta_log_moment(
+    op: ScaledBetaLogMoment, node: Any = None, **kwargs: Any
+) -> tuple[Any, int]:
+    """Native implementation for PyTensor's numba linker (salted with this file's hash)."""
+    return (_op_impl_grad if op.with_grad else _op_impl_value), _SOURCE_SALT
+
+
+def scaled_beta_log_moment_pytensor(c: Any, f: Any, a: Any, b: Any, s: Any) -> Any:
+    r"""Symbolic scaled-Beta :math:`L(c, f)` via :class:`ScaledBetaLogMoment`.
+
+    All five arguments broadcast together (``pt.broadcast_arrays``); gradients
+    flow to ``a``, ``b``, ``s`` (``c`` and ``f`` are data).
+
+    Parameters
+    ----------
+    c, f
+        Success / failure counts.
+    a, b, s
+        :math:`\alpha`, :math:`\beta`, scale :math:`s`.
+
+    Returns
+    -------
+    TensorVariable
+        ``L`` with the broadcast shape.
+    """
+    ins = [pt.as_tensor_variable(x) for x in (c, f, a, b, s)]
+    ins = [x if x.dtype == "float64" else pt.cast(x, "float64") for x in ins]
+    ins = pt.broadcast_arrays(*ins)
+    return ScaledBetaLogMoment(with_grad=False)(*ins)

@@ -1,0 +1,146 @@
+r"""The population-family interface.
+
+A benchmark problem's single-attempt success probability :math:`p` is drawn
+from a population density :math:`f(p;\theta)`.  Everything downstream is
+computed from one primitive, the log mixed moment
+
+.. math:: L(c, f;\theta) = \log \mathbb{E}_{p\sim f(\cdot;\theta)}\left[p^c (1-p)^f\right],
+
+with :math:`c` successes and :math:`f` failures (non-negative integers, given
+as integer- or float-valued arrays):
+
+* marginal likelihood of a problem with :math:`c` successes in :math:`n`
+  attempts: :math:`\log\binom{n}{c} + L(c, n-c)`;
+* population failure curve :math:`1 - \mathrm{pass@}k = \mathbb{E}[(1-p)^k] = e^{L(0,k)}`;
+* in-sample forecast for a problem already seen :math:`(c, f)`:
+  :math:`\exp\{L(c, f+k) - L(c, f)\}`.
+
+A :class:`Family` implements :meth:`Family.log_moment` once, against an
+:class:`~monkeypower.families._backend.ArrayBackend`, so the same source runs
+in NumPy, inside a PyMC/PyTensor graph and in JAX.
+
+References
+----------
+R. Schaeffer, J. Kazdan, et al. (2025), "How Do Large Language Monkeys Get
+Their Power (Laws)?", ICML 2025, arXiv:2502.17578.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from ._backend import NUMPY, Array, ArrayBackend, get_backend
+
+__all__ = ["Family", "TailBehaviour", "TailKind"]
+
+TailKind = Literal["power_law", "plateau", "faster_than_power_law"]
+"""Asymptotic behaviour of the failure curve :math:`\\mathbb{E}[(1-p)^k]` as :math:`k\\to\\infty`.
+
+``"power_law"``
+    :math:`\\mathbb{E}[(1-p)^k] \\sim a\\,k^{-b}` (density of :math:`p` behaves like
+    :math:`p^{b-1}` near 0; Beta and scaled Beta).
+``"plateau"``
+    :math:`\\mathbb{E}[(1-p)^k] \\to a > 0`: a point mass of never-solvable
+    problems (:math:`P(p=0) = a`); ``exponent`` is 0.
+``"faster_than_power_law"``
+    decays faster than any power (no mass near :math:`p=0`, e.g. :math:`p` bounded
+    away from 0); ``exponent`` is ``inf`` and ``prefactor`` is 0.
+"""
+
+
+@dataclass(frozen=True)
+class TailBehaviour:
+    r"""Asymptotics of the population failure curve :math:`1-\mathrm{pass@}k`.
+
+    For ``kind == "power_law"``: :math:`\mathbb{E}[(1-p)^k] \sim a\,k^{-b}` with
+    ``prefactor`` :math:`a` and ``exponent`` :math:`b` (arrays, one per
+    parameter draw).  See :data:`TailKind` for the other kinds.
+    """
+
+    kind: TailKind
+    exponent: Array
+    prefactor: Array
+
+
+class Family(abc.ABC):
+    """A parametric population density for the per-problem success probability.
+
+    Subclasses set :attr:`name` and :attr:`params` and implement
+    :meth:`_log_moment`, :meth:`tail` and :meth:`sample_p`.
+    """
+
+    name: ClassVar[str]
+    """Registry key, e.g. ``"beta"``."""
+    params: ClassVar[tuple[str, ...]]
+    """Names of the natural parameters, in canonical order."""
+    prior_variables: ClassVar[tuple[str, ...]]
+    """Names of the interpretable variables that carry priors in a model spec (e.g. the tail
+    exponent ``alpha`` and the population ``mean``); :meth:`natural_params` maps them to
+    :attr:`params`."""
+
+    @abc.abstractmethod
+    def natural_params(
+        self, variables: Mapping[str, Any], backend: str | ArrayBackend = NUMPY
+    ) -> dict[str, Array]:
+        """Natural parameters from the prior variables (works on draws and on tensors)."""
+
+    def log_moment(
+        self,
+        c: Any,
+        f: Any,
+        params: Mapping[str, Any],
+        backend: str | ArrayBackend = NUMPY,
+    ) -> Array:
+        r""":math:`L(c, f;\theta) = \log\mathbb{E}[p^c(1-p)^f]`, broadcasting over all arguments.
+
+        Parameters
+        ----------
+        c, f
+            Success and failure counts (non-negative integers; any array shape).
+        params
+            Mapping from each name in :attr:`params` to an array (or tensor).
+            All of ``c``, ``f`` and the parameters broadcast together, e.g.
+            parameters of shape ``(draws, 1)`` with counts of shape ``(pairs,)``
+            give ``(draws, pairs)``.
+        backend
+            ``"numpy"`` (default), ``"pytensor"``, ``"jax"`` or an
+            :class:`~monkeypower.families._backend.ArrayBackend`.
+
+        Returns
+        -------
+        array
+            :math:`L` with the broadcast shape of the inputs.
+        """
+        xp = get_backend(backend)
+        missing = [p for p in self.params if p not in params]
+        if missing:
+            raise KeyError(f"family {self.name!r} needs parameters {missing}")
+        theta = {k: xp.asarray(params[k]) for k in self.params}
+        return self._log_moment(xp.asarray(c), xp.asarray(f), theta, xp)
+
+    @abc.abstractmethod
+    def _log_moment(
+        self, c: Array, f: Array, params: Mapping[str, Array], xp: ArrayBackend
+    ) -> Array:
+        """Backend-agnostic kernel behind :meth:`log_moment` (inputs already converted)."""
+
+    @abc.abstractmethod
+    def tail(self, params: Mapping[str, Any], backend: str | ArrayBackend = NUMPY) -> TailBehaviour:
+        r"""Asymptotic behaviour of :math:`\mathbb{E}[(1-p)^k]` as :math:`k\to\infty`."""
+
+    @abc.abstractmethod
+    def sample_p(
+        self, params: Mapping[str, Any], size: int | tuple[int, ...], rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw success probabilities ``p`` from the population (NumPy only).
+
+        ``params`` values must broadcast to ``size``.
+        """
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, params={self.params!r})"

@@ -1,0 +1,163 @@
+"""Render fit summaries as Markdown, booktabs LaTeX and a stable JSON schema.
+
+Every rendering states the estimand of each row and the interval convention once, in the header
+or caption, from the table's ``attrs`` (set by :meth:`monkeypower.fitting.Fit.summary`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from monkeypower.fitting import Fit
+
+__all__ = ["JSON_SCHEMA_VERSION", "summary_to_markdown", "summary_to_latex", "summary_to_dict",
+           "latex_escape"]
+
+JSON_SCHEMA_VERSION = "monkeypower.fit.v1"
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "∞": r"$\infty$", "≥": r"$\geq$", "≤": r"$\leq$", "≈": r"$\approx$", "→": r"$\to$",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX special characters (and map a few Unicode symbols to math)."""
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in str(text))
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if isinstance(value, (int, float)):
+        v = float(value)
+        if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
+            return f"{v:.{digits - 1}e}"
+        return f"{v:.{digits}g}"
+    return str(value)
+
+
+def _interval_columns(table: pd.DataFrame) -> tuple[str, str]:
+    lower = next(c for c in table.columns if c.endswith("_lower"))
+    upper = next(c for c in table.columns if c.endswith("_upper"))
+    return lower, upper
+
+
+def _group_columns(table: pd.DataFrame) -> list[str]:
+    return list(table.columns[: list(table.columns).index("estimand")])
+
+
+def summary_to_markdown(table: pd.DataFrame) -> str:
+    """A Markdown table: group columns, estimand, detail, median, interval, ESS, R-hat."""
+    lower, upper = _interval_columns(table)
+    interval = table.attrs.get("interval", {})
+    groups = _group_columns(table)
+    header = [*groups, "estimand", "detail", "median", f"{interval.get('prob', '')} interval",
+              "ESS bulk", "R-hat"]
+    lines = []
+    if table.attrs.get("title"):
+        lines.append(f"**{table.attrs['title']}**\n")
+    lines.append(f"Intervals: {interval.get('description', lower)}.\n")
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "|".join("---" for _ in header) + "|")
+    for row in table.to_dict("records"):
+        cells = [str(row[g]) for g in groups] + [
+            f"`{row['estimand']}`", row["detail"], _fmt(row["median"]),
+            f"[{_fmt(row[lower])}, {_fmt(row[upper])}]", _fmt(row["ess_bulk"], 3),
+            _fmt(row["r_hat"], 4),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    diagnostics = table.attrs.get("diagnostics")
+    if diagnostics:
+        status = "all checks passed" if diagnostics["ok"] else "PROBLEMS: " + "; ".join(
+            diagnostics["problems"])
+        lines.append(
+            f"\nSampler: {diagnostics['n_divergent']} divergences, max R-hat "
+            f"{diagnostics['max_rhat']:.3f}, min ESS bulk {diagnostics['min_ess_bulk']:.0f} / "
+            f"tail {diagnostics['min_ess_tail']:.0f} — {status}."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def summary_to_latex(table: pd.DataFrame, label: str = "tab:monkeypower") -> str:
+    """A booktabs table; the caption names the interval convention and the estimands' meaning."""
+    lower, upper = _interval_columns(table)
+    interval = table.attrs.get("interval", {})
+    groups = _group_columns(table)
+    columns = [*groups, "Estimand", "Detail", "Median", "Interval"]
+    align = "l" * (len(groups) + 2) + "rr"
+    title = table.attrs.get("title", "Posterior summary")
+    caption = (
+        f"{latex_escape(title)}. Each row names its estimand (asymptotic exponent $b_\\infty$ "
+        r"vs.\ effective slope over a window of $k$; population curve vs.\ in-sample forecast). "
+        f"Point estimates are posterior medians; intervals are "
+        f"{latex_escape(interval.get('description', 'credible intervals'))}."
+    )
+    out = [
+        r"\begin{table}[t]", r"\centering", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
+        f"\\begin{{tabular}}{{{align}}}", r"\toprule",
+        " & ".join(columns) + r" \\", r"\midrule",
+    ]
+    for row in table.to_dict("records"):
+        cells = [latex_escape(row[g]) for g in groups] + [
+            r"\texttt{" + latex_escape(row["estimand"]) + "}",
+            latex_escape(row["detail"]),
+            latex_escape(_fmt(row["median"])),
+            latex_escape(f"[{_fmt(row[lower])}, {_fmt(row[upper])}]"),
+        ]
+        out.append(" & ".join(cells) + r" \\")
+    out += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(out) + "\n"
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def summary_to_dict(fit: Fit, table: pd.DataFrame) -> dict[str, Any]:
+    """The stable JSON schema ``monkeypower.fit.v1`` (documented in ``docs/json_schema.md``)."""
+    from monkeypower import __version__
+    from monkeypower.estimands import ESTIMANDS
+
+    lower, upper = _interval_columns(table)
+    rows = []
+    for row in table.to_dict("records"):
+        rows.append({
+            "estimand": row["estimand"],
+            "detail": row["detail"],
+            "median": _clean(row["median"]),
+            "mean": _clean(row["mean"]),
+            "sd": _clean(row["sd"]),
+            "lower": _clean(row[lower]),
+            "upper": _clean(row[upper]),
+            "ess_bulk": _clean(row["ess_bulk"]),
+            "ess_tail": _clean(row["ess_tail"]),
+            "r_hat": _clean(row["r_hat"]),
+        })
+    outcomes = fit.outcomes
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "monkeypower_version": __version__,
+        "model": {"name": fit.spec.name, "family": fit.family.name,
+                  "priors": {k: str(v) for k, v in fit.spec.priors.items()}},
+        "data": {"labels": {k: _clean(v) for k, v in outcomes.labels.items()},
+                 "n_problems": outcomes.n_problems, "max_attempts": outcomes.max_attempts,
+                 "design": outcomes.design.to_dict()},
+        "seed": fit.seed,
+        "sampler": fit.sampler_settings,
+        "interval": table.attrs["interval"],
+        "estimand_definitions": {name: ESTIMANDS[name] for name in dict.fromkeys(table.estimand)},
+        "estimands": rows,
+        "diagnostics": fit.diagnostics.to_dict(),
+    }

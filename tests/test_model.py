@@ -1,0 +1,117 @@
+"""Fast tier: model structure, likelihood oracles, specs — no MCMC."""
+
+import numpy as np
+import pymc as pm
+import pytest
+from scipy import stats
+
+import monkeypower as mp
+from monkeypower.errors import SpecError
+
+
+@pytest.fixture(scope="module")
+def small():
+    return mp.simulate("beta", {"alpha": 0.4, "beta": 3.0}, n_problems=60, n_attempts=200, seed=4)
+
+
+def potential_at(model: pm.Model, point: dict) -> float:
+    """The likelihood potential at a point of the value (unconstrained) variables."""
+    return float(model.compile_logp(vars=[model.potentials[0]], jacobian=False)(point))
+
+
+def unconstrained(model: pm.Model, values: dict) -> dict:
+    """Map constrained values to the model's value variables (log/logit transforms)."""
+    point = {}
+    for rv in model.free_RVs:
+        value_var = model.rvs_to_values[rv]
+        transform = model.rvs_to_transforms.get(rv)
+        x = np.asarray(values[rv.name], dtype=float)
+        point[value_var.name] = transform.forward(x, *rv.owner.inputs).eval() if transform else x
+    return point
+
+
+def test_structure_and_finite_gradient(small):
+    model = mp.build_model(small, "scaled_beta")
+    assert sorted(v.name for v in model.free_RVs) == ["alpha", "mean", "scale"]
+    assert "beta" in model.named_vars and len(model.potentials) == 1
+    assert model.named_vars["n"].get_value().shape == (mp.compress(small).n_pairs,)
+    ip = model.initial_point()
+    logp = model.compile_logp()(ip)
+    grad = model.compile_dlogp()(ip)
+    assert np.isfinite(logp) and np.all(np.isfinite(grad))
+
+
+def test_beta_likelihood_equals_scipy_betabinomial(small):
+    model = mp.build_model(small, "beta")
+    alpha, mean = 0.37, 0.12
+    beta = alpha * (1 - mean) / mean
+    value = potential_at(model, unconstrained(model, {"alpha": alpha, "mean": mean}))
+    expected = stats.betabinom.logpmf(small.c, small.n, alpha, beta).sum()
+    assert value == pytest.approx(expected, rel=1e-10)
+
+
+def test_scaled_beta_likelihood_uses_compressed_pairs_exactly(small):
+    compressed = mp.build_model(small, "scaled_beta")
+    values = {"alpha": 0.3, "mean": 0.2, "scale": 0.6}
+    ours = potential_at(compressed, unconstrained(compressed, values))
+    family = mp.get_family("scaled_beta")
+    natural = family.natural_params(values, "numpy")
+    from scipy.special import gammaln
+
+    per_problem = (gammaln(small.n + 1) - gammaln(small.c + 1) - gammaln(small.n - small.c + 1)
+                   + family.log_moment(small.c, small.n - small.c, natural))
+    assert ours == pytest.approx(per_problem.sum(), rel=1e-10)
+
+
+def test_sequential_design_drops_binomial_coefficient():
+    fixed = mp.Outcomes(problem=[0, 1, 2], n=[60, 120, 600], c=[1, 3, 0])
+    seq = mp.Outcomes(problem=[0, 1, 2], n=[60, 120, 600], c=[1, 3, 0], design="sequential")
+    values = {"alpha": 0.5, "mean": 0.1}
+    m_fixed, m_seq = mp.build_model(fixed, "beta"), mp.build_model(seq, "beta")
+    diff = potential_at(m_fixed, unconstrained(m_fixed, values)) - potential_at(
+        m_seq, unconstrained(m_seq, values))
+    from scipy.special import comb
+
+    assert diff == pytest.approx(np.log(comb([60, 120, 600], [1, 3, 0])).sum(), rel=1e-12)
+
+
+def test_priors_override_and_precedence(tmp_path):
+    spec = mp.load_spec("scaled_beta", priors={"alpha": {"distribution": "Gamma", "alpha": 2,
+                                                          "beta": 5}})
+    assert str(spec.priors["alpha"]) == "Gamma(alpha=2, beta=5)"
+    assert str(spec.priors["scale"]) == str(mp.load_spec("scaled_beta").priors["scale"])
+    user = tmp_path / "mine.toml"
+    user.write_text('base = "scaled_beta"\nname = "mine"\n[priors.scale]\n'
+                    'distribution = "Beta"\nalpha = 1.0\nbeta = 5.0\nreason = "hard tasks"\n')
+    from_file = mp.load_spec(user)
+    assert from_file.name == "mine" and str(from_file.priors["scale"]) == "Beta(alpha=1, beta=5)"
+    both = mp.load_spec(user, priors={"scale": {"distribution": "Uniform", "lower": 0,
+                                                "upper": 1}})
+    assert both.priors["scale"].distribution == "Uniform"
+
+
+def test_every_builtin_model_gives_reasons_for_its_priors():
+    for name in mp.available_models():
+        spec = mp.load_spec(name)
+        family = mp.get_family(spec.family)
+        assert set(spec.priors) == set(family.prior_variables), name
+        for prior_name, prior in spec.priors.items():
+            assert len(prior.reason) > 40 and prior.meaning, (name, prior_name)
+        assert spec.card.strip() and spec.summary
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"model": "nope"}, "unknown model 'nope'"),
+        ({"model": "beta", "priors": {"gamma": {"distribution": "Normal", "mu": 0, "sigma": 1}}},
+         "not a variable of model 'beta'"),
+        ({"model": "beta", "priors": {"alpha": {"distribution": "Cauchy", "alpha": 0}}},
+         "'distribution' must be one of"),
+        ({"model": "beta", "priors": {"alpha": {"distribution": "Gamma", "alpha": 1}}},
+         r"missing \['beta'\]"),
+    ],
+)
+def test_spec_errors_are_clear(kwargs, message):
+    with pytest.raises(SpecError, match=message):
+        mp.load_spec(**kwargs)
