@@ -33,16 +33,16 @@ HEAD_CASES = (
 
 
 def _grid() -> tuple[np.ndarray, ...]:
-    rows = [
-        (c, f, a, b, s)
-        for a, b, s, (c, f) in itertools.product(ALPHAS, BETAS, SCALES, COUNTS)
-    ]
+    rows = [(c, f, a, b, s) for a, b, s, (c, f) in itertools.product(ALPHAS, BETAS, SCALES, COUNTS)]
     rows += list(HEAD_CASES)
     return tuple(np.array(rows, dtype=np.float64).T)
 
 
 def _ref(c, f, a, b, s):
-    return FAM.log_moment(c, f, {"alpha": a, "beta": b, "scale": s})
+    """The independent fixed-node implementation (the family's NumPy path is the numba one)."""
+    from monkeypower.families.scaled_beta import fixed_node_log_moment_numpy
+
+    return fixed_node_log_moment_numpy(c, f, a, b, s)
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +65,7 @@ def test_values_match_numpy_kernel(grid):
     assert np.all(np.isfinite(g["L"]))
     np.testing.assert_allclose(g["L"], ref, rtol=1e-11, atol=1e-15)
     # value-only path gives the same numbers; serial == parallel
-    np.testing.assert_array_equal(
-        log_moment_numba(g["c"], g["f"], g["a"], g["b"], g["s"]), g["L"]
-    )
+    np.testing.assert_array_equal(log_moment_numba(g["c"], g["f"], g["a"], g["b"], g["s"]), g["L"])
     np.testing.assert_array_equal(
         log_moment_numba(g["c"], g["f"], g["a"], g["b"], g["s"], parallel=False), g["L"]
     )
@@ -107,11 +105,41 @@ def _mp_log_moment(c, f, a, b, s):
 
 @pytest.mark.parametrize(
     "row",
-    [(95, 100, 0.3, 0.05, 0.5), (180, 200, 0.1, 0.02, 0.5), (60, 200, 0.3, 0.05, 0.25),
-     (0, 300, 0.01, 1000.0, 0.9), (37, 263, 0.25, 0.5, 0.2)],
+    [
+        (95, 100, 0.3, 0.05, 0.5),
+        (180, 200, 0.1, 0.02, 0.5),
+        (60, 200, 0.3, 0.05, 0.25),
+        (0, 300, 0.01, 1000.0, 0.9),
+        (37, 263, 0.25, 0.5, 0.2),
+    ],
 )
 def test_values_match_mpmath(row):
-    np.testing.assert_allclose(log_moment_numba(*row), _mp_log_moment(*row), rtol=1e-13)
+    np.testing.assert_allclose(log_moment_numba(*row), _mp_log_moment(*row), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "row", [(95, 100, 0.3, 0.05, 0.5), (0, 300, 0.01, 1000.0, 0.9), (37, 263, 0.25, 0.5, 0.2)]
+)
+def test_gradients_match_mpmath(row):
+    c, f, a, b, s = row
+    mpmath.mp.dps = 30
+
+    def lm(aa, bb, ss):
+        tot = mpmath.fsum(
+            mpmath.binomial(f, j) * ss**j * (1 - ss) ** (f - j) * mpmath.beta(aa + c, bb + j)
+            for j in range(f + 1)
+        )
+        return c * mpmath.log(ss) + mpmath.log(tot) - mpmath.log(mpmath.beta(aa, bb))
+
+    a_, b_, s_ = mpmath.mpf(a), mpmath.mpf(b), mpmath.mpf(s)
+    want = [
+        float(mpmath.diff(lambda x: lm(x, b_, s_), a_)),
+        float(mpmath.diff(lambda x: lm(a_, x, s_), b_)),
+        float(mpmath.diff(lambda x: lm(a_, b_, x), s_)),
+    ]
+    got = log_moment_numba(*row, with_grad=True)[1:]
+    for g, w in zip(got, want, strict=True):
+        assert abs(float(g) - w) <= 1e-11 * max(1.0, abs(w))
 
 
 def test_gradients_vs_finite_differences(grid):
@@ -141,9 +169,8 @@ def test_gradients_vs_finite_differences(grid):
     # s == 1: the left derivative (one-sided FD; moderate f so that h * f << 1)
     m = (~inner) & (f <= 1e4)
     hs = 1e-7
-    fd1 = (3 * _ref(c, f, a, b, 1.0) - 4 * _ref(c, f, a, b, 1 - hs) + _ref(c, f, a, b, 1 - 2 * hs)) / (
-        2 * hs
-    )
+    fd1 = 3 * _ref(c, f, a, b, 1.0) - 4 * _ref(c, f, a, b, 1 - hs) + _ref(c, f, a, b, 1 - 2 * hs)
+    fd1 /= 2 * hs
     err = np.abs(g["ds"] - fd1) / (1e-6 * np.abs(g["ds"]) + 1e-13 * np.maximum(1, np.abs(val)) / hs)
     assert np.max(err[m]) < 1.0
 
@@ -160,6 +187,7 @@ def test_broadcasting():
 # ---------------------------------------------------------------------------
 # PyTensor Op
 # ---------------------------------------------------------------------------
+
 
 def _counts():
     rng = np.random.default_rng(0)
@@ -190,7 +218,9 @@ def test_pytensor_op_value_and_grad(mode):
         want = np.sum(w * _ref(c, f, av, bv, sv))
         np.testing.assert_allclose(val, want, rtol=1e-11)
         _, da, db, ds = log_moment_numba(c, f, av, bv, sv, with_grad=True)
-        want_g = np.array([np.sum(w * da) * av, np.sum(w * db) * bv, np.sum(w * ds) * sv * (1 - sv)])
+        want_g = np.array(
+            [np.sum(w * da) * av, np.sum(w * db) * bv, np.sum(w * ds) * sv * (1 - sv)]
+        )
         np.testing.assert_allclose(grad, want_g, rtol=1e-10, atol=1e-8)
         # and against finite differences of the NumPy kernel
         h = 1e-4
@@ -218,8 +248,11 @@ def test_pytensor_verify_grad():
         return scaled_beta_log_moment_pytensor(c, f, a, b, s)
 
     rng = np.random.default_rng(3)
-    pts = [np.array([0.25, 0.3, 3.0, 0.1]), np.array([3.0, 0.5, 1000.0, 0.05]),
-           np.array([0.2, 0.9, 0.01, 0.5])]
+    pts = [
+        np.array([0.25, 0.3, 3.0, 0.1]),
+        np.array([3.0, 0.5, 1000.0, 0.05]),
+        np.array([0.2, 0.9, 0.01, 0.5]),
+    ]
     # (FAST_COMPILE: the numba path of the Op is exercised by the other tests; verify_grad
     # compiles several functions, which costs ~10 s of numba compilation on a cold cache)
     pytensor.gradient.verify_grad(fun, pts, rng=rng, mode="FAST_COMPILE")
@@ -244,9 +277,7 @@ def test_pymc_potential_compiles():
         alpha = pm.LogNormal("alpha", 0.0, 1.0)
         beta = pm.LogNormal("beta", 1.0, 1.0)
         scale = pm.Beta("scale", 2.0, 2.0)
-        pm.Potential(
-            "lik", (w * scaled_beta_log_moment_pytensor(c, f, alpha, beta, scale)).sum()
-        )
+        pm.Potential("lik", (w * scaled_beta_log_moment_pytensor(c, f, alpha, beta, scale)).sum())
     ip = model.initial_point()
     logp = model.compile_logp()(ip)
     dlogp = model.compile_dlogp()(ip)

@@ -35,7 +35,8 @@ def _add_sampler_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
     group.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
     group.add_argument("--chains", type=int, default=4)
-    group.add_argument("--target-accept", type=float, default=0.9)
+    group.add_argument("--target-accept", type=float, default=None,
+                       help="NUTS target (default: the model's, else 0.9)")
     group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -177,13 +178,13 @@ def run_fit(args: argparse.Namespace) -> int:
     fits = list(result.fits.items()) if isinstance(result, mp.FitGroups) else [((), result)]
     names = result.group_names if isinstance(result, mp.FitGroups) else ()
     rendered = _render_all(fits, names, _summary_kwargs(args))
+    rendered_csv = rendered.pop("_csv")
     print(rendered[args.format])
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         suffix = {"table": "txt", "json": "json", "latex": "tex", "markdown": "md"}
         for fmt, text in rendered.items():
             (args.out / f"summary.{suffix[fmt]}").write_text(text)
-        rendered_csv = rendered["_csv"]
         (args.out / "summary.csv").write_text(rendered_csv)
         for key, one in fits:
             stem = "_".join(str(k) for k in key).replace("/", "-").replace(" ", "_") or "fit"
@@ -238,9 +239,15 @@ def run_models(_: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``monkeypower`` command."""
+    from monkeypower.errors import DesignError, OutcomesError, SpecError
+
     args = build_parser().parse_args(argv)
     handlers = {"demo": run_demo, "fit": run_fit, "models": run_models}
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except (OutcomesError, SpecError, DesignError, FileNotFoundError) as err:
+        print(f"monkeypower {args.command}: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

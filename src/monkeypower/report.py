@@ -59,8 +59,8 @@ def summary_to_markdown(table: pd.DataFrame) -> str:
     lower, upper = _interval_columns(table)
     interval = table.attrs.get("interval", {})
     groups = _group_columns(table)
-    header = [*groups, "estimand", "detail", "median", f"{interval.get('prob', '')} interval",
-              "ESS bulk", "R-hat"]
+    label = f"{100 * interval.get('prob', 0):g}% {interval.get('kind', '').upper()}"
+    header = [*groups, "estimand", "detail", "median", label, "ESS bulk", "R-hat"]
     lines = []
     if table.attrs.get("title"):
         lines.append(f"**{table.attrs['title']}**\n")

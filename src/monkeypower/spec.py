@@ -117,6 +117,7 @@ class ModelSpec:
     card: str = ""
     source: str = "builtin"
     overrides: tuple[str, ...] = field(default=())
+    sampler_defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (stored in saved fits)."""
@@ -124,6 +125,7 @@ class ModelSpec:
             "name": self.name, "family": self.family, "summary": self.summary,
             "card": self.card, "source": self.source, "overrides": list(self.overrides),
             "priors": {k: v.to_dict() for k, v in self.priors.items()},
+            "sampler": dict(self.sampler_defaults),
         }
 
     def to_json(self) -> str:
@@ -138,7 +140,7 @@ class ModelSpec:
         }
         return cls(data["name"], data["family"], priors, data.get("summary", ""),
                    data.get("card", ""), data.get("source", "builtin"),
-                   tuple(data.get("overrides", ())))
+                   tuple(data.get("overrides", ())), dict(data.get("sampler", {})))
 
     def describe_priors(self) -> str:
         """One line per prior: ``alpha ~ LogNormal(mu=-1.2, sigma=1)  (tail exponent ...)``."""
@@ -170,7 +172,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _parse(data: dict[str, Any], source: str, base: ModelSpec | None) -> ModelSpec:
-    allowed = {"name", "family", "summary", "card", "priors", "base"}
+    allowed = {"name", "family", "summary", "card", "priors", "base", "sampler"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise SpecError(f"{source}: unknown keys {unknown}; allowed {sorted(allowed)}")
@@ -195,7 +197,24 @@ def _parse(data: dict[str, Any], source: str, base: ModelSpec | None) -> ModelSp
         card=data.get("card", base.card if base else ""),
         source=source,
         overrides=tuple(data.get("priors", {})) if base else (),
+        sampler_defaults=_sampler_defaults(data, source, base),
     )
+
+
+_SAMPLER_KEYS = {"target_accept": float, "reason": str}
+
+
+def _sampler_defaults(data: dict[str, Any], source: str, base: ModelSpec | None) -> dict:
+    """The ``[sampler]`` table: NUTS settings this model needs (e.g. a higher target_accept)."""
+    merged = dict(base.sampler_defaults) if base else {}
+    for key, value in data.get("sampler", {}).items():
+        if key not in _SAMPLER_KEYS:
+            raise SpecError(f"{source}: [sampler].{key} is not a known setting; allowed "
+                            f"{sorted(_SAMPLER_KEYS)}")
+        merged[key] = _SAMPLER_KEYS[key](value)
+    if "target_accept" in merged and not 0 < merged["target_accept"] < 1:
+        raise SpecError(f"{source}: [sampler].target_accept must be in (0, 1)")
+    return merged
 
 
 def load_spec(
@@ -244,5 +263,6 @@ def load_spec(
                 else PriorSpec.from_mapping(value, f"priors[{key!r}]")
             )
         spec = ModelSpec(spec.name, spec.family, merged, spec.summary, spec.card, spec.source,
-                         tuple(dict.fromkeys((*spec.overrides, *priors))))
+                         tuple(dict.fromkeys((*spec.overrides, *priors))),
+                         spec.sampler_defaults)
     return spec

@@ -1,0 +1,286 @@
+"""The backtest (BRIEF §9): a small end-to-end run on simulated Beta data, scores recomputed by
+hand, the figure, error rows, and refusal of sequential designs. Fast tier (one batch of four
+tiny Bayesian fits, compiled once)."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import monkeypower as mp
+from monkeypower import baselines as bl
+from monkeypower import fitting
+from monkeypower.design import Design
+from monkeypower.errors import DesignError
+from monkeypower.estimands import EstimandDraws
+from monkeypower.outcomes import OutcomesGroups
+from monkeypower.subsample import subsample
+
+TRUTH = 0.3
+ESTIMATORS = ("least_squares", "beta_binomial_mle", "bayes:beta")
+ATTEMPTS = (100, 300)
+PROBLEMS = (64,)
+SEEDS = range(2)
+REQUIRED = {
+    "estimator", "estimand", "n_problems", "n_attempts", "seed", "estimate", "target",
+    "relative_error", "forecast", "forecast_target", "squared_log_error", "interval_lower",
+    "interval_upper", "covered", "relative_error_vs_truth", "exponent_covered", "sampler_ok",
+    "error",
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return mp.simulate("beta", {"alpha": TRUTH, "beta": 3}, n_problems=200, n_attempts=1000,
+                       seed=20250217)
+
+
+@pytest.fixture(scope="module")
+def result(data):
+    return mp.backtest(
+        data, estimators=ESTIMATORS, attempts=ATTEMPTS, problems=PROBLEMS, seeds=SEEDS,
+        truth=TRUTH, fit_kwargs={"draws": 200, "tune": 200, "chains": 2}, progress=False,
+    )
+
+
+def _row(table, estimator, n_attempts, seed):
+    rows = table[(table.estimator == estimator) & (table.n_attempts == n_attempts)
+                 & (table.seed == seed)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def _subsample_by_hand(data, seed, m, n):
+    """The documented subsampling: problems from [seed, M', 1], attempts from [seed, M', n', 2]."""
+    chosen = subsample(data, n_problems=m, seed=np.random.default_rng([seed, m, 1]))
+    return subsample(chosen, n_attempts=n, seed=np.random.default_rng([seed, m, n, 2]))
+
+
+def test_table_shape_and_columns(result):
+    table = result.table
+    assert len(table) == len(ESTIMATORS) * len(ATTEMPTS) * len(PROBLEMS) * len(SEEDS)
+    assert REQUIRED <= set(table.columns)
+    assert list(table.estimator.unique()) == list(ESTIMATORS)
+    assert (table.error == "").all(), table.error.tolist()
+    assert result.horizon == 1000 and table.attrs["horizon"] == 1000
+    assert set(table.estimand) == {"effective_exponent", "asymptotic_exponent"}
+    assert (table.loc[table.estimator == "least_squares", "estimand"]
+            == "effective_exponent").all()
+    assert np.isfinite(table[["estimate", "relative_error", "squared_log_error"]]).all().all()
+
+
+def test_least_squares_row_by_hand(result, data):
+    row = _row(result.table, "least_squares", 300, 1)
+    sub = _subsample_by_hand(data, 1, 64, 300)
+    lsq = bl.least_squares(sub)
+    assert row.estimate == pytest.approx(lsq.estimate, rel=1e-12)
+    # effective exponent: against the same estimand on the full data, same window [1, n']
+    target = bl.least_squares(data, window=(1, 300)).estimate
+    assert row.target == pytest.approx(target, rel=1e-12)
+    assert row.target_kind.startswith("full_data")
+    assert row.relative_error == pytest.approx(abs(lsq.estimate - target) / target, rel=1e-10)
+    # ... and against the truth (the estimand mismatch of BRIEF §4 shows here)
+    assert row.relative_error_vs_truth == pytest.approx(abs(lsq.estimate - TRUTH) / TRUTH)
+    forecast_target = mp.empirical_curve(data, k=[1000])["neg_log_pass_at_k"].iloc[0]
+    assert row.forecast_target == pytest.approx(forecast_target, rel=1e-12)
+    assert row.forecast == pytest.approx(lsq.forecast_neg_log_pass(1000), rel=1e-12)
+    expected = (np.log(row.forecast) - np.log(forecast_target)) ** 2
+    assert row.squared_log_error == pytest.approx(expected, rel=1e-10)
+
+
+def test_asymptotic_rows_are_scored_against_the_truth(result, data):
+    row = _row(result.table, "beta_binomial_mle", 100, 0)
+    mle = bl.beta_binomial_mle(_subsample_by_hand(data, 0, 64, 100))
+    assert row.estimate == pytest.approx(mle.estimate, rel=1e-9)
+    assert row.target == TRUTH and row.target_kind == "truth"
+    assert row.relative_error == pytest.approx(abs(mle.estimate - TRUTH) / TRUTH, rel=1e-9)
+    assert row.relative_error == row.relative_error_vs_truth
+    bayes = result.table[result.table.estimator == "bayes:beta"]
+    assert (bayes.target == TRUTH).all()
+    assert np.allclose(bayes.relative_error, abs(bayes.estimate - TRUTH) / TRUTH)
+
+
+def test_coverage_columns(result):
+    table = result.table
+    bayes = table.estimator == "bayes:beta"
+    for column in ("covered", "exponent_covered", "sampler_ok"):
+        assert str(table[column].dtype) == "boolean"
+        assert table.loc[bayes, column].notna().all()
+        assert table.loc[~bayes, column].isna().all()
+    b = table[bayes]
+    assert ((b.interval_lower <= b.estimate) & (b.estimate <= b.interval_upper)).all()
+    assert ((b.forecast_lower <= b.forecast) & (b.forecast <= b.forecast_upper)).all()
+    inside = (b.forecast_lower <= b.forecast_target) & (b.forecast_target <= b.forecast_upper)
+    assert (b.covered.astype(bool) == inside).all()
+    inside = (b.interval_lower <= TRUTH) & (TRUTH <= b.interval_upper)
+    assert (b.exponent_covered.astype(bool) == inside).all()
+    assert b.fit_seed.nunique() == len(b)
+    assert table.loc[~bayes, ["interval_lower", "forecast_lower"]].isna().all().all()
+
+
+def test_summary_and_markdown(result):
+    summary = result.summary()
+    assert len(summary) == len(ESTIMATORS) * len(ATTEMPTS)
+    point = summary.estimator != "bayes:beta"
+    assert summary.loc[point, "coverage"].isna().all()
+    assert summary.loc[~point, "coverage"].between(0, 1).all()
+    assert (summary.n_seeds == len(SEEDS)).all() and (summary.n_failed == 0).all()
+    text = result.to_markdown()
+    assert "| estimator |" in text and "bayes:beta" in text and "K = 1,000" in text
+
+
+def test_plot_draws_the_figure_without_touching_global_state(result, tmp_path):
+    before = dict(matplotlib.rcParams)
+    fig = result.plot()
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    assert len(ax.get_lines()) == len(ESTIMATORS)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    path = tmp_path / "backtest.png"
+    fig.savefig(path)
+    assert path.stat().st_size > 0
+    own = Figure()
+    axes = own.add_subplot()
+    assert result.plot(ax=axes, metric="relative_error_vs_truth") is own
+    assert len(axes.get_lines()) == len(ESTIMATORS)
+    assert dict(matplotlib.rcParams) == before
+    with pytest.raises(ValueError, match="metric"):
+        result.plot(metric="mean_error")
+
+
+def test_sequential_design_is_refused():
+    seq = mp.simulate("beta", {"alpha": TRUTH, "beta": 3}, n_problems=50, n_attempts=200,
+                      seed=3, design=Design("sequential", batch_size=10, cap=200))
+    with pytest.raises(DesignError, match=r"the backtest \(subsampling attempts\).*sequential"):
+        mp.backtest(seq, estimators=["least_squares"], attempts=[10], problems=None,
+                    seeds=[0], progress=False)
+
+
+def test_failing_estimator_gives_error_rows(data, monkeypatch):
+    original = bl.ESTIMATORS["beta_binomial_mle"]
+
+    def flaky(outcomes, **kwargs):
+        if outcomes.max_attempts == 100:
+            raise RuntimeError("optimiser exploded")
+        return original(outcomes, **kwargs)
+
+    monkeypatch.setitem(bl.ESTIMATORS, "beta_binomial_mle", flaky)
+    result = mp.backtest(data, estimators=["least_squares", "beta_binomial_mle"],
+                         attempts=[100, 300], problems=[64], seeds=[0, 1], progress=False)
+    table = result.table
+    assert len(table) == 8
+    failed = table[table.error != ""]
+    assert set(failed.estimator) == {"beta_binomial_mle"}
+    assert (failed.n_attempts == 100).all() and len(failed) == 2
+    assert failed.error.str.contains("RuntimeError: optimiser exploded").all()
+    assert failed[["estimate", "relative_error", "squared_log_error"]].isna().all().all()
+    # without a truth, the asymptotic exponent is scored against the full-data estimate
+    ok = table[(table.estimator == "beta_binomial_mle") & (table.error == "")]
+    assert len(ok) == 2 and (ok.target_kind == "full_data").all()
+    assert np.allclose(ok.target, original(data).estimate)
+    assert "relative_error_vs_truth" not in table and "exponent_covered" not in table
+    summary = result.summary()
+    assert summary.loc[(summary.estimator == "beta_binomial_mle")
+                       & (summary.n_attempts == 100), "n_failed"].item() == 2
+
+
+class _FakeDiagnostics:
+    def __init__(self, problems):
+        self.problems = problems
+        self.ok = not problems
+
+
+class _FakeFit:
+    """Stands in for a Fit (no sampling): the exponent's draws are centred on 0.25 + n/2000."""
+
+    def __init__(self, outcomes, seed):
+        self.seed = int(seed)
+        self.center = 0.25 + outcomes.max_attempts / 2000
+        rng = np.random.default_rng(self.seed)
+        self.draws = self.center + 0.02 * rng.standard_normal((2, 50))
+        problems = ["max R-hat 1.05 > 1.01: chains disagree"] if outcomes.max_attempts == 300 \
+            else []
+        self.diagnostics = _FakeDiagnostics(problems)
+
+    def asymptotic_exponent(self):
+        return EstimandDraws("asymptotic_exponent", "population tail: power law", self.draws)
+
+    def forecast_pass_at_k(self, k, *, neg_log=False):
+        k = np.atleast_1d(np.asarray(k, dtype=float))
+        return EstimandDraws("forecast_pass_at_k", "-log pass_D@k",
+                             np.repeat((self.draws - 0.1)[..., None], len(k), axis=-1), k)
+
+
+def test_bayes_rows_without_truth_use_the_full_data_fit(data, monkeypatch):
+    seen = []
+
+    def fake_fit(groups, model, *, seed, **kwargs):
+        assert isinstance(groups, OutcomesGroups) and model == "beta"
+        assert kwargs["draws"] == 500 and kwargs["chains"] == 2  # the modest defaults
+        out = {}
+        for i, key in enumerate(groups):
+            group_seed = int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
+            seen.append(group_seed)
+            out[key] = _FakeFit(groups[key], group_seed)
+        return out
+
+    monkeypatch.setattr(fitting, "fit", fake_fit)
+    result = mp.backtest(data, estimators=["bayes:beta"], attempts=[100, 300], problems=[64],
+                         seeds=[0], progress=False)
+    table = result.table
+    assert len(seen) == 3  # two subsamples and the full data, in one batch
+    full_median = float(np.median(_FakeFit(data, seen[-1]).draws))
+    assert np.allclose(table.target, full_median) and (table.target_kind == "full_data").all()
+    assert np.allclose(table.relative_error, abs(table.estimate - full_median) / full_median)
+    assert list(table.fit_seed) == seen[:2]
+    assert list(table.sampler_ok) == [True, False]
+    assert "chains disagree" in table.warning.iloc[1]
+
+
+def test_failed_batch_is_refitted_one_by_one(data, monkeypatch):
+    def fake_fit(data_, model, *, seed, **kwargs):
+        if isinstance(data_, OutcomesGroups):
+            raise RuntimeError("batch failed")
+        if data_.max_attempts == 100:
+            raise ValueError("degenerate subsample")
+        return _FakeFit(data_, seed)
+
+    monkeypatch.setattr(fitting, "fit", fake_fit)
+    result = mp.backtest(data, estimators=["bayes:beta"], attempts=[100, 300], problems=[64],
+                         seeds=[0, 1], truth=TRUTH, progress=False)
+    table = result.table
+    failed = table[table.error != ""]
+    assert list(failed.n_attempts) == [100, 100]
+    assert failed.error.str.fullmatch("ValueError: degenerate subsample").all()
+    assert failed.estimate.isna().all() and failed.covered.isna().all()
+    ok = table[table.error == ""]
+    assert np.allclose(ok.estimate, 0.25 + 300 / 2000, atol=0.02)
+    assert ok.covered.notna().all() and ok.fit_seed.nunique() == 2
+
+
+def test_point_estimators_are_reproducible(data):
+    kwargs = dict(estimators=["least_squares", "discretized_beta"], attempts=[100],
+                  problems=[32], seeds=[5], truth=TRUTH, progress=False)
+    first = mp.backtest(data, **kwargs).table.drop(columns="seconds")
+    second = mp.backtest(data, **kwargs).table.drop(columns="seconds")
+    assert first.equals(second)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"attempts": [2000]}, ValueError, "attempts value 2000 is outside"),
+        ({"problems": [500]}, ValueError, "problems value 500 is outside"),
+        ({"seeds": 3}, TypeError, r"range\(3\)"),
+        ({"estimators": ["ols"]}, ValueError, "unknown estimator 'ols'"),
+        ({"estimators": ["bayes:gamma"]}, ValueError, "unknown Bayesian model"),
+        ({"fit_kwargs": {"seed": 1}}, ValueError, "must not hold 'seed'"),
+        ({"horizon": 5000}, ValueError, "horizon K = 5000"),
+        ({"truth": -1.0}, ValueError, "positive exponent"),
+    ],
+)
+def test_invalid_arguments(data, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        mp.backtest(data, progress=False, **{"estimators": ["least_squares"], **kwargs})

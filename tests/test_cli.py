@@ -1,0 +1,65 @@
+"""The command line: help, demo, fit with every output format."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import monkeypower as mp
+from monkeypower.cli import main
+
+QUICK = ["--draws", "200", "--tune", "200", "--chains", "2", "--no-progress"]
+# These tests exercise the command line's plumbing with deliberately short chains, whose honest
+# low-ESS warnings are expected here; sampler health is tested in test_fit.py.
+short_chains = pytest.mark.filterwarnings("ignore::monkeypower.diagnostics.SamplingWarning")
+
+
+def test_help_shows_examples():
+    proc = subprocess.run([sys.executable, "-m", "monkeypower.cli", "--help"],
+                          capture_output=True, text=True, check=True)
+    assert "monkeypower demo" in proc.stdout and "--group-by" in proc.stdout
+
+
+def test_models_lists_priors(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "scaled_beta" in out and "alpha ~ LogNormal" in out
+
+
+@short_chains
+def test_demo_prints_posterior_next_to_truth(capsys):
+    assert main(["demo", "--problems", "64", "--attempts", "300", *QUICK]) == 0
+    out = capsys.readouterr().out
+    assert "asymptotic_exponent b∞" in out and "truth 0.300" in out
+    assert "95% ETI" in out
+
+
+@short_chains
+def test_fit_from_csv_with_groups_writes_every_format(tmp_path, capsys):
+    a = mp.simulate("beta", {"alpha": 0.3, "beta": 3}, n_problems=60, n_attempts=200, seed=1,
+                    labels={"model": "a"})
+    b = mp.simulate("beta", {"alpha": 0.5, "beta": 3}, n_problems=60, n_attempts=200, seed=2,
+                    labels={"model": "b"})
+    table = pd.concat([a.to_dataframe(), b.to_dataframe()])
+    table.to_csv(tmp_path / "counts.csv", index=False)
+    code = main(["fit", str(tmp_path / "counts.csv"), "--problem", "problem", "--n", "n",
+                 "--c", "c", "--group-by", "model", "--model", "beta", "--seed", "1",
+                 "--format", "json", "--out", str(tmp_path / "out"), *QUICK])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema"] == "monkeypower.fit.v1"
+    assert [g["group"] for g in data["groups"]] == [{"model": "a"}, {"model": "b"}]
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"summary.md", "summary.tex", "summary.json", "summary.csv", "summary.txt",
+            "a.nc", "b.nc"} <= written
+    assert mp.load_fit(tmp_path / "out" / "a.nc").outcomes.labels == {"model": "a"}
+
+
+def test_fit_reports_bad_columns_clearly(tmp_path, capsys):
+    pd.DataFrame({"q": [1], "n": [3], "c": [1]}).to_csv(tmp_path / "x.csv", index=False)
+    code = main(["fit", str(tmp_path / "x.csv"), "--problem", "problem", "--n", "n", "--c", "c",
+                 "--seed", "1", *QUICK])
+    assert code == 2
+    assert "missing column 'problem' (for problem)" in capsys.readouterr().err
