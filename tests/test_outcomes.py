@@ -137,7 +137,8 @@ def test_zero_attempts(counts):
 
 
 def test_duplicate_problem_ids_within_a_group(counts):
-    with pytest.raises(OutcomesError, match=r"column 'problem_id'.*duplicate problem ids \[1, 2\].*rows \[0, 1, 2, 3\]"):
+    pattern = r"column 'problem_id'.*duplicate problem ids \[1, 2\].*rows \[0, 1, 2, 3\]"
+    with pytest.raises(OutcomesError, match=pattern):
         mp.from_counts(counts, problem="problem_id", n="tries", c="wins")
 
 

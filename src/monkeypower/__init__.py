@@ -25,9 +25,16 @@ from monkeypower.intervals import (
 )
 from monkeypower.outcomes import Outcomes, OutcomesGroups
 from monkeypower.passk import empirical_curve, pass_at_k, reference_k_grid
-from monkeypower.readers import from_attempts, from_counts, from_llmonkeys, from_matrix, read_outcomes
+from monkeypower.readers import (
+    from_attempts,
+    from_counts,
+    from_llmonkeys,
+    from_matrix,
+    read_outcomes,
+)
 from monkeypower.simulate import simulate
 from monkeypower.spec import ModelSpec, available_models, load_spec
+from monkeypower.subsample import subsample
 from monkeypower.sufficient import SufficientStats, compress
 
 try:
@@ -52,7 +59,7 @@ __all__ = [
     "interval_convention", "set_interval", "Outcomes", "OutcomesGroups", "empirical_curve",
     "pass_at_k", "reference_k_grid", "from_attempts", "from_counts", "from_llmonkeys",
     "from_matrix", "read_outcomes", "simulate", "ModelSpec", "available_models", "load_spec",
-    "SufficientStats", "compress", "__version__", *_LAZY,
+    "SufficientStats", "compress", "subsample", "__version__", *_LAZY,
 ]
 
 

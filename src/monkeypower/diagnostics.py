@@ -73,7 +73,7 @@ def check_sampling(
     posterior: xr.Dataset, sample_stats: xr.Dataset | None, var_names: list[str],
     *, warn: bool = True, where: str = "",
 ) -> Diagnostics:
-    """Compute the health checks on ``var_names`` and warn (:class:`SamplingWarning`) on problems."""
+    """Compute the health checks on ``var_names``; warn (SamplingWarning) on problems."""
     import arviz_stats as azs
 
     subset = posterior[var_names]

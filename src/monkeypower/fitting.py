@@ -371,7 +371,7 @@ class Fit:
 
     # ------------------------------------------------------------------ estimands
     def asymptotic_exponent(self) -> EstimandDraws:
-        """Posterior of :math:`b_\\infty`, the k → ∞ exponent (the population's tail)."""
+        r"""Posterior of :math:`b_\infty`, the k → ∞ exponent (the population's tail)."""
         tail = self.family.tail(self.params(), NUMPY)
         return EstimandDraws("asymptotic_exponent", _tail_detail(tail.kind),
                              np.asarray(tail.exponent))

@@ -49,7 +49,7 @@ def _log_fail_product(n: np.ndarray, c: np.ndarray, k: np.ndarray) -> np.ndarray
 
 
 def _log_fail_stirling(n: np.ndarray, c: np.ndarray, k: np.ndarray) -> np.ndarray:
-    r"""log C(n-c,k)/C(n,k) without cancellation, for x1 = n-c-k+1 >= 16.
+    r"""Log C(n-c,k)/C(n,k) without cancellation, for x1 = n-c-k+1 >= 16.
 
     With :math:`x_1 = n-c-k+1` and :math:`x_2 = x_1 + k`, writing
     :math:`\log\Gamma(x) = (x-\tfrac12)\log x - x + \tfrac12\log 2\pi + r(x)` gives

@@ -52,7 +52,8 @@ def _require_columns(frame: pd.DataFrame, columns: Mapping[str, str | None]) -> 
         described = ", ".join(f"{col!r} (for {role})" for role, col in missing.items())
         raise OutcomesError(
             f"missing column {described}; the table has columns {list(frame.columns)}. "
-            "Name the right columns with the corresponding arguments, e.g. problem=..., n=..., c=..."
+            "Name the right columns with the corresponding arguments, e.g. problem=..., n=..., "
+            "c=..."
         )
 
 
@@ -100,11 +101,25 @@ def _designs_by_group(
     return result
 
 
+def _prepare(
+    data: Any, roles: dict[str, str | None], group_by: str | Sequence[str] | None,
+    design: Design | str | None, design_column: str | None,
+) -> tuple[pd.DataFrame, tuple[str, ...], dict[tuple, Design]]:
+    """Shared first steps of the table readers: columns present, groups, one design each."""
+    frame = _to_pandas(data)
+    group_cols = _as_group_keys(group_by)
+    roles = {**roles, "design_column": design_column}
+    roles.update({f"group_by[{i}]": col for i, col in enumerate(group_cols)})
+    _require_columns(frame, roles)
+    return frame, group_cols, _designs_by_group(frame, group_cols, design, design_column)
+
+
 def _group_index(frame: pd.DataFrame, group_cols: tuple[str, ...]) -> list[tuple]:
     missing = np.flatnonzero(frame[list(group_cols)].isna().any(axis=1).to_numpy())
     if missing.size:
         raise OutcomesError(
-            f"group columns {list(group_cols)}: missing values in {describe_rows(frame.index[missing])}"
+            f"group columns {list(group_cols)}: missing values in "
+            f"{describe_rows(frame.index[missing])}"
         )
     return list(dict.fromkeys(map(tuple, frame[list(group_cols)].itertuples(index=False))))
 
@@ -182,12 +197,9 @@ def from_counts(
     >>> mp.from_counts(table, problem="id", n="tries", c="wins").n_problems
     2
     """
-    frame = _to_pandas(data)
-    group_cols = _as_group_keys(group_by)
-    roles = {"problem": problem, "n": n, "c": c, "design_column": design_column}
-    roles.update({f"group_by[{i}]": col for i, col in enumerate(group_cols)})
-    _require_columns(frame, roles)
-    designs = _designs_by_group(frame, group_cols, design, design_column)
+    frame, group_cols, designs = _prepare(
+        data, {"problem": problem, "n": n, "c": c}, group_by, design, design_column
+    )
     built = {}
     for key, part in _split_groups(frame, group_cols):
         try:
@@ -304,13 +316,10 @@ def from_attempts(
     Outcomes or OutcomesGroups
         Counts ``n`` (rows per problem) and ``c`` (successes per problem).
     """
-    frame = _to_pandas(data)
-    group_cols = _as_group_keys(group_by)
-    roles = {"problem": problem, "success": success, "attempt": attempt,
-             "design_column": design_column}
-    roles.update({f"group_by[{i}]": col for i, col in enumerate(group_cols)})
-    _require_columns(frame, roles)
-    designs = _designs_by_group(frame, group_cols, design, design_column)
+    frame, group_cols, designs = _prepare(
+        data, {"problem": problem, "success": success, "attempt": attempt}, group_by, design,
+        design_column,
+    )
     built = {}
     for key, part in _split_groups(frame, group_cols):
         ok = _checked_success(part, success)

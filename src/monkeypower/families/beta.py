@@ -41,7 +41,7 @@ class BetaFamily(Family):
     def natural_params(
         self, variables: Mapping[str, Any], backend: str | ArrayBackend = NUMPY
     ) -> dict[str, Array]:
-        r"""``alpha`` (tail exponent) and ``mean`` :math:`\mu` give :math:`\beta = \alpha(1-\mu)/\mu`."""
+        r"""``alpha`` and ``mean`` :math:`\mu` give :math:`\beta = \alpha(1-\mu)/\mu`."""
         xp = get_backend(backend)
         alpha, mean = xp.asarray(variables["alpha"]), xp.asarray(variables["mean"])
         return {"alpha": alpha, "beta": alpha * (1.0 - mean) / mean}

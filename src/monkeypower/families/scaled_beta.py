@@ -71,11 +71,14 @@ Why the third layout (a change from the plain 2M+1-node scheme)
     * the transition width: with :math:`\omega = 2` the map's transition
       itself aliased (errors up to 1e-11, and 1e-9 when the bulk step was
       doubled); :math:`\omega = 4` keeps them < 1e-13 with a 2x margin on the
-      window.
+      window;
+    * nodes carry both ``J`` and ``K = f - J``, each computed from exact
+      offsets (:func:`_log_binom_pmf`): next to ``J = f`` with ``f ~ 1e7`` and
+      ``s ~ 1 - 1e-5`` the ulp of ``J`` alone shifted nodes enough to cost ~1e-10.
 
 Validation (tests/test_families.py plus development sweeps against an exact
-mpmath sum): worst error 8.8e-14 over 2285 random ceiling-touching cases and
-1.1e-12 over 1900 random cases spanning alpha 0.01-50, beta 0.02-3000, s in
+mpmath sum): worst error 7.5e-15 over 2285 random ceiling-touching cases and
+2.7e-14 over 1500 random cases spanning alpha 0.01-50, beta 0.02-3000, s in
 (1e-3, 1], f up to 1e8, all relative to ``max(1, |L|)``.
 
 Node placement (mode, :math:`J^*`, :math:`\sigma`, steps) carries no gradient
