@@ -481,8 +481,10 @@ def _squared_log_error(forecast: float, target: float) -> float:
 
 
 def _fit_seed(base: int, index: int) -> int:
-    """Seed of the ``index``-th fit of a batch (the rule :func:`monkeypower.fit` has for groups)."""
-    return int(np.random.SeedSequence([int(base), int(index)]).generate_state(1)[0])
+    """Seed of the ``index``-th fit of a batch: the very rule :func:`monkeypower.fit` uses."""
+    from monkeypower.fitting import _group_seed
+
+    return _group_seed(base, index)
 
 
 def _empty_row(estimator: str, m: int, n: int, seed: int) -> dict[str, Any]:
