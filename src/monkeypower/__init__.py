@@ -52,6 +52,9 @@ _LAZY = {
     "get_family": "monkeypower.families",
     "baselines": "monkeypower.baselines",
     "backtest": "monkeypower.backtesting",
+    "side_by_side": "monkeypower.comparison",
+    "plot_scaling": "monkeypower.comparison",
+    "plot_population": "monkeypower.comparison",
 }
 
 __all__ = [

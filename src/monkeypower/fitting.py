@@ -519,9 +519,21 @@ class Fit:
         return summary_to_latex(self.summary(**kwargs))
 
     # ------------------------------------------------------------------ LOO
-    def to_datatree(self) -> xr.DataTree:
-        """The DataTree with a per-problem ``log_likelihood`` group, ready for ArviZ (LOO)."""
+    def to_datatree(self, max_elements: int = 200_000_000) -> xr.DataTree:
+        """The DataTree with a per-problem ``log_likelihood`` group, ready for ArviZ (LOO).
+
+        The group has draws × problems values (problems sharing an (n, c) pair repeat the
+        pair's value). Above ``max_elements`` (1.6 GB) this refuses instead of exhausting memory.
+        """
         pairs = self.tree["log_likelihood_pairs"].to_dataset()
+        size = pairs["counts"].sizes["chain"] * pairs["counts"].sizes["draw"] * len(
+            self.stats.pair_of_problem)
+        if size > max_elements:
+            raise MemoryError(
+                f"a per-problem log-likelihood would hold {size:,} values (> {max_elements:,}); "
+                f"this fit has only {self.stats.n_pairs:,} distinct (n, c) pairs, whose "
+                "pointwise values are in the 'log_likelihood_pairs' group"
+            )
         per_problem = pairs["counts"].isel(pair=xr.DataArray(self.stats.pair_of_problem,
                                                              dims="problem"))
         per_problem = per_problem.drop_vars("pair", errors="ignore").assign_coords(
