@@ -63,3 +63,27 @@ def test_fit_reports_bad_columns_clearly(tmp_path, capsys):
                  "--seed", "1", *QUICK])
     assert code == 2
     assert "missing column 'problem' (for problem)" in capsys.readouterr().err
+
+
+def test_backtest_command_writes_table_and_figure(tmp_path, capsys):
+    out = mp.simulate("beta", {"alpha": 0.3, "beta": 3}, n_problems=100, n_attempts=500, seed=4,
+                      labels={"model": "m"})
+    out.to_dataframe().to_csv(tmp_path / "counts.csv", index=False)
+    code = main(["backtest", str(tmp_path / "counts.csv"), "--problem", "problem", "--n", "n",
+                 "--c", "c", "--group-by", "model", "--group", "m", "--estimators",
+                 "least_squares", "beta_binomial_mle", "--attempts", "100", "300",
+                 "--problems", "64", "--seeds", "2", "--truth", "0.3", "--out",
+                 str(tmp_path / "bt")])
+    assert code == 0
+    assert "least_squares" in capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "bt" / "backtest.csv")
+    assert len(table) == 2 * 2 * 2  # estimators x attempts x seeds
+    assert (tmp_path / "bt" / "backtest.png").stat().st_size > 0
+
+
+def test_backtest_command_asks_for_a_group(tmp_path, capsys):
+    pd.DataFrame({"model": ["a", "b"], "problem": [1, 1], "n": [10, 10], "c": [1, 2]}).to_csv(
+        tmp_path / "x.csv", index=False)
+    code = main(["backtest", str(tmp_path / "x.csv"), "--problem", "problem", "--n", "n",
+                 "--c", "c", "--group-by", "model"])
+    assert code == 2 and "choose one with --group" in capsys.readouterr().err

@@ -510,7 +510,7 @@ def backtest(
     seeds: Iterable[int] = range(3),
     horizon: int | None = None,
     truth: float | None = None,
-    interval: IntervalConvention | float | None = 0.9,
+    interval: IntervalConvention | float | None = None,
     fit_kwargs: Mapping[str, Any] | None = None,
     progress: bool = True,
 ) -> BacktestResult:
@@ -592,10 +592,10 @@ def backtest(
     truth : float, optional
         The known asymptotic exponent (simulated data), e.g. :math:`\alpha` of a Beta
         population.
-    interval : IntervalConvention or float, default 0.9
-        Credible-interval convention of the Bayesian rows; a float is a probability with the
-        kind in force (:mod:`monkeypower.intervals`). 90%, the calibration goal the coverage
-        column checks.
+    interval : IntervalConvention or float, optional
+        Credible-interval convention of the Bayesian rows (default: the convention in force);
+        a float is a probability with the kind in force (:mod:`monkeypower.intervals`). Pass
+        0.9 to check 90% calibration goals.
     fit_kwargs : mapping, optional
         Keyword arguments of :func:`monkeypower.fit` (``draws``, ``tune``, ``chains``,
         ``sampler``, ``priors``, ...) over :data:`DEFAULT_FIT_KWARGS`; not ``seed``.

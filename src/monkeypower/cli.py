@@ -23,6 +23,8 @@ examples:
   monkeypower fit attempts.parquet --layout attempts --problem "Problem Idx" \\
       --success Score --attempt "Scaling Parameter" --design sequential \\
       --batch-size 60 --cap 10020 --model scaled_beta --seed 1 --format json --out results/
+  monkeypower backtest counts.csv --problem problem_idx --n n --c c --group-by model \\
+      --group "Pythia 12B" --attempts 100 1000 --seeds 3 --out backtest/
   monkeypower models
 """
 
@@ -94,6 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--out", type=Path, help="folder for tables (every format) and NetCDF fits")
     _add_sampler_options(fit)
     _add_report_options(fit)
+
+    back = sub.add_parser("backtest", help="score estimators on subsamples (BRIEF §9 protocol)",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    back.add_argument("file", type=Path, help="counts file (CSV, Parquet or JSONL)")
+    back.add_argument("--problem", required=True)
+    back.add_argument("--n", required=True)
+    back.add_argument("--c", required=True)
+    back.add_argument("--group-by", nargs="+", metavar="COL")
+    back.add_argument("--group", nargs="+", metavar="VALUE",
+                      help="which group to backtest (values of the --group-by columns)")
+    back.add_argument("--estimators", nargs="+",
+                      default=["least_squares", "discretized_beta", "beta_binomial_mle",
+                               "bayes:beta"])
+    back.add_argument("--attempts", nargs="+", type=int, default=[100, 215, 464, 1000])
+    back.add_argument("--problems", nargs="+", type=int, default=[128])
+    back.add_argument("--seeds", type=int, default=3, help="number of seeds (0..N-1)")
+    back.add_argument("--truth", type=float, help="known asymptotic exponent (simulated data)")
+    back.add_argument("--interval", type=float, default=None,
+                      help="probability of the Bayesian intervals (default: the convention)")
+    back.add_argument("--draws", type=int, default=500, help="draws per chain of Bayesian fits")
+    back.add_argument("--out", type=Path, help="folder for the table (CSV) and figure (PNG, PDF)")
 
     sub.add_parser("models", help="list the built-in models with their priors")
     return parser
@@ -225,6 +248,35 @@ def _render_all(fits, names, summary_kwargs) -> dict[str, str]:
     }
 
 
+def run_backtest(args: argparse.Namespace) -> int:
+    """Subsample, fit every estimator, score against the full data; print the summary."""
+    import monkeypower as mp
+
+    data = mp.read_outcomes(args.file, problem=args.problem, n=args.n, c=args.c,
+                            group_by=args.group_by)
+    if isinstance(data, mp.OutcomesGroups):
+        if not args.group:
+            raise mp.OutcomesError(
+                f"the file holds {len(data)} groups; choose one with --group (e.g. "
+                f"--group {' '.join(map(str, next(iter(data))))})")
+        data = data[tuple(args.group)]
+    result = mp.backtest(
+        data, estimators=args.estimators, attempts=args.attempts, problems=args.problems,
+        seeds=range(args.seeds), truth=args.truth, interval=args.interval,
+        fit_kwargs={"draws": args.draws, "tune": args.draws, "chains": 2,
+                    "progressbar": False},
+    )
+    print(result.to_markdown())
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        result.table.to_csv(args.out / "backtest.csv", index=False)
+        figure = result.plot()
+        for suffix in ("png", "pdf"):
+            figure.savefig(args.out / f"backtest.{suffix}")
+        print(f"wrote {args.out}/backtest.{{csv,png,pdf}}", file=sys.stderr)
+    return 0
+
+
 def run_models(_: argparse.Namespace) -> int:
     """Print each built-in model's summary and priors."""
     from monkeypower.spec import available_models, load_spec
@@ -242,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from monkeypower.errors import DesignError, OutcomesError, SpecError
 
     args = build_parser().parse_args(argv)
-    handlers = {"demo": run_demo, "fit": run_fit, "models": run_models}
+    handlers = {"demo": run_demo, "fit": run_fit, "backtest": run_backtest,
+                "models": run_models}
     try:
         return handlers[args.command](args)
     except (OutcomesError, SpecError, DesignError, FileNotFoundError) as err:
