@@ -57,6 +57,7 @@ from scipy.special import gammaln
 from monkeypower.estimands import (
     effective_exponent,
     forecast_log_fail,
+    loglog_ols,
     neg_log_pass,
     population_log_fail,
 )
@@ -219,10 +220,7 @@ def paper_k_grid(k1: int, k2: int, num: int = 20) -> np.ndarray:
     100-point grid used for data (:func:`monkeypower.passk.reference_k_grid`). The two grids
     give effective exponents that differ by up to ~0.005 on the Pythia/MATH fits.
     """
-    if not 1 <= k1 < k2:
-        raise ValueError(f"window must satisfy 1 <= k1 < k2, got ({k1}, {k2})")
-    grid = np.logspace(np.log10(k1), np.log10(k2), num).astype(np.int64)
-    return np.unique(np.clip(grid, k1, k2))
+    return reference_k_grid(int(k2), num=num, k_min=int(k1))
 
 
 def _check_window(window: Any, n_min: int) -> tuple[int, int]:
@@ -240,13 +238,6 @@ def _check_window(window: Any, n_min: int) -> tuple[int, int]:
             f"data ({n_min}); the unbiased pass@k estimator is undefined for k > n"
         )
     return k1, k2
-
-
-def _ols(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Slope and intercept of the OLS line of y on x."""
-    xc = x - x.mean()
-    slope = float((xc * (y - y.mean())).sum() / (xc**2).sum())
-    return slope, float(y.mean() - slope * x.mean())
 
 
 def _log_neg_log(pass_d: np.ndarray) -> np.ndarray:
@@ -369,7 +360,7 @@ def least_squares(
             f"{int(finite.sum())} in {_fmt_window(k1, k2)} (no successes at all, or every "
             "problem solved)"
         )
-    slope, intercept = _ols(x[finite], y[finite])
+    slope, intercept = (float(v) for v in loglog_ols(x, y))
     b = -slope
     prefactor = float(np.exp(intercept))
     extras.update(
@@ -432,17 +423,8 @@ def _bootstrap_slopes(
     for start in range(0, replicates, chunk):
         size = min(chunk, replicates - start)
         counts = rng.multinomial(m, np.full(m, 1.0 / m), size=size)
-        y = _log_neg_log(counts @ per_problem / m)
-        mask = np.isfinite(y)
-        cnt = mask.sum(axis=1)
-        w = mask.astype(np.float64)
-        y0 = np.where(mask, y, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            xbar = (w * x).sum(axis=1) / cnt
-            ybar = y0.sum(axis=1) / cnt
-            xc = np.where(mask, x - xbar[:, None], 0.0)
-            slope = (xc * (y0 - ybar[:, None])).sum(axis=1) / (xc**2).sum(axis=1)
-        out[start : start + size] = np.where(cnt >= 2, -slope, np.nan)
+        slope, _ = loglog_ols(x, _log_neg_log(counts @ per_problem / m))
+        out[start : start + size] = -slope
     return out
 
 
@@ -731,9 +713,7 @@ def beta_binomial_mle(
     eff_population = float(effective_exponent(family, draws, (k1, k2))[0])
     eff_forecast = float(effective_exponent(family, draws, (k1, k2), curve="forecast",
                                             data=data)[0])
-    paper_grid = paper_k_grid(k1, k2)
-    y_paper = np.log(neg_log_pass(population_log_fail(family, draws, paper_grid)))[0]
-    eff_paper = -_ols(np.log(paper_grid.astype(np.float64)), y_paper)[0]
+    eff_paper = effective_exponent(family, draws, (k1, k2), grid=paper_k_grid(k1, k2))[0]
 
     def population_curve(kk: np.ndarray) -> np.ndarray:
         return neg_log_pass(population_log_fail(family, draws, kk))[0]

@@ -44,6 +44,7 @@ __all__ = [
     "neg_log_pass",
     "effective_exponent",
     "attempts_for_target",
+    "loglog_ols",
 ]
 
 Curve = Literal["forecast", "population"]
@@ -131,6 +132,32 @@ def neg_log_pass(log_fail: np.ndarray) -> np.ndarray:
         return -np.log(-np.expm1(log_fail))
 
 
+def loglog_ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Ordinary least squares of ``y`` on ``x`` along the last axis, skipping non-finite ``y``.
+
+    Used with :math:`x = \log k`, :math:`y = \log(-\log \text{pass}_D@k)` by the effective
+    exponent of a model curve and by the least-squares baseline on data, so both compute the
+    same estimand the same way. Points where pass_D@k is 0 or 1 (infinite ``y``) are left out.
+
+    Returns
+    -------
+    slope, intercept : numpy.ndarray
+        Shaped like ``y`` without its last axis; NaN where fewer than two points are finite.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    x = np.broadcast_to(np.asarray(x, dtype=np.float64), y.shape)
+    mask = np.isfinite(y)
+    count = mask.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_mean = np.where(mask, x, 0.0).sum(axis=-1) / count
+        y_mean = np.where(mask, y, 0.0).sum(axis=-1) / count
+        xc = np.where(mask, x - x_mean[..., None], 0.0)
+        yc = np.where(mask, y - y_mean[..., None], 0.0)
+        slope = (xc * yc).sum(axis=-1) / (xc**2).sum(axis=-1)
+    enough = count >= 2
+    return np.where(enough, slope, np.nan), np.where(enough, y_mean - slope * x_mean, np.nan)
+
+
 def effective_exponent(
     family: Family,
     params: Mapping[str, np.ndarray],
@@ -138,6 +165,7 @@ def effective_exponent(
     *,
     curve: Curve = "population",
     data: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    grid: np.ndarray | None = None,
 ) -> np.ndarray:
     r"""Effective exponent over ``window`` per draw, shape (S,).
 
@@ -156,11 +184,13 @@ def effective_exponent(
         Which model-implied curve to regress.
     data : (n, c, weight), optional
         The compressed pairs, required for ``curve="forecast"``.
+    grid : array of int, optional
+        The k values to regress on (default: the 100-point reference grid over the window).
     """
     k1, k2 = (int(v) for v in window)
     if not 1 <= k1 < k2:
         raise ValueError(f"window must satisfy 1 <= k1 < k2, got {window}")
-    grid = reference_k_grid(k2, k_min=k1)
+    grid = reference_k_grid(k2, k_min=k1) if grid is None else np.asarray(grid)
     if curve == "population":
         log_fail = population_log_fail(family, params, grid)
     elif curve == "forecast":
@@ -169,10 +199,7 @@ def effective_exponent(
         log_fail = forecast_log_fail(family, params, grid, *data)
     else:
         raise ValueError(f"curve must be 'population' or 'forecast', got {curve!r}")
-    y = np.log(neg_log_pass(log_fail))
-    x = np.log(grid.astype(np.float64))
-    xc = x - x.mean()
-    slope = ((y - y.mean(axis=1, keepdims=True)) * xc).sum(axis=1) / (xc**2).sum()
+    slope, _ = loglog_ols(np.log(grid.astype(np.float64)), np.log(neg_log_pass(log_fail)))
     return -slope
 
 
