@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
+
+from _data import pythia_counts
 
 import monkeypower as mp
 from monkeypower.baselines import beta_binomial_mle, least_squares
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llmonkeys_pythia_math"
 
 
 def main() -> None:
@@ -21,8 +20,7 @@ def main() -> None:
     parser.add_argument("--model", default="scaled_beta")
     parser.add_argument("--draws", type=int, default=1000)
     args = parser.parse_args()
-    groups = mp.read_outcomes(DATA / "counts.csv", problem="problem_idx", n="n", c="c",
-                              group_by="model")
+    groups = pythia_counts()
     start = time.time()
     fits = mp.fit(groups, args.model, seed=2026, draws=args.draws, tune=args.draws,
                   progressbar=False)

@@ -30,6 +30,19 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def shared_data_if_present() -> Path | None:
+    """The shared data folder, or None where it is absent (for code that then simulates).
+
+    In CI (``CI=true``) the folder must exist, as for ``shared_data``.
+    """
+    if SHARED_DATA.is_dir():
+        return SHARED_DATA
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but the shared data folder {SHARED_DATA} is missing")
+    return None
+
+
+@pytest.fixture(scope="session")
 def pythia_counts(shared_data):
     """The Pythia/MATH counts as an OutcomesGroups keyed by model name."""
     import monkeypower as mp

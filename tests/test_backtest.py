@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -105,7 +106,7 @@ def test_asymptotic_rows_are_scored_against_the_truth(result, data):
 def test_coverage_columns(result):
     table = result.table
     bayes = table.estimator == "bayes:beta"
-    for column in ("covered", "exponent_covered", "sampler_ok"):
+    for column in ("covered", "covered_expected", "exponent_covered", "sampler_ok"):
         assert str(table[column].dtype) == "boolean"
         assert table.loc[bayes, column].notna().all()
         assert table.loc[~bayes, column].isna().all()
@@ -113,7 +114,13 @@ def test_coverage_columns(result):
     assert ((b.interval_lower <= b.estimate) & (b.estimate <= b.interval_upper)).all()
     assert ((b.forecast_lower <= b.forecast) & (b.forecast <= b.forecast_upper)).all()
     inside = (b.forecast_lower <= b.forecast_target) & (b.forecast_target <= b.forecast_upper)
+    assert (b.covered_expected.astype(bool) == inside).all()
+    inside = ((b.predictive_lower <= b.forecast_target)
+              & (b.forecast_target <= b.predictive_upper))
     assert (b.covered.astype(bool) == inside).all()
+    # the predictive interval adds the noise of the unseen attempts and problems: it is wider
+    assert ((b.predictive_upper - b.predictive_lower)
+            > (b.forecast_upper - b.forecast_lower)).all()
     inside = (b.interval_lower <= TRUTH) & (TRUTH <= b.interval_upper)
     assert (b.exponent_covered.astype(bool) == inside).all()
     assert b.fit_seed.nunique() == len(b)
@@ -212,6 +219,11 @@ class _FakeFit:
         return EstimandDraws("forecast_pass_at_k", "-log pass_D@k",
                              np.repeat((self.draws - 0.1)[..., None], len(k), axis=-1), k)
 
+    def measured_pass_at_k(self, n_total, *, n_problems=None, neg_log=False):
+        return EstimandDraws("measured_pass_at_k", "-log pass_D@k",
+                             (self.draws - 0.1)[..., None] * np.array([1.0]),
+                             np.array([float(n_total)]))
+
 
 def test_bayes_rows_without_truth_use_the_full_data_fit(data, monkeypatch):
     seen = []
@@ -284,3 +296,30 @@ def test_point_estimators_are_reproducible(data):
 def test_invalid_arguments(data, kwargs, error, match):
     with pytest.raises(error, match=match):
         mp.backtest(data, progress=False, **{"estimators": ["least_squares"], **kwargs})
+
+
+@pytest.mark.slow
+def test_stacked_estimator_mixes_its_components(data):
+    result = mp.backtest(
+        data, estimators=["bayes:beta", "bayes:scaled_beta", "stack:beta+scaled_beta"],
+        attempts=[100], problems=[64], seeds=range(2), truth=TRUTH,
+        fit_kwargs={"draws": 200, "tune": 200, "chains": 2}, progress=False)
+    table = result.table.set_index(["estimator", "seed"])
+    assert (result.table.error == "").all(), result.table.error.tolist()
+    for seed in range(2):
+        parts = [table.loc[(f"bayes:{m}", seed)] for m in ("beta", "scaled_beta")]
+        stack = table.loc[("stack:beta+scaled_beta", seed)]
+        # the median of a two-component mixture lies between the components' medians
+        for column in ("estimate", "forecast"):
+            lo, hi = sorted(p[column] for p in parts)
+            assert lo - 1e-12 <= stack[column] <= hi + 1e-12
+        assert pd.notna(stack.covered) and pd.notna(stack.exponent_covered)
+        assert np.isfinite(stack.predictive_lower)
+        assert stack.predictive_lower < stack.predictive_upper
+
+
+def test_stack_estimator_names_are_checked(data):
+    with pytest.raises(ValueError, match="two or more distinct built-in models"):
+        mp.backtest(data, estimators=["stack:beta"], progress=False)
+    with pytest.raises(ValueError, match="unknown"):
+        mp.backtest(data, estimators=["stack:beta+nonsense"], progress=False)

@@ -48,13 +48,36 @@ def test_fit_from_csv_with_groups_writes_every_format(tmp_path, capsys):
                  "--c", "c", "--group-by", "model", "--model", "beta", "--seed", "1",
                  "--format", "json", "--out", str(tmp_path / "out"), *QUICK])
     assert code == 0
-    data = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
     assert data["schema"] == "monkeypower.fit.v1"
     assert [g["group"] for g in data["groups"]] == [{"model": "a"}, {"model": "b"}]
-    written = {p.name for p in (tmp_path / "out").iterdir()}
+    out = tmp_path / "out"
+    written = {p.name for p in out.iterdir()}
     assert {"summary.md", "summary.tex", "summary.json", "summary.csv", "summary.txt",
-            "a.nc", "b.nc"} <= written
-    assert mp.load_fit(tmp_path / "out" / "a.nc").outcomes.labels == {"model": "a"}
+            "a.nc", "b.nc", "report.md", "figures"} <= written
+    assert mp.load_fit(out / "a.nc").outcomes.labels == {"model": "a"}
+    assert json.loads((out / "summary.json").read_text()) == data
+    for group in ("a", "b"):
+        for kind in ("scaling", "exponents", "forecast", "population"):
+            for suffix in ("png", "pdf"):
+                assert (out / "figures" / group / f"{kind}.{suffix}").stat().st_size > 0
+    report = (out / "report.md").read_text()
+    assert "monkeypower fit " in report and "--group-by model" in report  # the command
+    assert "95% equal-tailed credible interval" in report
+    assert "## model = a" in report and "## model = b" in report
+    assert "fitting 2 groups" in captured.err and "wrote " in captured.err
+
+
+@short_chains
+def test_demo_writes_a_report(tmp_path, capsys):
+    code = main(["demo", "--problems", "40", "--attempts", "200", "--out", str(tmp_path),
+                 *QUICK])
+    assert code == 0
+    report = (tmp_path / "report.md").read_text()
+    assert "monkeypower demo --problems 40" in report
+    assert "`asymptotic_exponent` = 0.3" in report  # the truth is stated
+    assert (tmp_path / "figures" / "fit" / "exponents.pdf").stat().st_size > 0
 
 
 def test_fit_reports_bad_columns_clearly(tmp_path, capsys):

@@ -64,3 +64,45 @@ def test_estimand_rows_follow_the_interval_convention():
         row = draws.rows()[0]
         assert {"hdi90_lower", "hdi90_upper"} <= set(row)
     assert 0.99 < row["r_hat"] < 1.01 and row["ess_bulk"] > 1000
+
+
+def test_measured_pass_predictive_matches_brute_force_simulation():
+    """The predictive of the measured pass_D@K against simulating p_i | data and the attempts."""
+    family = mp.get_family("beta")
+    a, b = 0.3, 3.0
+    n, c, w = np.array([100, 100]), np.array([0, 4]), np.array([30, 5])
+    K, M_total, S = 2_000, 120, 40_000
+    params = {"alpha": np.full(S, a), "beta": np.full(S, b)}
+    ours = est.measured_neg_log_pass(family, params, K, n, c, w, n_problems=M_total,
+                                     rng=np.random.default_rng(0))
+    solved_ours = np.rint(M_total * np.exp(-ours))
+    rng = np.random.default_rng(1)
+    p_unsolved = rng.beta(a, b + 100, size=(S, 30))  # p | 0 of 100
+    later = rng.binomial(K - 100, p_unsolved) > 0
+    p_new = rng.beta(a, b, size=(S, M_total - 35))
+    fresh = rng.binomial(K, p_new) > 0
+    solved_brute = 5 + later.sum(1) + fresh.sum(1)
+    assert solved_ours.mean() == pytest.approx(solved_brute.mean(), rel=0.01)
+    assert solved_ours.var() == pytest.approx(solved_brute.var(), rel=0.05)
+    # its mean is the expected curve of the same benchmark (seen problems' forecast + population)
+    fail_seen = np.exp(est.forecast_log_fail(family, params, [K - 100], n[:1], c[:1], w[:1]))
+    fail_new = np.exp(est.population_log_fail(family, params, [K]))
+    expected = 5 + 30 * (1 - fail_seen[0, 0]) + (M_total - 35) * (1 - fail_new[0, 0])
+    assert solved_ours.mean() == pytest.approx(expected, rel=0.01)
+    # negative control: leaving out one noise source (the unseen problems) is detected
+    seen_only = est.measured_neg_log_pass(family, params, K, n, c, w,
+                                          rng=np.random.default_rng(0))
+    solved_seen = np.rint(35 * np.exp(-seen_only))
+    brute_seen = 5 + later.sum(1)
+    assert solved_seen.var() == pytest.approx(brute_seen.var(), rel=0.05)
+    assert solved_seen.var() < 0.8 * solved_brute.var()
+
+
+def test_measured_pass_refuses_impossible_totals():
+    family = mp.get_family("beta")
+    with pytest.raises(ValueError, match="below the largest n"):
+        est.measured_neg_log_pass(family, DRAWS, 50, np.array([100]), np.array([1]),
+                                  np.array([3]), rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="problems already seen"):
+        est.measured_neg_log_pass(family, DRAWS, 200, np.array([100]), np.array([1]),
+                                  np.array([3]), n_problems=2, rng=np.random.default_rng(0))

@@ -369,14 +369,17 @@ def test_broadcasting_shapes_and_elementwise_agreement():
 
 
 def test_registry():
-    assert set(FAMILIES) == {"beta", "scaled_beta"}
+    assert set(FAMILIES) == {
+        "beta", "scaled_beta", "kumaraswamy", "logit_normal", "zero_inflated_beta",
+        "zero_inflated_scaled_beta", "beta_mixture",
+    }
     assert isinstance(get_family("beta"), BetaFamily)
     assert isinstance(get_family("scaled_beta"), ScaledBetaFamily)
     assert get_family(SBETA) is SBETA
     assert all(isinstance(fam, Family) for fam in FAMILIES.values())
     assert BETA.params == ("alpha", "beta") and SBETA.params == ("alpha", "beta", "scale")
-    with pytest.raises(ValueError, match="beta, scaled_beta"):
-        get_family("kumaraswamy")
+    with pytest.raises(ValueError, match="beta, beta_mixture, kumaraswamy, logit_normal, scaled"):
+        get_family("gamma")
     with pytest.raises(ValueError, match="jax, numpy, pytensor"):
         get_backend("torch")
     with pytest.raises(KeyError, match="scale"):

@@ -6,11 +6,21 @@ import numpy as np
 import pytest
 
 import monkeypower as mp
-from monkeypower import backtesting, baselines, comparison, estimands, fitting, intervals
+from monkeypower import (
+    backtesting,
+    baselines,
+    comparison,
+    estimands,
+    figures,
+    fitting,
+    intervals,
+    reporting,
+)
 
 
 def public_callables():
-    for module in (fitting, estimands, baselines, intervals, backtesting, comparison):
+    for module in (fitting, estimands, baselines, intervals, backtesting, comparison, figures,
+                   reporting):
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
                 continue

@@ -53,8 +53,16 @@ _LAZY = {
     "baselines": "monkeypower.baselines",
     "backtest": "monkeypower.backtesting",
     "side_by_side": "monkeypower.comparison",
-    "plot_scaling": "monkeypower.comparison",
-    "plot_population": "monkeypower.comparison",
+    "compare": "monkeypower.model_comparison",
+    "ModelComparison": "monkeypower.model_comparison",
+    "power_law_verdict": "monkeypower.model_comparison",
+    "plot_compare": "monkeypower.model_comparison",
+    "plot_scaling": "monkeypower.figures",
+    "plot_population": "monkeypower.figures",
+    "plot_exponents": "monkeypower.figures",
+    "plot_forecast": "monkeypower.figures",
+    "save_figure": "monkeypower.figures",
+    "write_report": "monkeypower.reporting",
 }
 
 __all__ = [

@@ -23,8 +23,9 @@ problem :math:`n'` of the grid:
      :math:`K` (default: the full data's number of attempts), against the full data's empirical
      value (unbiased estimator, Chen et al. 2021):
      :math:`(\log \hat f - \log f)^2`, :math:`f = -\log \text{pass}_D@K`;
-   - for the Bayesian models, whether the credible interval of the forecast covered the target
-     (and, with a known truth, whether that of :math:`b_\infty` covered the truth).
+   - for the Bayesian models, whether the posterior predictive interval of the measured value
+     covered the target (and the credible interval of the expected curve, and, with a known
+     truth, whether that of :math:`b_\infty` covered the truth).
 
 The result is a tidy table (one row per estimator × :math:`M'` × :math:`n'` × seed) with a
 summary and the paper's figure (error against attempts per problem, one line per estimator).
@@ -70,6 +71,7 @@ METRICS = ("squared_log_error", "relative_error", "relative_error_vs_truth")
 """Error columns :meth:`BacktestResult.plot` can draw."""
 
 BAYES_PREFIX = "bayes:"
+STACK_PREFIX = "stack:"
 
 _METRIC_LABELS = {
     "squared_log_error": r"squared log error of $-\log\,\mathrm{pass}_D@K$",
@@ -81,7 +83,8 @@ _COLUMNS = [
     "estimator", "estimand", "n_problems", "n_attempts", "seed", "estimate", "target",
     "target_kind", "relative_error", "relative_error_vs_truth", "forecast", "forecast_target",
     "forecast_target_same_problems", "squared_log_error", "interval_lower", "interval_upper",
-    "forecast_lower", "forecast_upper", "covered", "exponent_covered", "sampler_ok", "fit_seed",
+    "forecast_lower", "forecast_upper", "covered_expected", "predictive_lower",
+    "predictive_upper", "covered", "exponent_covered", "sampler_ok", "fit_seed",
     "seconds", "warning", "error",
 ]
 
@@ -121,10 +124,17 @@ class BacktestResult:
             problems aims at. Equal to ``forecast_target`` when :math:`M' = M`.
         ``interval_lower``, ``interval_upper``
             Credible interval of the exponent (Bayesian rows; NaN for point estimators).
-        ``forecast_lower``, ``forecast_upper``, ``covered``
-            Credible interval of the forecast and whether it contains ``forecast_target``
-            (nullable boolean: NA for point estimators). Not a calibration check by itself:
-            see the note in :func:`backtest`.
+        ``forecast_lower``, ``forecast_upper``, ``covered_expected``
+            Credible interval of the expected in-sample forecast curve at :math:`K` and
+            whether it contains ``forecast_target`` (nullable boolean: NA for point
+            estimators). Not a calibration check: see the note in :func:`backtest`.
+        ``predictive_lower``, ``predictive_upper``, ``covered``
+            Posterior predictive interval of the value the full data *measure*
+            (:meth:`monkeypower.Fit.measured_pass_at_k`: the expected curve plus the binomial
+            noise of the attempts and problems the fit did not see) and whether it contains
+            ``forecast_target``: the calibration check. Computed when every problem of the full
+            data has exactly :math:`K` attempts (the default horizon of a fixed-:math:`n`
+            benchmark); NA otherwise.
         ``exponent_covered``
             Whether the exponent interval contains the truth (only with ``truth``).
         ``sampler_ok``
@@ -168,8 +178,9 @@ class BacktestResult:
             Columns ``estimator``, ``estimand``, ``n_problems``, ``n_attempts``, ``n_seeds``
             (rows), ``n_failed`` (rows with an error), ``median_relative_error``,
             ``median_relative_error_vs_truth`` (with a truth), ``median_squared_log_error``,
-            ``coverage`` (share of Bayesian forecast intervals that covered the target; NaN for
-            point estimators) and ``exponent_coverage`` (with a truth). Medians skip failed
+            ``coverage`` (share of Bayesian predictive intervals that covered the target; NaN
+            for point estimators), ``coverage_expected`` (the same for the credible interval of
+            the expected curve) and ``exponent_coverage`` (with a truth). Medians skip failed
             rows.
         """
         table = self.table
@@ -190,6 +201,7 @@ class BacktestResult:
                     group["relative_error_vs_truth"])
             row["median_squared_log_error"] = _nanmedian(group["squared_log_error"])
             row["coverage"] = _rate(group["covered"])
+            row["coverage_expected"] = _rate(group["covered_expected"])
             if self.truth is not None:
                 row["exponent_coverage"] = _rate(group["exponent_covered"])
             rows.append(row)
@@ -215,7 +227,7 @@ class BacktestResult:
             cells = [str(row["estimator"]), f"`{row['estimand']}`"]
             for column in columns[1:]:
                 value = row[column]
-                if column in ("coverage", "exponent_coverage"):
+                if column in ("coverage", "coverage_expected", "exponent_coverage"):
                     cells.append("" if pd.isna(value) else f"{100 * value:.0f}%")
                 elif isinstance(value, (int, np.integer)):
                     cells.append(f"{int(value):,}")
@@ -407,6 +419,15 @@ def _check_estimators(estimators: Any) -> list[str]:
                     f"unknown Bayesian model in {name!r}; built-in models: "
                     f"{[BAYES_PREFIX + m for m in models]}"
                 )
+        elif name.startswith(STACK_PREFIX):
+            parts = _stack_components(name)
+            unknown = [m for m in parts if m not in models]
+            if len(parts) < 2 or len(set(parts)) != len(parts) or unknown:
+                raise ValueError(
+                    f"{name!r}: a stack names two or more distinct built-in models joined by "
+                    f"'+', e.g. 'stack:beta+logit_normal'"
+                    + (f"; unknown {unknown}, built-in models: {models}" if unknown else "")
+                )
         elif name not in baselines.ESTIMATORS:
             raise ValueError(
                 f"unknown estimator {name!r}; known: {sorted(baselines.ESTIMATORS)} and "
@@ -493,7 +514,8 @@ def _empty_row(estimator: str, m: int, n: int, seed: int) -> dict[str, Any]:
         "estimate": np.nan, "target": np.nan, "target_kind": "", "relative_error": np.nan,
         "relative_error_vs_truth": np.nan, "forecast": np.nan, "forecast_target": np.nan,
         "squared_log_error": np.nan, "interval_lower": np.nan, "interval_upper": np.nan,
-        "forecast_lower": np.nan, "forecast_upper": np.nan, "covered": pd.NA,
+        "forecast_lower": np.nan, "forecast_upper": np.nan, "covered_expected": pd.NA,
+        "predictive_lower": np.nan, "predictive_upper": np.nan, "covered": pd.NA,
         "forecast_target_same_problems": np.nan, "exponent_covered": pd.NA,
         "sampler_ok": pd.NA, "fit_seed": pd.NA, "seconds": np.nan,
         "warning": "", "error": "",
@@ -549,19 +571,20 @@ def backtest(
     ``fit_seed``); should the batch fail, every fit is rerun alone with that same seed, so one
     failing subsample gives one error row. Their ``estimate`` is the posterior median of
     :math:`b_\infty`, the forecast the posterior median of the in-sample forecast
-    :meth:`monkeypower.Fit.forecast_pass_at_k` (``neg_log=True``), and ``covered`` says whether
-    its credible interval (``interval``) contains :math:`f_K`.
+    :meth:`monkeypower.Fit.forecast_pass_at_k` (``neg_log=True``).
 
-    **What ``covered`` measures.** The interval is a credible interval for the *expected* curve
-    of the problems the fit saw, while :math:`f_K` is a *realised* empirical value on all
-    :math:`M` problems. Two things make the target move outside any posterior uncertainty:
-    (i) with :math:`M' < M` the other :math:`M - M'` problems (``forecast_target_same_problems``
-    removes this part), and (ii) the binomial noise of the attempts beyond :math:`n'` (at
-    :math:`K = n` the unbiased estimator of a problem is the indicator :math:`c_i > 0`). Even a
-    perfect model covers :math:`f_K` less often than the nominal rate, more so for small
-    :math:`M'` and :math:`K` near :math:`n`; read the forecast coverage as a diagnostic. With a
-    known truth, ``exponent_covered`` (the interval of :math:`b_\infty` against the truth) is
-    the clean calibration check.
+    **Coverage: two intervals.** ``covered_expected`` asks whether the credible interval
+    (``interval``) of the *expected* in-sample curve contains :math:`f_K`. It is not a
+    calibration check: :math:`f_K` is a *realised* value on all :math:`M` problems, which moves
+    with (i) the :math:`M - M'` problems the fit did not see and (ii) the binomial noise of the
+    attempts beyond :math:`n'` (at :math:`K = n` a problem counts as solved when any of its
+    :math:`n` attempts succeeded), so even a perfect model covers it less often than nominal.
+    ``covered`` asks whether the posterior *predictive* interval of the measured value
+    (:meth:`monkeypower.Fit.measured_pass_at_k`, which adds both sources of noise) contains it:
+    that interval should cover at the nominal rate when the model is right. It is computed when
+    every problem of the full data has exactly :math:`K` attempts (the default horizon of a
+    fixed-:math:`n` benchmark). With a known truth, ``exponent_covered`` (the interval of
+    :math:`b_\infty` against the truth) checks the exponent.
 
     An estimator that fails on a subsample (optimiser failure, degenerate data such as no
     success at all) gives a row of NaN with its ``error`` message: nothing is dropped and the
@@ -677,11 +700,21 @@ def backtest(
     forecast_target = float(
         empirical_curve(outcomes, k=[horizon])["neg_log_pass_at_k"].to_numpy()[0]
     )
-    point_names = [name for name in names if not name.startswith(BAYES_PREFIX)]
+    # At K = n for every problem the target is the fraction solved at least once, whose
+    # posterior predictive is exact (Fit.measured_pass_at_k); below n it is not computed.
+    predictive_ok = bool((outcomes.n == horizon).all())
+    point_names = [name for name in names
+                   if not name.startswith((BAYES_PREFIX, STACK_PREFIX))]
     bayes_names = [name for name in names if name.startswith(BAYES_PREFIX)]
+    stack_names = [name for name in names if name.startswith(STACK_PREFIX)]
+    # every model a Bayesian row or a stack needs, fitted once per cell
+    fitted_models = list(dict.fromkeys(
+        [name[len(BAYES_PREFIX):] for name in bayes_names]
+        + [m for name in stack_names for m in _stack_components(name)]))
     cells = [(m, n, s) for s in seed_list for m in problem_list for n in attempt_list]
     n_bayes_fits = len(cells) + (0 if truth is not None else 1)
-    bar = _Progress(progress, len(cells) * len(point_names) + len(bayes_names) * n_bayes_fits)
+    bar = _Progress(progress,
+                    len(cells) * len(point_names) + len(fitted_models) * n_bayes_fits)
 
     # ---- subsamples (problem sets shared across n' within a seed and M')
     subsamples: dict[tuple[int, int, int], Outcomes] = {}
@@ -752,16 +785,25 @@ def backtest(
             bar.step(f"{name}, M'={m}, n'={n}, seed {s}")
 
     # ---- Bayesian models: one batch of fits per model, compiled once
-    for name in bayes_names:
-        model = name[len(BAYES_PREFIX):]
+    model_fits: dict[str, tuple[dict[Any, Any], float]] = {}
+    for model in fitted_models:
         batch_seed = int(
             np.random.SeedSequence([zlib.crc32(model.encode()), *seed_list]).generate_state(1)[0]
         )
         batch: list[tuple[Any, Outcomes]] = [(cell, subsamples[cell]) for cell in cells]
         if truth is None:
             batch.append(("full", outcomes))
+        name = BAYES_PREFIX + model
         bar.show(f"{name}: {len(batch)} fits")
-        fits, seconds = _bayes_batch(model, batch, batch_seed, fit_settings, bar, name)
+        model_fits[model] = _bayes_batch(model, batch, batch_seed, fit_settings, bar, name)
+    by_estimator = {name: model_fits[name[len(BAYES_PREFIX):]] for name in bayes_names}
+    for name in stack_names:
+        parts = _stack_components(name)
+        stacked = {key: _stack_fits({m: model_fits[m][0][key] for m in parts})
+                   for key in model_fits[parts[0]][0]}
+        by_estimator[name] = (stacked, sum(model_fits[m][1] for m in parts))
+    for name in [*bayes_names, *stack_names]:
+        fits, seconds = by_estimator[name]
         full_value, full_error = float("nan"), ""
         if truth is None:
             full_fit = fits["full"]
@@ -784,7 +826,7 @@ def backtest(
             fit_obj, warned = outcome
             try:
                 _score_bayes(row, fit_obj, horizon, forecast_target, convention, truth,
-                             full_value)
+                             full_value, m_full if predictive_ok else None)
             except Exception as err:  # noqa: BLE001
                 row["error"] = _error_text(err)
             row["warning"] = "; ".join(
@@ -809,7 +851,7 @@ def backtest(
         table["relative_error_vs_truth"] = [_relative_error(e, truth) for e in table["estimate"]]
     else:
         table = table.drop(columns=["relative_error_vs_truth", "exponent_covered"])
-    for column in ("covered", "exponent_covered", "sampler_ok"):
+    for column in ("covered", "covered_expected", "exponent_covered", "sampler_ok"):
         if column in table:
             table[column] = table[column].astype("boolean")
     table["fit_seed"] = table["fit_seed"].astype("UInt64")
@@ -832,6 +874,55 @@ def backtest(
         **settings,
     }
     return BacktestResult(table, horizon, forecast_target, truth, convention, settings)
+
+
+def _stack_components(name: str) -> list[str]:
+    """The models of a ``"stack:a+b+..."`` estimator."""
+    return [part.strip() for part in name[len(STACK_PREFIX):].split("+") if part.strip()]
+
+
+class _StackedFit:
+    """The estimands a backtest row needs, averaged over models with LOO stacking weights."""
+
+    def __init__(self, comparison: Any):
+        from monkeypower.diagnostics import Diagnostics
+
+        self.comparison = comparison
+        fits = list(comparison.fits.values())
+        self.seed = int(np.random.SeedSequence([f.seed for f in fits]).generate_state(1)[0])
+        problems = [f"{name}: {p}" for name, f in comparison.fits.items()
+                    for p in f.diagnostics.problems]
+        first = fits[0].diagnostics
+        self.diagnostics = Diagnostics(
+            sum(f.diagnostics.n_divergent for f in fits), first.n_draws, first.n_chains,
+            max(f.diagnostics.max_rhat for f in fits),
+            min(f.diagnostics.min_ess_bulk for f in fits),
+            min(f.diagnostics.min_ess_tail for f in fits), problems)
+
+    def asymptotic_exponent(self) -> Any:
+        return self.comparison.stacked("asymptotic_exponent")
+
+    def forecast_pass_at_k(self, k: Any, **kwargs: Any) -> Any:
+        return self.comparison.stacked("forecast_pass_at_k", k, **kwargs)
+
+    def measured_pass_at_k(self, n_total: int, **kwargs: Any) -> Any:
+        return self.comparison.stacked("measured_pass_at_k", n_total, **kwargs)
+
+
+def _stack_fits(outcomes: Mapping[str, Any]) -> Any:
+    """``(_StackedFit, warnings)`` from each model's ``(Fit, warnings)``, or the first error."""
+    from monkeypower.model_comparison import compare
+
+    for outcome in outcomes.values():
+        if isinstance(outcome, BaseException):
+            return outcome
+    try:
+        comparison, caught, _ = _run_quietly(compare, {m: o[0] for m, o in outcomes.items()})
+    except Exception as err:  # noqa: BLE001 - a failed comparison is this row's error
+        return err
+    warned = "; ".join(filter(None, [o[1] for o in outcomes.values()]
+                              + [_join_warnings(caught)]))
+    return _StackedFit(comparison), warned
 
 
 def _bayes_batch(
@@ -879,8 +970,15 @@ def _score_bayes(
     convention: IntervalConvention,
     truth: float | None,
     full_value: float,
+    n_problems_full: int | None,
 ) -> None:
-    """Fill a Bayesian row: exponent, its interval, forecast and coverage."""
+    """Fill a Bayesian row: exponent, its interval, forecast and coverage.
+
+    ``covered`` uses the posterior predictive of the measured value
+    (:meth:`~monkeypower.Fit.measured_pass_at_k`, when ``n_problems_full`` is given: the horizon
+    is every problem's full n); ``covered_expected`` the credible interval of the expected
+    in-sample curve.
+    """
     exponent = fit_obj.asymptotic_exponent()
     forecast = fit_obj.forecast_pass_at_k([horizon], neg_log=True)
     e_lo, e_hi = (float(np.asarray(v).reshape(-1)[0]) for v in exponent.interval(convention))
@@ -897,5 +995,13 @@ def _score_bayes(
         row["exponent_covered"] = bool(e_lo <= truth <= e_hi)
     else:
         row["target"], row["target_kind"] = full_value, "full_data"
-    if np.isfinite(forecast_target) and np.isfinite(f_lo) and np.isfinite(f_hi):
-        row["covered"] = bool(f_lo <= forecast_target <= f_hi)
+    if not np.isfinite(forecast_target):
+        return
+    if np.isfinite(f_lo) and np.isfinite(f_hi):
+        row["covered_expected"] = bool(f_lo <= forecast_target <= f_hi)
+    if n_problems_full is not None:
+        measured = fit_obj.measured_pass_at_k(horizon, n_problems=n_problems_full,
+                                              neg_log=True)
+        p_lo, p_hi = (float(np.asarray(v).reshape(-1)[0]) for v in measured.interval(convention))
+        row["predictive_lower"], row["predictive_upper"] = p_lo, p_hi
+        row["covered"] = bool(p_lo <= forecast_target <= p_hi)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +25,8 @@ examples:
       --batch-size 60 --cap 10020 --model scaled_beta --seed 1 --format json --out results/
   monkeypower backtest counts.csv --problem problem_idx --n n --c c --group-by model \\
       --group "Pythia 12B" --attempts 100 1000 --seeds 3 --out backtest/
+  monkeypower compare counts.csv --problem problem_idx --n n --c c --group-by model \\
+      --group "Pythia 12B" --models beta scaled_beta logit_normal --seed 1 --out compare/
   monkeypower models
 """
 
@@ -56,6 +58,17 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
                        help="pass_D@k targets for attempts_for_target rows")
 
 
+def _add_counts_file_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """A counts file and the one group of it to use (read by :func:`_read_one_group`)."""
+    parser.add_argument("file", type=Path, help="counts file (CSV, Parquet or JSONL)")
+    parser.add_argument("--problem", required=True, help="problem-id column")
+    parser.add_argument("--n", required=True, help="attempts column")
+    parser.add_argument("--c", required=True, help="successes column")
+    parser.add_argument("--group-by", nargs="+", metavar="COL")
+    parser.add_argument("--group", nargs="+", metavar="VALUE",
+                        help=f"which group to {what} (values of the --group-by columns)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -74,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--alpha", type=float, default=0.3, help="true tail exponent")
     demo.add_argument("--beta", type=float, default=3.0, help="true Beta beta")
     demo.add_argument("--model", default="beta")
+    demo.add_argument("--out", type=Path, default=None,
+                      help="folder for the report, tables, figures and posterior")
     _add_sampler_options(demo)
 
     fit = sub.add_parser("fit", help="fit a model to outcome data in a file",
@@ -93,19 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--model", default="scaled_beta", help="model name or TOML path")
     fit.add_argument("--seed", type=int, required=True)
     fit.add_argument("--format", choices=("table", "json", "latex", "markdown"), default="table")
-    fit.add_argument("--out", type=Path, help="folder for tables (every format) and NetCDF fits")
+    fit.add_argument("--out", type=Path,
+                     help="folder for report.md, the summary (md, tex, csv, json, txt), figures "
+                          "(PNG and PDF) and the posteriors (NetCDF)")
     _add_sampler_options(fit)
     _add_report_options(fit)
 
     back = sub.add_parser("backtest", help="score estimators on subsamples (BRIEF §9 protocol)",
                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    back.add_argument("file", type=Path, help="counts file (CSV, Parquet or JSONL)")
-    back.add_argument("--problem", required=True)
-    back.add_argument("--n", required=True)
-    back.add_argument("--c", required=True)
-    back.add_argument("--group-by", nargs="+", metavar="COL")
-    back.add_argument("--group", nargs="+", metavar="VALUE",
-                      help="which group to backtest (values of the --group-by columns)")
+    _add_counts_file_options(back, "backtest")
     back.add_argument("--estimators", nargs="+",
                       default=["least_squares", "discretized_beta", "beta_binomial_mle",
                                "bayes:beta"])
@@ -117,6 +128,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="probability of the Bayesian intervals (default: the convention)")
     back.add_argument("--draws", type=int, default=500, help="draws per chain of Bayesian fits")
     back.add_argument("--out", type=Path, help="folder for the table (CSV) and figure (PNG, PDF)")
+
+    comp = sub.add_parser("compare", help="fit several families, compare them by LOO and say "
+                          "whether the data support a power law",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    _add_counts_file_options(comp, "compare models on")
+    comp.add_argument("--models", nargs="+",
+                      default=["beta", "scaled_beta", "logit_normal", "zero_inflated_beta"],
+                      help="models to fit (include power-law and light-tailed families)")
+    comp.add_argument("--seed", type=int, required=True)
+    comp.add_argument("--method", default="stacking",
+                      choices=("stacking", "BB-pseudo-BMA", "pseudo-BMA"))
+    comp.add_argument("--stacked", action="store_true",
+                      help="also print the stacking-weighted exponents and forecasts")
+    comp.add_argument("--out", type=Path,
+                      help="folder for the table (md, tex, csv), verdict (JSON) and figure")
+    _add_sampler_options(comp)
 
     sub.add_parser("models", help="list the built-in models with their priors")
     return parser
@@ -173,7 +200,13 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"effective_exponent [{effective.detail}]: median {float(effective.median()):.3f}, "
           f"{convention.label} [{float(e_lo):.3f}, {float(e_hi):.3f}]   truth {true_eff:.3f}")
     print()
-    print(result.to_markdown(horizons=[args.attempts, 10 * args.attempts, 1000 * args.attempts]))
+    horizons = [args.attempts, 10 * args.attempts, 1000 * args.attempts]
+    print(result.to_markdown(horizons=horizons))
+    if args.out:
+        from monkeypower.reporting import write_report
+
+        write_report(result, args.out, summary_kwargs={"horizons": horizons},
+                     command=args.command_line, truth={"asymptotic_exponent": args.alpha})
     return 0
 
 
@@ -197,59 +230,23 @@ def run_fit(args: argparse.Namespace) -> int:
     elif args.outcomes:
         columns["outcomes"] = args.outcomes
     data = mp.read_outcomes(args.file, layout=args.layout, **columns)
+    if isinstance(data, mp.OutcomesGroups):
+        print(f"monkeypower: fitting {len(data)} groups with model {args.model!r} (compiled "
+              "once)", file=sys.stderr, flush=True)
     result = mp.fit(data, args.model, **_fit_kwargs(args))
-    fits = list(result.fits.items()) if isinstance(result, mp.FitGroups) else [((), result)]
-    names = result.group_names if isinstance(result, mp.FitGroups) else ()
-    rendered = _render_all(fits, names, _summary_kwargs(args))
-    rendered_csv = rendered.pop("_csv")
+    from monkeypower.reporting import render_tables, write_report
+
+    summary_kwargs = _summary_kwargs(args)
+    rendered = render_tables(result, summary_kwargs)
     print(rendered[args.format])
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        suffix = {"table": "txt", "json": "json", "latex": "tex", "markdown": "md"}
-        for fmt, text in rendered.items():
-            (args.out / f"summary.{suffix[fmt]}").write_text(text)
-        (args.out / "summary.csv").write_text(rendered_csv)
-        for key, one in fits:
-            stem = "_".join(str(k) for k in key).replace("/", "-").replace(" ", "_") or "fit"
-            one.save(args.out / f"{stem}.nc")
-        print(f"\nwrote {args.out}/summary.{{txt,md,tex,json,csv}} and the fits as NetCDF",
-              file=sys.stderr)
+        write_report(result, args.out, summary_kwargs=summary_kwargs, tables=rendered,
+                     command=args.command_line)
     return 0
 
 
-def _render_all(fits, names, summary_kwargs) -> dict[str, str]:
-    import pandas as pd
-
-    from monkeypower.report import summary_to_latex, summary_to_markdown
-
-    tables, dicts = [], []
-    for key, one in fits:
-        table = one.summary(**summary_kwargs)
-        for name, value in zip(names, key, strict=True):
-            table.insert(0, name, value)
-        tables.append(table)
-        entry = one.to_dict(**summary_kwargs)
-        entry["group"] = dict(zip(names, key, strict=True))
-        dicts.append(entry)
-    combined = pd.concat(tables, ignore_index=True)
-    combined.attrs = dict(tables[0].attrs)
-    if len(tables) > 1:
-        combined.attrs.pop("diagnostics", None)
-        combined.attrs["title"] = f"{tables[0].attrs['title'].split(' of ')[0]}s by {names}"
-    text = combined.to_string(index=False, float_format=lambda v: f"{v:.4g}")
-    header = f"Intervals: {combined.attrs['interval']['description']}.\n"
-    diagnostics = "\n".join(f"{key or 'fit'}: {one.diagnostics}" for key, one in fits)
-    return {
-        "table": header + text + "\n\n" + diagnostics,
-        "markdown": summary_to_markdown(combined),
-        "latex": summary_to_latex(combined),
-        "json": json.dumps({"schema": dicts[0]["schema"], "groups": dicts}, indent=2),
-        "_csv": combined.to_csv(index=False),
-    }
-
-
-def run_backtest(args: argparse.Namespace) -> int:
-    """Subsample, fit every estimator, score against the full data; print the summary."""
+def _read_one_group(args: argparse.Namespace):
+    """The counts file's single group (``--group`` picks one when the file holds several)."""
     import monkeypower as mp
 
     data = mp.read_outcomes(args.file, problem=args.problem, n=args.n, c=args.c,
@@ -260,6 +257,52 @@ def run_backtest(args: argparse.Namespace) -> int:
                 f"the file holds {len(data)} groups; choose one with --group (e.g. "
                 f"--group {' '.join(map(str, next(iter(data))))})")
         data = data[tuple(args.group)]
+    return data
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Fit each model, compare by leave-one-problem-out LOO, print the table and the verdict."""
+    import monkeypower as mp
+    from monkeypower.fitting import _group_seed
+    from monkeypower.model_comparison import power_law_verdict
+
+    data = _read_one_group(args)
+    kwargs = _fit_kwargs(args)
+    kwargs.pop("seed")
+    fits = {}
+    for index, model in enumerate(args.models):
+        print(f"monkeypower compare: fitting {model} ({index + 1}/{len(args.models)})",
+              file=sys.stderr, flush=True)
+        fits[model] = mp.fit(data, model, seed=_group_seed(args.seed, index), **kwargs)
+    comparison = mp.compare(fits, method=args.method, stacked=args.stacked)
+    verdict = power_law_verdict(comparison)
+    print(verdict.to_markdown())
+    if args.stacked:
+        from monkeypower.report import summary_to_markdown
+
+        print()
+        print(summary_to_markdown(comparison.stacked_table))
+    if args.out:
+        import json
+
+        from monkeypower.figures import save_figure
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "comparison.md").write_text(verdict.to_markdown() + "\n")
+        (args.out / "comparison.tex").write_text(comparison.to_latex() + "\n")
+        comparison.table.to_csv(args.out / "comparison.csv")
+        (args.out / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=2))
+        save_figure(comparison.plot(), args.out / "compare")
+        print(f"wrote {args.out}/comparison.{{md,tex,csv}}, verdict.json, compare.{{png,pdf}}",
+              file=sys.stderr)
+    return 0
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    """Subsample, fit every estimator, score against the full data; print the summary."""
+    import monkeypower as mp
+
+    data = _read_one_group(args)
     result = mp.backtest(
         data, estimators=args.estimators, attempts=args.attempts, problems=args.problems,
         seeds=range(args.seeds), truth=args.truth, interval=args.interval,
@@ -293,9 +336,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``monkeypower`` command."""
     from monkeypower.errors import DesignError, OutcomesError, SpecError
 
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.command_line = "monkeypower " + shlex.join(argv)
     handlers = {"demo": run_demo, "fit": run_fit, "backtest": run_backtest,
-                "models": run_models}
+                "compare": run_compare, "models": run_models}
     try:
         return handlers[args.command](args)
     except (OutcomesError, SpecError, DesignError, FileNotFoundError) as err:

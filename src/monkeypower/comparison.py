@@ -11,8 +11,9 @@ an asymptotic exponent:
 * every estimator that implies a curve → ``forecast_pass_at_k`` (as :math:`-\log
   \text{pass}_D@K`) at a horizon K ↔ :meth:`Fit.forecast_pass_at_k`.
 
-The plots (:func:`plot_scaling`, :func:`plot_population`) draw on a new
-:class:`matplotlib.figure.Figure` (never pyplot's global state) unless an ``ax`` is given.
+The figures that go with these tables (:func:`~monkeypower.figures.plot_scaling`,
+:func:`~monkeypower.figures.plot_population`, ...) live in :mod:`monkeypower.figures`; the two
+names are re-exported here for code that imported them from this module.
 """
 
 from __future__ import annotations
@@ -24,13 +25,10 @@ import numpy as np
 import pandas as pd
 
 from monkeypower.baselines import BaselineResult, beta_binomial_mle, discretized_beta, least_squares
+from monkeypower.figures import plot_population, plot_scaling
 from monkeypower.intervals import IntervalConvention, resolve_interval
-from monkeypower.passk import empirical_curve
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
     from monkeypower.fitting import Fit
     from monkeypower.outcomes import Outcomes
 
@@ -187,142 +185,3 @@ def side_by_side(
     table.attrs["horizon"] = K
     table.attrs["window"] = win
     return table
-
-
-# ---------------------------------------------------------------------------------- plotting
-def _new_axes(ax: Axes | None) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def _positive(y: np.ndarray) -> np.ndarray:
-    y = np.asarray(y, dtype=np.float64)
-    return np.where(y > 0, y, np.nan)
-
-
-def plot_scaling(
-    outcomes: Outcomes,
-    fit: Fit,
-    *,
-    k_max: int | None = None,
-    ax: Axes | None = None,
-    interval: IntervalConvention | float | None = None,
-    n_grid: int = 40,
-    max_draws: int = 250,
-) -> Figure:
-    r"""Empirical :math:`-\log \text{pass}_D@k`, the least-squares line and the posterior forecast.
-
-    Log-log axes. The posterior median in-sample forecast and its credible band (convention in
-    force, or ``interval=``) run on ``n_grid`` log-spaced k up to ``k_max`` (default
-    ``100 × max n``); a dotted vertical line marks the largest observed k (max n).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure drawn on (a new one when ``ax`` is None).
-    """
-    fig, ax = _new_axes(ax)
-    convention = resolve_interval(interval)
-    n_max = int(outcomes.max_attempts)
-    k_max = int(100 * n_max if k_max is None else k_max)
-    if k_max < 1:
-        raise ValueError(f"k_max must be >= 1, got {k_max!r}")
-
-    emp = empirical_curve(outcomes)
-    ax.plot(emp["k"], _positive(emp["neg_log_pass_at_k"]), "o", ms=3.5, color="black",
-            label="empirical (unbiased estimator)", zorder=3)
-
-    k_line = np.unique(np.round(np.logspace(0, np.log10(k_max), n_grid)))
-    lsq = least_squares(outcomes)
-    ax.plot(k_line, _positive(lsq.forecast_neg_log_pass(k_line)), "--", color="tab:orange",
-            label=f"LSQ power law (effective exponent b = {lsq.estimate:.3g})")
-
-    fc = fit.forecast_pass_at_k(k_line, neg_log=True, max_draws=max_draws)
-    lo, hi = fc.interval(convention)
-    ax.fill_between(k_line, _positive(lo), _positive(hi), color="tab:blue", alpha=0.25,
-                    linewidth=0, label=f"in-sample forecast, {convention.label}")
-    ax.plot(k_line, _positive(fc.median()), color="tab:blue",
-            label="in-sample forecast (posterior median)")
-
-    ax.axvline(n_max, color="grey", linestyle=":",
-               label=f"largest observed k = {n_max:,}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("k (attempts per problem)")
-    ax.set_ylabel(r"$-\log\,\mathrm{pass}_D@k$")
-    ax.set_title(f"Scaling: {fit.family.name} fit vs least squares")
-    ax.legend(fontsize="small")
-    return fig
-
-
-def plot_population(
-    outcomes: Outcomes,
-    fit: Fit,
-    *,
-    ax: Axes | None = None,
-    bins: int = 30,
-    max_draws: int = 200,
-    samples_per_draw: int = 2000,
-    seed: int = 0,
-) -> Figure:
-    r"""Histogram of :math:`\hat p = c/n` (c > 0, log x-axis) with the fitted population of p.
-
-    Bars: the fraction of problems whose :math:`\hat p` falls in each log-spaced bin; a separate
-    bar at the left gives the fraction with c = 0. Line: the posterior median (over up to
-    ``max_draws`` posterior draws) of the fraction of the population's p in each bin, estimated
-    by Monte Carlo with ``fit.family.sample_p``; the marker on the c = 0 bar is the posterior
-    median of the expected fraction of problems with no success, :math:`\frac1M\sum_i
-    \mathbb{E}[(1-p)^{n_i}]`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure drawn on (a new one when ``ax`` is None).
-    """
-    fig, ax = _new_axes(ax)
-    n = np.asarray(outcomes.n, dtype=np.float64)
-    c = np.asarray(outcomes.c, dtype=np.float64)
-    m = n.size
-    solved = c > 0
-    n_zero = int((~solved).sum())
-    p_hat = c[solved] / n[solved]
-
-    lo_edge = 0.1 / float(n.max())
-    edges = np.logspace(np.log10(lo_edge), 0.0, bins + 1)
-    counts, _ = np.histogram(p_hat, bins=edges)
-    ax.bar(edges[:-1], counts / m, width=np.diff(edges), align="edge", color="tab:grey",
-           alpha=0.6, edgecolor="white", label=r"observed $\hat p = c/n$ (c > 0)")
-
-    # c = 0 bar, one decade-share to the left of the first bin
-    step = edges[1] / edges[0]
-    left, right = edges[0] / step**3, edges[0] / step**1.5
-    ax.bar([left], [n_zero / m], width=[right - left], align="edge", color="tab:red", alpha=0.5,
-           label=f"c = 0 ({n_zero} problems)")
-
-    # posterior of the population density of p, binned
-    rng = np.random.default_rng(seed)
-    flat, _ = fit._flat_params(None)
-    total = next(iter(flat.values())).size
-    idx = np.linspace(0, total - 1, min(max_draws, total)).round().astype(int)
-    sub = {k: np.asarray(v)[idx][:, None] for k, v in flat.items()}
-    p = fit.family.sample_p(sub, (idx.size, samples_per_draw), rng)
-    frac = np.stack([np.histogram(row, bins=edges)[0] for row in p]) / samples_per_draw
-    ax.step(edges, np.r_[np.median(frac, axis=0), np.median(frac, axis=0)[-1]], where="post",
-            color="tab:blue", label=f"fitted {fit.family.name} population (posterior median)")
-    # expected fraction with c = 0 under the population, per draw: mean_i E[(1-p)^{n_i}]
-    uniq, inverse = np.unique(n, return_inverse=True)
-    pz = fit.population_pass_at_k(uniq, max_draws=max_draws)  # pass = 1 - E[(1-p)^n]
-    fail = 1.0 - pz.draws.reshape(-1, uniq.size)[:, inverse].mean(axis=1)
-    ax.plot([np.sqrt(left * right)], [float(np.median(fail))], "D", color="tab:blue",
-            label="fitted: expected fraction with c = 0")
-
-    ax.set_xscale("log")
-    ax.set_xlabel(r"success probability $p$ (observed: $\hat p = c/n$)")
-    ax.set_ylabel("fraction of problems per bin")
-    ax.set_title("Per-problem success probabilities")
-    ax.legend(fontsize="small")
-    return fig

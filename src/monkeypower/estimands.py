@@ -20,6 +20,11 @@ Every quantity here has one name used everywhere (summary rows, JSON keys, docs)
     n_i, c_i]`, pooling what every problem says; the quantity a backtest checks.
 ``attempts_for_target``
     The smallest k at which a curve (forecast or population) reaches a target pass@k.
+``measured_pass_at_k``
+    The posterior *predictive* of the pass_D@K this benchmark will *measure* once every problem
+    has K attempts (the ones already made included): the forecast's expected curve plus the
+    binomial noise of the attempts still to run and of problems not yet seen. This, not the
+    expected curve, is what a realised value should fall inside at the nominal rate.
 
 All functions take the family and a dict of natural-parameter draws, each of shape ``(S,)``
 (flattened chains × draws), and return arrays with the draws on axis 0.
@@ -45,6 +50,7 @@ __all__ = [
     "effective_exponent",
     "attempts_for_target",
     "loglog_ols",
+    "measured_neg_log_pass",
 ]
 
 Curve = Literal["forecast", "population"]
@@ -58,6 +64,8 @@ ESTIMANDS: dict[str, str] = {
     "the population",
     "forecast_pass_at_k": "in-sample forecast of pass_D@k for this benchmark's problems",
     "attempts_for_target": "attempts k needed for pass_D@k to reach a target",
+    "measured_pass_at_k": "posterior predictive of the pass_D@K this benchmark will measure once "
+    "every problem has K attempts (attempts already made included)",
 }
 
 # Draw-chunk size for (draws × pairs × k) evaluations: bounds memory at ~chunk·P·K·65 floats.
@@ -118,6 +126,72 @@ def forecast_log_fail(
         now = family.log_moment(c, f, chunk, NUMPY)
         out[start : start + per_draw] = _logsumexp(log_w + later - now, axis=1)
     return out
+
+
+def measured_neg_log_pass(
+    family: Family,
+    params: Mapping[str, np.ndarray],
+    n_total: int,
+    n: np.ndarray,
+    c: np.ndarray,
+    weight: np.ndarray,
+    *,
+    n_problems: int | None = None,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    r"""Posterior predictive draws of the *measured* :math:`-\log \text{pass}_D@K`, shape (S,).
+
+    Once every problem has :math:`K` = ``n_total`` attempts, the unbiased estimator of
+    pass@K of a problem is the indicator that it was solved at least once, so the measured
+    value is :math:`-\log(\frac1M\sum_i X_i)` with, given :math:`\theta`, independent
+
+    - :math:`X_i = 1` for a seen problem with :math:`c_i > 0`;
+    - :math:`X_i \sim \text{Bernoulli}(1 - e^{L(0, K) - L(0, n_i)})` for a seen
+      problem with :math:`c_i = 0` (no success in its :math:`K - n_i` further attempts);
+    - :math:`X_i \sim \text{Bernoulli}(1 - e^{L(0, K)})` for each of the
+      ``n_problems`` :math:`- \sum w` problems not seen yet (drawn from the population).
+
+    One draw of the :math:`X` per posterior draw (problems sharing a pair are summed as one
+    binomial), so the draws mix parameter uncertainty with the noise of the attempts to come.
+
+    Parameters
+    ----------
+    family, params
+        The population family and natural-parameter draws.
+    n_total : int
+        :math:`K`, attempts per problem once the benchmark is complete (at least every
+        :math:`n_i`).
+    n, c, weight
+        The compressed pairs of the data seen so far.
+    n_problems : int, optional
+        Problems in the complete benchmark (default: those seen).
+    rng : numpy.random.Generator
+        Source of the predictive noise.
+    """
+    n = np.asarray(n, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    weight = np.asarray(weight, dtype=np.int64)
+    seen = int(weight.sum())
+    n_problems = seen if n_problems is None else int(n_problems)
+    if n_problems < seen:
+        raise ValueError(f"n_problems = {n_problems} is below the {seen} problems already seen")
+    if n_total < n.max():
+        raise ValueError(f"n_total = {n_total} is below the largest n in the data ({n.max():g})")
+    allp = _params(params)
+    solved = np.full(allp.n_draws, int(weight[c > 0].sum()), dtype=np.int64)
+    unsolved = c == 0
+    if unsolved.any():
+        p = allp.expand(1)
+        n0 = n[unsolved][None, :]
+        log_stay = (family.log_moment(0.0, np.full_like(n0, float(n_total)), p, NUMPY)
+                    - family.log_moment(0.0, n0, p, NUMPY))
+        prob = -np.expm1(np.minimum(np.asarray(log_stay, dtype=np.float64), 0.0))
+        solved += rng.binomial(np.broadcast_to(weight[unsolved], prob.shape), prob).sum(axis=1)
+    if n_problems > seen:
+        log_stay = population_log_fail(family, params, [float(n_total)])[:, 0]
+        solved += rng.binomial(n_problems - seen, -np.expm1(np.minimum(log_stay, 0.0)))
+    with np.errstate(divide="ignore"):
+        return -np.log(solved / n_problems)
 
 
 def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
@@ -310,8 +384,13 @@ class EstimandDraws:
         ks = self.k if self.k is not None else [None]
         flat = draws.reshape(-1, draws.shape[-1])
         lower, upper = convention.bounds(flat, axis=0)
+        # R-hat and ESS are defined for finite draws that vary (an exponent of inf, or a
+        # plateau's exponent of 0, is reported with NaN diagnostics)
         finite = np.isfinite(draws).all(axis=(0, 1))
-        ds = xr.Dataset({"x": (("chain", "draw", "k"), np.where(np.isfinite(draws), draws, 0.0))})
+        finite &= np.where(finite, np.ptp(np.where(np.isfinite(flat), flat, 0.0), axis=0), 0) > 0
+        ds = xr.Dataset({"x": (("chain", "draw", "k"), np.where(
+            finite, np.where(np.isfinite(draws), draws, 0.0),
+            np.random.default_rng(0).standard_normal(draws.shape)))})
         n_chains = draws.shape[0]
         rhat = azs.rhat(ds)["x"].values if n_chains > 1 else np.full(draws.shape[-1], np.nan)
         ess_bulk = azs.ess(ds, method="bulk")["x"].values

@@ -423,6 +423,43 @@ class Fit:
         """In-sample forecast of pass_D@k (or ``-log``) for this benchmark, any k (BRIEF §5)."""
         return self._curve("forecast_pass_at_k", k, neg_log, max_draws)
 
+    def measured_pass_at_k(
+        self, n_total: int, *, n_problems: int | None = None, neg_log: bool = False,
+        seed: int | None = None, max_draws: int | None = None,
+    ) -> EstimandDraws:
+        """Posterior predictive of the pass_D@K this benchmark will *measure* at K attempts.
+
+        Unlike :meth:`forecast_pass_at_k` (the expected curve), this includes the binomial
+        noise of the ``n_total - n_i`` attempts still to run and of problems not seen yet
+        (``n_problems`` above the problems fitted), so a realised value falls inside its
+        interval at the nominal rate when the model is right. See
+        :func:`monkeypower.estimands.measured_neg_log_pass`.
+
+        Parameters
+        ----------
+        n_total : int
+            K: attempts per problem once the benchmark is complete (at least the largest n).
+        n_problems : int, optional
+            Problems in the complete benchmark (default: the problems fitted).
+        neg_log : bool, default False
+            Return -log pass_D@K instead of pass_D@K.
+        seed : int, optional
+            Seed of the predictive noise (default: derived from the fit's seed, so the same
+            fit gives the same draws).
+        max_draws : int, optional
+            Thin draws per chain to at most this many.
+        """
+        flat, shape = self._flat_params(max_draws)
+        rng = np.random.default_rng([self.seed if seed is None else int(seed), int(n_total)])
+        values = est.measured_neg_log_pass(self.family, flat, int(n_total), *self._data(),
+                                           n_problems=n_problems, rng=rng)
+        if not neg_log:
+            values = np.exp(-values)
+        scale = "-log pass_D@k" if neg_log else "pass_D@k"
+        problems = n_problems or self.outcomes.n_problems
+        return EstimandDraws("measured_pass_at_k", f"{scale}, {problems:,} problems",
+                             values.reshape(*shape, 1), np.array([float(n_total)]))
+
     def attempts_for_target(
         self, target: float, *, curve: Curve = "forecast", max_draws: int | None = None
     ) -> EstimandDraws:
@@ -518,6 +555,21 @@ class Fit:
 
         return summary_to_latex(self.summary(**kwargs))
 
+    def to_csv(self, path: str | Path | None = None, **kwargs: Any) -> str | Path:
+        """The summary as CSV: the text, or written to ``path`` (then the path is returned).
+
+        The bound columns are named by the interval convention (e.g. ``eti95_lower``); kwargs
+        as :meth:`summary`.
+        """
+        from monkeypower.report import summary_to_csv
+
+        text = summary_to_csv(self.summary(**kwargs))
+        if path is None:
+            return text
+        path = Path(path)
+        path.write_text(text)
+        return path
+
     # ------------------------------------------------------------------ LOO
     def to_datatree(self, max_elements: int = 200_000_000) -> xr.DataTree:
         """The DataTree with a per-problem ``log_likelihood`` group, ready for ArviZ (LOO).
@@ -543,11 +595,18 @@ class Fit:
         tree["log_likelihood"] = xr.DataTree(xr.Dataset({"counts": per_problem}))
         return tree
 
-    def loo(self, **kwargs: Any):
-        """PSIS-LOO, leaving out one *problem* at a time (p integrated out; BRIEF §7)."""
-        import arviz_stats as azs
+    def loo(self, *, warn: bool = True):
+        """PSIS-LOO, leaving out one *problem* at a time (p integrated out; BRIEF §7).
 
-        return azs.loo(self.to_datatree(), **kwargs)
+        Computed on the distinct (n, c) pairs and spread to problems
+        (:func:`monkeypower.model_comparison.problem_loo`): equal to :func:`arviz_stats.loo` on
+        :meth:`to_datatree`, without building the draws × problems array. Warns
+        (:class:`~monkeypower.model_comparison.LOOWarning`) about problems whose Pareto k is
+        too high.
+        """
+        from monkeypower.model_comparison import problem_loo
+
+        return problem_loo(self, warn=warn)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:

@@ -77,7 +77,14 @@ class IntervalConvention:
         """Lower and upper bounds of ``draws`` over the sample ``axis`` (NaNs propagate)."""
         draws = np.asarray(draws, dtype=np.float64)
         if self.kind == "eti":
-            q = np.quantile(draws, [(1 - self.prob) / 2, (1 + self.prob) / 2], axis=axis)
+            probs = [(1 - self.prob) / 2, (1 + self.prob) / 2]
+            with np.errstate(invalid="ignore"):
+                q = np.quantile(draws, probs, axis=axis)
+            if np.isnan(q).any() and not np.isnan(draws).any():
+                # interpolating between two infinite draws (e.g. the exponent of a tail lighter
+                # than any power law) gives NaN; the quantile itself is that infinity
+                q = np.where(np.isnan(q), np.quantile(draws, probs, axis=axis,
+                                                      method="inverted_cdf"), q)
             return q[0], q[1]
         from arviz_stats.base import array_stats
 

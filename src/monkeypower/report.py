@@ -14,8 +14,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from monkeypower.fitting import Fit
 
-__all__ = ["JSON_SCHEMA_VERSION", "summary_to_markdown", "summary_to_latex", "summary_to_dict",
-           "latex_escape"]
+__all__ = ["JSON_SCHEMA_VERSION", "summary_to_markdown", "summary_to_latex", "summary_to_csv",
+           "summary_to_dict", "latex_escape"]
 
 JSON_SCHEMA_VERSION = "monkeypower.fit.v1"
 
@@ -115,6 +115,15 @@ def summary_to_latex(table: pd.DataFrame, label: str = "tab:monkeypower") -> str
         out.append(" & ".join(cells) + r" \\")
     out += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(out) + "\n"
+
+
+def summary_to_csv(table: pd.DataFrame) -> str:
+    """The summary as CSV: one row per estimand, every statistic in full precision.
+
+    The interval convention is in the bound columns' names (e.g. ``eti95_lower``); the
+    estimand of each row is in the ``estimand`` and ``detail`` columns.
+    """
+    return table.to_csv(index=False)
 
 
 def _clean(value: Any) -> Any:

@@ -14,7 +14,11 @@ from __future__ import annotations
 from ._backend import JAX, NUMPY, PYTENSOR, ArrayBackend, get_backend
 from .base import Family, TailBehaviour, TailKind
 from .beta import BetaFamily
+from .beta_mixture import BetaMixtureFamily
+from .kumaraswamy import KumaraswamyFamily
+from .logit_normal import LogitNormalFamily
 from .scaled_beta import ScaledBetaFamily
+from .zero_inflated import ZeroInflatedBetaFamily, ZeroInflatedScaledBetaFamily
 
 __all__ = [
     "FAMILIES",
@@ -23,15 +27,31 @@ __all__ = [
     "PYTENSOR",
     "ArrayBackend",
     "BetaFamily",
+    "BetaMixtureFamily",
     "Family",
+    "KumaraswamyFamily",
+    "LogitNormalFamily",
     "ScaledBetaFamily",
     "TailBehaviour",
     "TailKind",
+    "ZeroInflatedBetaFamily",
+    "ZeroInflatedScaledBetaFamily",
     "get_backend",
     "get_family",
 ]
 
-FAMILIES: dict[str, Family] = {fam.name: fam for fam in (BetaFamily(), ScaledBetaFamily())}
+FAMILIES: dict[str, Family] = {
+    fam.name: fam
+    for fam in (
+        BetaFamily(),
+        ScaledBetaFamily(),
+        KumaraswamyFamily(),
+        LogitNormalFamily(),
+        ZeroInflatedBetaFamily(),
+        ZeroInflatedScaledBetaFamily(),
+        BetaMixtureFamily(),
+    )
+}
 """Registry of the available families, keyed by :attr:`Family.name`."""
 
 

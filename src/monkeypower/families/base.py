@@ -43,13 +43,18 @@ TailKind = Literal["power_law", "plateau", "faster_than_power_law"]
 
 ``"power_law"``
     :math:`\\mathbb{E}[(1-p)^k] \\sim a\\,k^{-b}` (density of :math:`p` behaves like
-    :math:`p^{b-1}` near 0; Beta and scaled Beta).
+    :math:`p^{b-1}` near 0; Beta, scaled Beta, Kumaraswamy, Beta mixtures, where the smallest
+    exponent among the components wins).  ``exponent`` is :math:`b`, ``prefactor`` :math:`a`.
 ``"plateau"``
     :math:`\\mathbb{E}[(1-p)^k] \\to a > 0`: a point mass of never-solvable
-    problems (:math:`P(p=0) = a`); ``exponent`` is 0.
+    problems (:math:`P(p=0) = a`; the zero-inflated families); ``exponent`` is 0 and
+    ``prefactor`` is :math:`a = \\pi_0`, the limit of the *failure curve*
+    (:math:`-\\log\\mathrm{pass}_D@k` itself tends to :math:`-\\log(1-a)`).
 ``"faster_than_power_law"``
-    decays faster than any power (no mass near :math:`p=0`, e.g. :math:`p` bounded
-    away from 0); ``exponent`` is ``inf`` and ``prefactor`` is 0.
+    decays faster than any power: the density vanishes at :math:`p = 0` faster than any power
+    of :math:`p` (logit-normal, where :math:`\\mathbb{E}[(1-p)^k] \\approx
+    \\Phi((-\\log k-\\mu)/\\sigma)` and the local log-log slope grows without bound), or
+    :math:`p` is bounded away from 0; ``exponent`` is ``inf`` and ``prefactor`` is 0.
 """
 
 
@@ -59,7 +64,9 @@ class TailBehaviour:
 
     For ``kind == "power_law"``: :math:`\mathbb{E}[(1-p)^k] \sim a\,k^{-b}` with
     ``prefactor`` :math:`a` and ``exponent`` :math:`b` (arrays, one per
-    parameter draw).  See :data:`TailKind` for the other kinds.
+    parameter draw).  ``"plateau"``: exponent 0, prefactor the limit
+    :math:`\pi_0` of the failure curve; ``"faster_than_power_law"``: exponent
+    ``inf``, prefactor 0.  See :data:`TailKind`.
     """
 
     kind: TailKind

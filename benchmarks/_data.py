@@ -1,0 +1,40 @@
+"""What the benchmark scripts share: where the third-party data are (never copied into this
+repository), a result cache outside the repository, and number formatting for docs pages."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+CACHE = Path.home() / ".cache" / "monkeypower-benchmarks"
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+PYTHIA_COUNTS = SHARED_DATA / "llmonkeys_pythia_math" / "counts.csv"
+
+
+def pythia_counts():
+    """The Pythia/MATH counts as an OutcomesGroups keyed by model (as tests/conftest.py reads)."""
+    import monkeypower as mp
+
+    if not PYTHIA_COUNTS.exists():
+        raise SystemExit(f"the shared data are not at {PYTHIA_COUNTS}; this benchmark needs them")
+    return mp.read_outcomes(PYTHIA_COUNTS, problem="problem_idx", n="n", c="c",
+                            group_by="model")
+
+
+def save(part: str, value: object) -> None:
+    """Cache a benchmark part's results (outside the repository)."""
+    path = CACHE / f"{part}.pkl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(value))
+
+
+def load(part: str) -> object | None:
+    """A cached part's results, or None when it has not been run."""
+    path = CACHE / f"{part}.pkl"
+    return pickle.loads(path.read_bytes()) if path.exists() else None
+
+
+def pct(x: float) -> str:
+    """A rate as a whole percentage ("–" when undefined)."""
+    return "–" if x != x else f"{100 * x:.0f}%"

@@ -1,0 +1,190 @@
+r"""Logit-normal population family.
+
+:math:`\operatorname{logit} p = \log\frac{p}{1-p} \sim \mathcal{N}(\mu, \sigma^2)`
+(Atchison & Shen 1980).  With :math:`x = \operatorname{logit} p`,
+
+.. math::
+
+    L(c, f) = \log \int_{-\infty}^{\infty}
+        \exp\Big\{c\log\sigma(x) + f\log\sigma(-x) - \frac{(x-\mu)^2}{2\sigma^2}\Big\}\,dx
+        - \log\sigma - \tfrac12\log 2\pi ,
+
+where :math:`\sigma(x) = 1/(1+e^{-x})` is the logistic function (not to be confused with the
+scale :math:`\sigma`).  The exponent :math:`h(x)` is strictly concave
+(:math:`h'' = -(c+f)\sigma(x)\sigma(-x) - 1/\sigma^2`), so the integrand is log-concave with a
+unique mode :math:`x^*`, the root of :math:`c\sigma(-x) - f\sigma(x) = (x-\mu)/\sigma^2`.
+It lies in the bracket between :math:`\mu` and :math:`\mu + \sigma^2 h'_{\rm data}(\mu)` (one
+Newton step from :math:`\mu` with the smallest possible curvature :math:`1/\sigma^2`); the
+search starts from the best of :math:`\mu`, the empirical logit, their precision-weighted
+average and the Lambert-W solutions of the one-sided equations
+:math:`\mu - x = \sigma^2 f e^{x}` and :math:`x - \mu = \sigma^2 c e^{-x}` (the regimes of
+:math:`c = 0` or :math:`f = 0` with :math:`n` in the millions, where plain Newton creeps).
+The integral is then done by Laplace-placed two-sided Gauss–Legendre quadrature
+(:mod:`._laplace`), :data:`N_SIDE` nodes per side.
+
+Accuracy against mpmath on :math:`\mu\in\{-6,-2,0,2\}`, :math:`\sigma\in\{0.3,1,3\}` with
+counts from :math:`(0,0)` to :math:`(0,10^6)`, :math:`(10^4,0)` and
+:math:`(5\cdot10^5,5\cdot10^5)`: better than 1e-12 in the relative error of :math:`L` itself
+and of :math:`E = e^L` (``tests/test_families_extra.py``).  The integrand has poles at
+:math:`x=\pm i\pi`, which slow Gauss–Legendre convergence when the window is much wider than
+:math:`\pi` (large :math:`\sigma`, few counts): random sweeps against a 600-node reference give
+1e-13 for :math:`\sigma\le3`, 6e-11 for :math:`\sigma\le5`, 5e-8 for :math:`\sigma\le10`.
+
+Tail: the density of :math:`p` near 0 is
+:math:`\propto p^{-1}\exp\{-(\log p-\mu)^2/(2\sigma^2)\}`, lighter than any power of
+:math:`p`, so :math:`\mathbb{E}[(1-p)^k] \approx \Phi\big((-\log k - \mu)/\sigma\big)` falls
+faster than any power law: its local log-log slope keeps growing like
+:math:`(\log k + \mu)/\sigma^2` ("no power law"; BRIEF §3).
+
+References
+----------
+J. Atchison and S. M. Shen (1980), "Logistic-normal distributions: some properties and uses",
+Biometrika 67(2), 261–272.
+
+R. Schaeffer, J. Kazdan, et al. (2025), "How Do Large Language Monkeys Get Their Power
+(Laws)?", ICML 2025, arXiv:2502.17578.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+from ._backend import NUMPY, Array, ArrayBackend, get_backend
+from ._laplace import (
+    lambert_w,
+    laplace_nodes,
+    log_sigmoid,
+    numpy_chunked,
+    place_nodes,
+    quadrature_log_integral,
+    sigmoid,
+)
+from .base import Family, TailBehaviour
+
+__all__ = ["LogitNormalFamily", "logit_normal_log_moment"]
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+#: Gauss–Legendre nodes on each side of the mode (96 in all); see the module docstring for the
+#: accuracy this buys as a function of ``sigma``.
+N_SIDE = 48
+
+
+def _h(x: Array, c: Array, f: Array, mu: Array, sigma: Array, xp: ArrayBackend) -> Array:
+    z = (x - mu) / sigma
+    return c * log_sigmoid(x, xp) + f * log_sigmoid(-x, xp) - 0.5 * z * z
+
+
+def _nodes_generic(
+    c: Array, f: Array, mu: Array, sigma: Array, xp: ArrayBackend
+) -> tuple[Array, Array]:
+    """Node placement written against the backend (used for JAX; see :mod:`._laplace_numba`)."""
+    sg = xp.stop_gradient
+    c0, f0, mu0, s0 = sg(c), sg(f), sg(mu), sg(sigma)
+    # broadcast everything to one shape (the node axis is appended to it)
+    zero = 0.0 * (c0 + f0 + mu0 + s0)
+    c0, f0, mu0, s0 = c0 + zero, f0 + zero, mu0 + zero, s0 + zero
+    var = s0 * s0
+    n0 = c0 + f0
+
+    def h(x: Array) -> Array:
+        return _h(x, c0, f0, mu0, s0, xp)
+
+    def dh(x: Array) -> tuple[Array, Array]:
+        sp, sm = sigmoid(x, xp), sigmoid(-x, xp)
+        return c0 * sm - f0 * sp - (x - mu0) / var, -n0 * sp * sm - 1.0 / var
+
+    slope_mu = dh(mu0)[0]  # h'(mu): data pull at x = mu
+    far = mu0 + var * slope_mu  # beyond the mode: h' there has the opposite sign
+    lo = xp.minimum(mu0, far)
+    hi = xp.maximum(mu0, far)
+    x_hat = xp.log(xp.maximum(c0, 0.5)) - xp.log(xp.maximum(f0, 0.5))  # empirical logit
+    prec = c0 * f0 / xp.maximum(n0, 1.0)
+    x_pw = (x_hat * prec + mu0 / var) / (prec + 1.0 / var)
+    starts = [
+        mu0,
+        x_pw,
+        x_hat,
+        mu0 - lambert_w(var * f0 * sigmoid(mu0, xp), xp),
+        mu0 - lambert_w(var * f0 * xp.exp(xp.minimum(mu0, 600.0)), xp),
+        mu0 + lambert_w(var * c0 * sigmoid(-mu0, xp), xp),
+        mu0 + lambert_w(var * c0 * xp.exp(xp.minimum(-mu0, 600.0)), xp),
+    ]
+    return laplace_nodes(h, dh, lo, hi, starts, xp, n_side=N_SIDE)
+
+
+def logit_normal_log_moment(
+    c: Array,
+    f: Array,
+    mu: Array,
+    sigma: Array,
+    xp: ArrayBackend,
+    numba_nodes: bool | None = None,
+) -> Array:
+    r"""Backend-agnostic :math:`L(c, f)` of the logit-normal (see the module docstring).
+
+    Parameters
+    ----------
+    c, f
+        Success and failure counts (non-negative).
+    mu, sigma
+        Mean and standard deviation (``sigma > 0``) of :math:`\operatorname{logit} p`.
+    xp
+        Array backend.  All arguments broadcast together.
+    numba_nodes
+        Place the nodes with the numba kernel (:mod:`._laplace_numba`) instead of the
+        backend-agnostic code.  Default: yes for NumPy and PyTensor, no for JAX.
+    """
+    nodes, log_w = place_nodes("logit_normal", c, f, mu, sigma, xp, _nodes_generic, N_SIDE,
+                               None, numba_nodes)
+    ex = xp.expand_last
+    log_int = _h(nodes, ex(c), ex(f), ex(mu), ex(sigma), xp)
+    value = quadrature_log_integral(log_int, log_w, xp) - xp.log(sigma) - _HALF_LOG_2PI
+    return xp.where(c + f > 0.0, value, 0.0)  # E[p^0 (1-p)^0] = 1 exactly
+
+
+class LogitNormalFamily(Family):
+    r"""Logit-normal: :math:`\operatorname{logit} p \sim \mathcal{N}(\mu, \sigma^2)`.
+
+    Parameters are ``mu`` (real) and ``sigma`` > 0; the prior variables are the same two.
+    """
+
+    name = "logit_normal"
+    params = ("mu", "sigma")
+    prior_variables = ("mu", "sigma")
+
+    def natural_params(
+        self, variables: Mapping[str, Any], backend: str | ArrayBackend = NUMPY
+    ) -> dict[str, Array]:
+        """``mu`` and ``sigma`` are already the natural parameters."""
+        xp = get_backend(backend)
+        return {"mu": xp.asarray(variables["mu"]), "sigma": xp.asarray(variables["sigma"])}
+
+    def _log_moment(
+        self, c: Array, f: Array, params: Mapping[str, Array], xp: ArrayBackend
+    ) -> Array:
+        p1, p2 = params["mu"], params["sigma"]
+        if xp is NUMPY:  # chunked: bounded memory for draws x pairs x k
+            return numpy_chunked(lambda *a: logit_normal_log_moment(*a, NUMPY), c, f, p1, p2)
+        return logit_normal_log_moment(c, f, p1, p2, xp)
+
+    def tail(self, params: Mapping[str, Any], backend: str | ArrayBackend = NUMPY) -> TailBehaviour:
+        r"""Faster than any power law: exponent ``inf``, prefactor 0.
+
+        :math:`\mathbb{E}[(1-p)^k]\approx\Phi((-\log k-\mu)/\sigma)`, whose log-log slope
+        grows without bound.
+        """
+        xp = get_backend(backend)
+        zero = 0.0 * (xp.asarray(params["mu"]) + xp.asarray(params["sigma"]))
+        return TailBehaviour("faster_than_power_law", zero + math.inf, zero)
+
+    def sample_p(
+        self, params: Mapping[str, Any], size: int | tuple[int, ...], rng: np.random.Generator
+    ) -> np.ndarray:
+        """Draw ``p = expit(mu + sigma * z)`` with ``z ~ N(0, 1)``."""
+        x = rng.normal(np.asarray(params["mu"]), np.asarray(params["sigma"]), size=size)
+        return expit(x)

@@ -1,0 +1,185 @@
+"""Publication figures (monkeypower.figures): every figure renders headlessly to PNG and PDF,
+bands follow the interval convention, legends name estimands, global matplotlib state is kept."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+
+import monkeypower as mp
+from monkeypower import figures
+from monkeypower.diagnostics import SamplingWarning
+
+pytestmark = pytest.mark.filterwarnings("ignore::monkeypower.diagnostics.SamplingWarning")
+SMALL = dict(draws=300, tune=300, chains=2, progressbar=False)
+
+
+@pytest.fixture(scope="module")
+def fits():
+    a = mp.simulate("beta", {"alpha": 0.3, "beta": 3}, n_problems=96, n_attempts=500, seed=0,
+                    labels={"model": "a"})
+    b = mp.simulate("beta", {"alpha": 0.6, "beta": 3}, n_problems=96, n_attempts=500, seed=1,
+                    labels={"model": "b"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplingWarning)
+        return {"a": mp.fit(a, "beta", seed=1, **SMALL), "b": mp.fit(b, "beta", seed=2, **SMALL)}
+
+
+def legend_texts(fig) -> list[str]:
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    return [t.get_text().replace("\n  ", " ") for leg in legends for t in leg.get_texts()]
+
+
+def all_figures(fits):
+    one = fits["a"]
+    return {
+        "scaling": figures.plot_scaling(one),
+        "scaling_groups": figures.plot_scaling(fits, width="double"),
+        "exponents": figures.plot_exponents(one, truth={"asymptotic_exponent": 0.3}),
+        "exponents_forest": figures.plot_exponents(fits),
+        "forecast": figures.plot_forecast(one, 0.9, curves=("forecast", "population")),
+        "population": figures.plot_population(one, max_draws=50, samples_per_draw=500),
+    }
+
+
+def test_every_figure_renders_to_png_and_vector_pdf(fits, tmp_path):
+    import os
+
+    assert os.environ["MPLBACKEND"] == "Agg"  # headless (set in conftest)
+    for name, fig in all_figures(fits).items():
+        paths = figures.save_figure(fig, tmp_path / name)
+        assert sorted(p.suffix for p in paths) == [".pdf", ".png"]
+        png, pdf = (tmp_path / f"{name}.png").read_bytes(), (tmp_path / f"{name}.pdf").read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 10_000, name
+        assert pdf.startswith(b"%PDF") and len(pdf) > 5_000, name
+        # vector: no raster image inside; TrueType fonts embedded (editable text), not Type 3
+        assert b"/Subtype /Image" not in pdf, name
+        assert b"/FontFile2" in pdf and b"/Type3" not in pdf, name
+    # a suffix picks the one format
+    assert figures.save_figure(all_figures(fits)["scaling"], tmp_path / "x.svg") == [
+        tmp_path / "x.svg"]
+    assert (tmp_path / "x.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_rcparams_unchanged_by_plotting_and_saving(fits, tmp_path):
+    before = copy.deepcopy(dict(matplotlib.rcParams))
+    for name, fig in all_figures(fits).items():
+        figures.save_figure(fig, tmp_path / name)
+    with figures.publication_style("double") as rc:
+        assert matplotlib.rcParams["font.size"] == rc["font.size"] == 9.0
+    assert dict(matplotlib.rcParams) == before
+
+
+def test_importing_the_package_leaves_rcparams_alone():
+    code = (
+        "import copy, sys, matplotlib\n"
+        "before = copy.deepcopy(dict(matplotlib.rcParams))\n"
+        "import monkeypower, monkeypower.figures, monkeypower.reporting, monkeypower.fitting\n"
+        "import monkeypower.comparison\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+        "import arviz, arviz_plots\n"
+        "changed = [k for k, v in before.items() if matplotlib.rcParams[k] != v]\n"
+        "assert not changed, changed\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+
+
+def test_scaling_band_is_the_interval_convention(fits):
+    fit = fits["a"]
+    with mp.interval_convention(0.8, "hdi"):
+        fig = figures.plot_scaling(fit, max_draws=100)
+    assert any("80% HDI" in s for s in legend_texts(fig))
+    ax = fig.axes[0]
+    median_line = next(line for line in ax.get_lines()
+                       if line.get_color() == figures.SERIES_COLOURS[0])
+    k = np.asarray(median_line.get_xdata())
+    draws = fit.forecast_pass_at_k(k, neg_log=True, max_draws=100)
+    np.testing.assert_allclose(median_line.get_ydata(), draws.median())
+    lo, hi = draws.interval(mp.IntervalConvention(0.8, "hdi"))
+    band = ax.collections[0].get_paths()[0].vertices
+    for x, y_lo, y_hi in zip(k, lo, hi, strict=True):
+        ys = band[np.isclose(band[:, 0], x), 1]
+        assert np.isclose(ys, y_lo).any() and np.isclose(ys, y_hi).any()
+    # extrapolated beyond the largest observed k, which is marked
+    assert k.max() == 100 * fit.outcomes.max_attempts
+    assert any("largest observed k = 500" in s for s in legend_texts(fig))
+
+
+def test_scaling_accepts_groups_and_dicts_of_fits(fits):
+    groups = mp.FitGroups(("model",), {("a",): fits["a"], ("b",): fits["b"]})
+    for fig in (figures.plot_scaling(groups), figures.plot_scaling(fits)):
+        texts = legend_texts(fig)
+        assert any(s.startswith("a: in-sample forecast") for s in texts)
+        assert any(s.startswith("b: in-sample forecast") for s in texts)
+        colours = {line.get_color() for line in fig.axes[0].get_lines()}
+        assert {figures.SERIES_COLOURS[0], figures.SERIES_COLOURS[1]} <= colours
+    # data given explicitly must match the fits' keys
+    data = mp.OutcomesGroups(("model",), {("a",): fits["a"].outcomes,
+                                          ("b",): fits["b"].outcomes})
+    assert figures.plot_scaling(data, groups).axes
+    with pytest.raises(TypeError, match="Fit"):
+        figures.plot_scaling({"a": "not a fit"})
+    with pytest.raises(ValueError, match="curve"):
+        figures.plot_scaling(fits["a"], curve="sideways")
+
+
+def test_exponents_figure_names_both_estimands(fits):
+    fit = fits["a"]
+    texts = legend_texts(figures.plot_exponents(fit, window=(10, 500)))
+    asym = fit.asymptotic_exponent()
+    assert any(s.startswith("asymptotic_exponent") and f"{float(asym.median()):.3g}" in s
+               for s in texts)
+    assert any(s.startswith("effective_exponent") and "k in [10, 500]" in s for s in texts)
+    assert any("95% ETI" in s for s in texts)
+    forest = figures.plot_exponents(fits)
+    assert [t.get_text() for t in forest.axes[0].get_yticklabels()] == ["a", "b"]
+    assert {s.split(" ")[0] for s in legend_texts(forest)} == {"asymptotic_exponent",
+                                                               "effective_exponent"}
+
+
+def test_forecast_reads_off_attempts_for_target(fits):
+    fit = fits["a"]
+    fig = figures.plot_forecast(fit, 0.9, max_draws=100)
+    needed = fit.attempts_for_target(0.9)  # the read-off uses every draw
+    lo, hi = needed.interval()
+    text = next(s for s in legend_texts(fig) if s.startswith("attempts for pass_D@k ≥ 0.9"))
+    assert f"median {float(needed.median()):,.0f}" in text
+    assert f"95% ETI [{float(lo):,.0f}, {float(hi):,.0f}]" in text
+    assert fig.axes[0].get_ylim() == (0.0, 1.0)
+    # the default target is the next milestone above what the data reached
+    solved = float(np.mean(fit.outcomes.c > 0))
+    assert figures.default_target(fit.outcomes) > solved
+    with pytest.raises(ValueError, match="target"):
+        figures.plot_forecast(fit, 1.5)
+
+
+def test_publication_sizes_and_palette(fits):
+    fit = fits["a"]
+    assert figures.plot_population(fit, max_draws=20, samples_per_draw=100,
+                                   width="single").get_figwidth() == 3.5
+    assert figures.plot_scaling(fit, width="double").get_figwidth() == 7.2
+    assert figures.plot_scaling(fit, width=5).get_figwidth() == 5.0
+    with pytest.raises(ValueError, match="width"):
+        figures.plot_scaling(fit, width="triple")
+    assert set(figures.SERIES_COLOURS) == set(figures.OKABE_ITO.values())
+    # drawing on a caller's axes uses that figure
+    from matplotlib.figure import Figure
+
+    own = Figure()
+    ax = own.add_subplot()
+    assert figures.plot_exponents(fit, ax=ax) is own and ax.get_legend() is not None
+
+
+def test_comparison_module_still_exports_the_plots():
+    from monkeypower import comparison
+
+    assert comparison.plot_scaling is figures.plot_scaling is mp.plot_scaling
+    assert comparison.plot_population is figures.plot_population
+    assert mp.plot_exponents is figures.plot_exponents
+    assert mp.plot_forecast is figures.plot_forecast
