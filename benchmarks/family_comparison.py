@@ -96,7 +96,8 @@ RIVALS = ("beta", "logit_normal", "zero_inflated_beta")
 
 
 def run_recovery(seeds: int) -> None:
-    rows = (load("families/recovery") or pd.DataFrame()).to_dict("records")
+    previous = load("families/recovery")
+    rows = [] if previous is None else previous.to_dict("records")
     done = {(r["truth"], r["seed"]) for r in rows}
     for truth, params in TRUTHS.items():
         start = time.time()
