@@ -387,14 +387,14 @@ class EstimandDraws:
         # R-hat and ESS are defined for finite draws that vary (an exponent of inf, or a
         # plateau's exponent of 0, is reported with NaN diagnostics)
         finite = np.isfinite(draws).all(axis=(0, 1))
-        finite &= np.where(finite, np.ptp(np.where(np.isfinite(flat), flat, 0.0), axis=0), 0) > 0
-        ds = xr.Dataset({"x": (("chain", "draw", "k"), np.where(
-            finite, np.where(np.isfinite(draws), draws, 0.0),
-            np.random.default_rng(0).standard_normal(draws.shape)))})
-        n_chains = draws.shape[0]
-        rhat = azs.rhat(ds)["x"].values if n_chains > 1 else np.full(draws.shape[-1], np.nan)
-        ess_bulk = azs.ess(ds, method="bulk")["x"].values
-        ess_tail = azs.ess(ds, method="tail")["x"].values
+        finite[finite] = np.ptp(flat[:, finite], axis=0) > 0
+        rhat, ess_bulk, ess_tail = (np.full(draws.shape[-1], np.nan) for _ in range(3))
+        if finite.any():
+            ds = xr.Dataset({"x": (("chain", "draw", "k"), draws[..., finite])})
+            if draws.shape[0] > 1:
+                rhat[finite] = azs.rhat(ds)["x"].values
+            ess_bulk[finite] = azs.ess(ds, method="bulk")["x"].values
+            ess_tail[finite] = azs.ess(ds, method="tail")["x"].values
         rows = []
         for j, k in enumerate(ks):
             column = flat[:, j]
