@@ -47,7 +47,7 @@ if cfg["naive"]:
     res = {"cold": t2 - t0, "warm": None}
 else:
     groups = mp.OutcomesGroups(["rep"], {(1,): first, (2,): second})
-    import monkeypower.fitting as fitting
+    import monkeypower.fitting.fit as fitting
     stats = [mp.compress(first), mp.compress(second)]
     spec = mp.load_spec(cfg["model"])
     settings = fitting.SamplerSettings(cfg["sampler"], cfg["draws"], cfg["tune"], 4, 0.9, False)

@@ -12,7 +12,7 @@ import time
 from _data import pythia_counts
 
 import monkeypower as mp
-from monkeypower.baselines import beta_binomial_mle, least_squares
+from monkeypower.evaluation.baselines import beta_binomial_mle, least_squares
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
-"""The backtest (BRIEF §9): a small end-to-end run on simulated Beta data, scores recomputed by
-hand, the figure, error rows, and refusal of sequential designs. Fast tier (one batch of four
-tiny Bayesian fits, compiled once)."""
+"""The backtest (Schaeffer, Kazdan et al., ICML 2025, arXiv:2502.17578): a small end-to-end run
+on simulated Beta data, scores recomputed by hand, the figure, error rows, and refusal of
+sequential designs. Fast tier (one batch of four tiny Bayesian fits, compiled once)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import pytest
 from matplotlib.figure import Figure
 
 import monkeypower as mp
-from monkeypower import baselines as bl
-from monkeypower import fitting
-from monkeypower.design import Design
+from monkeypower.data.design import Design
+from monkeypower.data.outcomes import OutcomesGroups
+from monkeypower.data.subsample import subsample
 from monkeypower.errors import DesignError
 from monkeypower.estimands import EstimandDraws
-from monkeypower.outcomes import OutcomesGroups
-from monkeypower.subsample import subsample
+from monkeypower.evaluation import baselines as bl
+from monkeypower.evaluation.backtest import bayes as backtest_bayes
 
 TRUTH = 0.3
 ESTIMATORS = ("least_squares", "beta_binomial_mle", "bayes:beta")
@@ -82,7 +82,7 @@ def test_least_squares_row_by_hand(result, data):
     assert row.target == pytest.approx(target, rel=1e-12)
     assert row.target_kind.startswith("full_data")
     assert row.relative_error == pytest.approx(abs(lsq.estimate - target) / target, rel=1e-10)
-    # ... and against the truth (the estimand mismatch of BRIEF §4 shows here)
+    # ... and against the truth (the estimand mismatch of least squares shows here)
     assert row.relative_error_vs_truth == pytest.approx(abs(lsq.estimate - TRUTH) / TRUTH)
     forecast_target = mp.empirical_curve(data, k=[1000])["neg_log_pass_at_k"].iloc[0]
     assert row.forecast_target == pytest.approx(forecast_target, rel=1e-12)
@@ -166,14 +166,14 @@ def test_sequential_design_is_refused():
 
 
 def test_failing_estimator_gives_error_rows(data, monkeypatch):
-    original = bl.ESTIMATORS["beta_binomial_mle"]
+    original = bl.BASELINES["beta_binomial_mle"]
 
     def flaky(outcomes, **kwargs):
         if outcomes.max_attempts == 100:
             raise RuntimeError("optimiser exploded")
         return original(outcomes, **kwargs)
 
-    monkeypatch.setitem(bl.ESTIMATORS, "beta_binomial_mle", flaky)
+    monkeypatch.setitem(bl.BASELINES, "beta_binomial_mle", flaky)
     result = mp.backtest(data, estimators=["least_squares", "beta_binomial_mle"],
                          attempts=[100, 300], problems=[64], seeds=[0, 1], progress=False)
     table = result.table
@@ -238,7 +238,7 @@ def test_bayes_rows_without_truth_use_the_full_data_fit(data, monkeypatch):
             out[key] = _FakeFit(groups[key], group_seed)
         return out
 
-    monkeypatch.setattr(fitting, "fit", fake_fit)
+    monkeypatch.setattr(backtest_bayes, "fit", fake_fit)
     result = mp.backtest(data, estimators=["bayes:beta"], attempts=[100, 300], problems=[64],
                          seeds=[0], progress=False)
     table = result.table
@@ -259,7 +259,7 @@ def test_failed_batch_is_refitted_one_by_one(data, monkeypatch):
             raise ValueError("degenerate subsample")
         return _FakeFit(data_, seed)
 
-    monkeypatch.setattr(fitting, "fit", fake_fit)
+    monkeypatch.setattr(backtest_bayes, "fit", fake_fit)
     result = mp.backtest(data, estimators=["bayes:beta"], attempts=[100, 300], problems=[64],
                          seeds=[0, 1], truth=TRUTH, progress=False)
     table = result.table

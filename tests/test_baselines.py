@@ -1,5 +1,6 @@
 """The published baselines (least squares, discretized Beta, scaled Beta-Binomial MLE) and the
-subsampler: reproduction of BRIEF §10 on the shared Pythia/MATH data, oracles, error paths."""
+subsampler: reproduction of the Pythia/MATH numbers of Schaeffer, Kazdan et al. (ICML 2025,
+arXiv:2502.17578) on the shared data, oracles, error paths."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import pytest
 from scipy import stats
 
 import monkeypower as mp
-from monkeypower import baselines as bl
-from monkeypower.design import Design
+from monkeypower.data.design import Design
+from monkeypower.data.subsample import subsample
 from monkeypower.errors import DesignError
 from monkeypower.estimands import ESTIMANDS
-from monkeypower.subsample import subsample
+from monkeypower.evaluation import baselines as bl
 
 # ----------------------------------------------------------------------------- BRIEF §10
 # model: (LSQ b, scaled-BB alpha, scaled-BB s, effective slope of the BB fit for k <= 10^4)
@@ -170,11 +171,53 @@ def test_least_squares_bootstrap_interval():
     assert "bootstrap_draws" not in row  # arrays stay out of table rows
 
 
+def test_baseline_result_follows_the_result_protocol():
+    out = mp.simulate("beta", {"alpha": 0.3, "beta": 3.0}, n_problems=128, n_attempts=1000,
+                      seed=7)
+    lsq = bl.least_squares(out, bootstrap=50, seed=1)
+    table = lsq.summary()
+    assert len(table) == 1
+    assert list(table.columns[:4]) == ["estimator", "estimand", "detail", "estimate"]
+    assert table["estimate"].iloc[0] == lsq.estimate
+    assert (table["eti95_lower"].iloc[0], table["eti95_upper"].iloc[0]) == lsq.interval
+    # the raw k grid, bootstrap draws and optimiser starts stay out of the table
+    assert not {"k", "bootstrap_draws", "dropped_k", "starts"} & set(table.columns)
+    assert "effective_exponent" in table.attrs["title"]
+    assert table.attrs["interval"] == lsq.interval_convention.to_dict()
+    assert table.attrs["notes"] == []
+    # what a notebook cell ending in `baselines.least_squares(...)` shows: a table
+    html = lsq._repr_html_()
+    assert "<table" in html and "effective_exponent" in html
+    assert str(lsq).startswith("**Baseline least_squares")
+    assert lsq.headline.startswith("least_squares: effective_exponent [k in [1, 1,000]")
+    assert lsq.to_dict()["rows"][0]["estimator"] == "least_squares"
+    bb = bl.beta_binomial_mle(out)
+    bb_table = bb.summary()
+    assert "interval" not in bb_table.attrs
+    assert {"alpha", "beta", "scale", "effective_exponent", "effective_exponent_window"} <= set(
+        bb_table.columns
+    )
+    assert "starts" not in bb_table.columns
+    assert bb.forecast_pass_at_k(5000) == pytest.approx(
+        np.exp(-bb.forecast_neg_log_pass(5000)), rel=1e-15
+    )
+    assert -np.log(bb.forecast_pass_at_k(5000)) == pytest.approx(
+        bb.forecast_neg_log_pass(5000), rel=1e-12
+    )
+
+
+def test_baseline_note_goes_to_the_summary_notes(sequential):
+    res = bl.beta_binomial_mle(sequential)
+    table = res.summary()
+    assert "note" not in table.columns
+    assert table.attrs["notes"] == [res.extras["note"]]
+
+
 def test_registry_and_result_rows():
     out = mp.simulate("scaled_beta", {"alpha": 0.3, "beta": 3.0, "scale": 0.5},
                       n_problems=64, n_attempts=200, seed=2)
-    assert set(bl.ESTIMATORS) == {"least_squares", "discretized_beta", "beta_binomial_mle"}
-    for name, estimator in bl.ESTIMATORS.items():
+    assert set(bl.BASELINES) == {"least_squares", "discretized_beta", "beta_binomial_mle"}
+    for name, estimator in bl.BASELINES.items():
         res = estimator(out)
         assert isinstance(res, bl.BaselineResult) and res.estimator == name
         assert res.estimand in ESTIMANDS
@@ -218,7 +261,7 @@ def test_scaled_beta_binomial_optimum_is_a_maximum_of_the_family_likelihood():
     assert res.extras["log_likelihood"] == pytest.approx(best, rel=1e-12)
     for da, db in ((1.001, 1), (0.999, 1), (1, 1.001), (1, 0.999)):
         assert loglik(a * da, b * db) <= best + 1e-9
-    assert mp.baselines.ESTIMATORS["beta_binomial_mle"] is bl.beta_binomial_mle
+    assert mp.baselines.BASELINES["beta_binomial_mle"] is bl.beta_binomial_mle
 
 
 # -------------------------------------------------------------------------- subsampler

@@ -13,7 +13,7 @@ from monkeypower.cli import main
 QUICK = ["--draws", "200", "--tune", "200", "--chains", "2", "--no-progress"]
 # These tests exercise the command line's plumbing with deliberately short chains, whose honest
 # low-ESS warnings are expected here; sampler health is tested in test_fit.py.
-short_chains = pytest.mark.filterwarnings("ignore::monkeypower.diagnostics.SamplingWarning")
+short_chains = pytest.mark.filterwarnings("ignore::monkeypower.fitting.diagnostics.SamplingWarning")
 
 
 def test_help_shows_examples():

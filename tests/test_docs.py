@@ -32,8 +32,9 @@ def test_docs_build_without_warnings(built):
 @pytest.mark.parametrize("page", [
     "getting_started", "concepts", "models", "json_schema", "benchmarks", "backtest",
     "model_comparison", "howto/fit_your_eval_logs", "howto/compare_families",
-    "howto/forecast_and_plan", "howto/reports_for_a_paper", "api/index", "api/figures",
-    "api/fitting", "api/reporting", "notebooks/quickstart", "notebooks/replicate_paper",
+    "howto/forecast_and_plan", "howto/reports_for_a_paper", "api/index", "api/data",
+    "api/families", "api/estimands", "api/fitting", "api/evaluation", "api/output",
+    "api/presentation", "api/base", "api/cli", "notebooks/quickstart", "notebooks/replicate_paper",
     "notebooks/forecast_and_plan",
 ])
 def test_every_page_is_built(built, page):
@@ -43,9 +44,10 @@ def test_every_page_is_built(built, page):
 
 def test_api_pages_come_from_the_docstrings(built):
     _, out = built
-    figures = (out / "api" / "figures.html").read_text()
-    assert "monkeypower.figures.plot_exponents" in figures
-    assert "Okabe" in figures  # the module docstring
+    figures = (out / "api" / "output.html").read_text()
+    assert "monkeypower.output.figures.exponents.plot_exponents" in figures
+    style = (out / "api" / "presentation.html").read_text()
+    assert "Okabe" in style  # the module docstring
     fitting = (out / "api" / "fitting.html").read_text()
     assert "attempts_for_target" in fitting and "to_csv" in fitting
 

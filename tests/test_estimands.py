@@ -106,3 +106,18 @@ def test_measured_pass_refuses_impossible_totals():
     with pytest.raises(ValueError, match="problems already seen"):
         est.measured_neg_log_pass(family, DRAWS, 200, np.array([100]), np.array([1]),
                                   np.array([3]), n_problems=2, rng=np.random.default_rng(0))
+
+
+def test_the_registry_is_the_one_list_of_estimands():
+    """Fit, the stacked comparison and the JSON schema doc all follow ESTIMANDS."""
+    import pathlib
+    import re
+
+    from monkeypower.estimands import ESTIMANDS, STACKABLE
+
+    doc = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "json_schema.md").read_text()
+    documented = dict(re.findall(r"^\| `(\w+)` \| (.+) \|$", doc.split("## Estimands")[1], re.M))
+    assert documented == {name: e.definition for name, e in ESTIMANDS.items()}
+    for name in ESTIMANDS:
+        assert callable(getattr(mp.Fit, name)), f"Fit has no method for estimand {name}"
+    assert set(STACKABLE) <= set(ESTIMANDS)

@@ -20,7 +20,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import gamma, gammaln
 
 import monkeypower as mp
-from monkeypower.diagnostics import SamplingWarning
+from monkeypower.fitting.diagnostics import SamplingWarning
 from monkeypower.families import (
     FAMILIES,
     NUMPY,

@@ -1,9 +1,12 @@
-"""Publication figures (monkeypower.figures): every figure renders headlessly to PNG and PDF,
+"""Publication figures (monkeypower.output.figures): every figure renders headlessly to PNG and PDF,
 bands follow the interval convention, legends name estimands, global matplotlib state is kept."""
 
 from __future__ import annotations
 
 import copy
+import os
+import pathlib
+import re
 import subprocess
 import sys
 import warnings
@@ -11,12 +14,13 @@ import warnings
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 import monkeypower as mp
-from monkeypower import figures
-from monkeypower.diagnostics import SamplingWarning
+from monkeypower.fitting.diagnostics import SamplingWarning
+from monkeypower.output import figures
 
-pytestmark = pytest.mark.filterwarnings("ignore::monkeypower.diagnostics.SamplingWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::monkeypower.fitting.diagnostics.SamplingWarning")
 SMALL = dict(draws=300, tune=300, chains=2, progressbar=False)
 
 
@@ -49,8 +53,6 @@ def all_figures(fits):
 
 
 def test_every_figure_renders_to_png_and_vector_pdf(fits, tmp_path):
-    import os
-
     assert os.environ["MPLBACKEND"] == "Agg"  # headless (set in conftest)
     for name, fig in all_figures(fits).items():
         paths = figures.save_figure(fig, tmp_path / name)
@@ -80,14 +82,20 @@ def test_importing_the_package_leaves_rcparams_alone():
     code = (
         "import copy, sys, matplotlib\n"
         "before = copy.deepcopy(dict(matplotlib.rcParams))\n"
-        "import monkeypower, monkeypower.figures, monkeypower.reporting, monkeypower.fitting\n"
-        "import monkeypower.comparison\n"
-        "assert 'matplotlib.pyplot' not in sys.modules\n"
+        "import monkeypower, monkeypower.output.figures, monkeypower.output.report\n"
+        "import monkeypower.fitting.fit\n"
+        "import monkeypower.evaluation.side_by_side\n"
         "import arviz, arviz_plots\n"
         "changed = [k for k, v in before.items() if matplotlib.rcParams[k] != v]\n"
         "assert not changed, changed\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    # the package itself never goes through pyplot (nutpie's arviz imports it; that is theirs)
+    src = pathlib.Path(mp.__file__).parent
+    pyplot = re.compile(r"^\s*(import matplotlib\.pyplot|from matplotlib\.pyplot import"
+                        r"|from matplotlib import .*\bpyplot\b)", re.M)
+    users = [p.name for p in src.rglob("*.py") if pyplot.search(p.read_text())]
+    assert not users, users
 
 
 def test_scaling_band_is_the_interval_convention(fits):
@@ -169,17 +177,13 @@ def test_publication_sizes_and_palette(fits):
         figures.plot_scaling(fit, width="triple")
     assert set(figures.SERIES_COLOURS) == set(figures.OKABE_ITO.values())
     # drawing on a caller's axes uses that figure
-    from matplotlib.figure import Figure
-
     own = Figure()
     ax = own.add_subplot()
     assert figures.plot_exponents(fit, ax=ax) is own and ax.get_legend() is not None
 
 
-def test_comparison_module_still_exports_the_plots():
-    from monkeypower import comparison
-
-    assert comparison.plot_scaling is figures.plot_scaling is mp.plot_scaling
-    assert comparison.plot_population is figures.plot_population
+def test_the_package_exports_the_plots():
+    assert figures.plot_scaling is mp.plot_scaling
+    assert figures.plot_population is mp.plot_population
     assert mp.plot_exponents is figures.plot_exponents
     assert mp.plot_forecast is figures.plot_forecast

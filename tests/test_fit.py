@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import monkeypower as mp
-from monkeypower.diagnostics import SamplingWarning
+from monkeypower.fitting.diagnostics import SamplingWarning
 
 FAST = dict(draws=400, tune=400, chains=2, progressbar=False)
 TRUTH = {"alpha": 0.3, "beta": 3.0}
@@ -174,3 +174,12 @@ def test_interval_coverage_over_seeds():
     assert covered >= 16, covered
     assert shifted < 16, shifted
     assert unhealthy <= 2, unhealthy  # short chains may flag R-hat now and then, not routinely
+
+
+def test_sampling_warnings_point_at_the_callers_line(simulated):
+    # 2 x 15 draws after 15 tuning steps cannot pass the ESS check: the warning is certain
+    with pytest.warns(SamplingWarning) as record:
+        mp.fit(simulated, "beta", seed=3, draws=15, tune=15, chains=2, progressbar=False)
+    sampling = [w for w in record if issubclass(w.category, SamplingWarning)]
+    assert sampling and all(w.filename == __file__ for w in sampling), [
+        (w.filename, w.lineno) for w in sampling]

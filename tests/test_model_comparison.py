@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 import monkeypower as mp
-from monkeypower.diagnostics import SamplingWarning
-from monkeypower.model_comparison import LOOWarning, ModelComparison, problem_loo
+from monkeypower.fitting.diagnostics import SamplingWarning
+from monkeypower.evaluation.comparison import ModelComparison
+from monkeypower.fitting.loo import LOOWarning, problem_loo
 
 FIT = {"draws": 300, "tune": 300, "chains": 2, "progressbar": False}
 

@@ -21,7 +21,7 @@ def test_all_seven_pythia_models_fit_and_report_their_health(pythia_counts):
     """
     import warnings
 
-    from monkeypower.diagnostics import SamplingWarning
+    from monkeypower.fitting.diagnostics import SamplingWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SamplingWarning)
@@ -53,7 +53,7 @@ def test_sequential_gemini_data_fit_with_the_sequential_likelihood(shared_data):
     assert one.outcomes.design.is_sequential
     coef = one.tree["constant_data"]  # the pair data; the binomial coefficient must be absent
     assert "pair_n" in coef
-    from monkeypower.model import pair_data
+    from monkeypower.fitting.model import pair_data
 
     assert np.all(pair_data(one.stats)["log_binomial_coefficient"] == 0)
     assert np.isfinite(float(one.asymptotic_exponent().median()))

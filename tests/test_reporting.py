@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import monkeypower as mp
-from monkeypower.diagnostics import SamplingWarning
-from monkeypower.reporting import FIGURES, render_tables, write_report
+from monkeypower.fitting.diagnostics import SamplingWarning
+from monkeypower.output.report import FIGURES, render_tables, write_report
 
-pytestmark = pytest.mark.filterwarnings("ignore::monkeypower.diagnostics.SamplingWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::monkeypower.fitting.diagnostics.SamplingWarning")
 SMALL = dict(draws=300, tune=300, chains=2, progressbar=False)
 # group labels full of LaTeX specials, to check the escaping
 AWKWARD = "model_a & 50% #1 {x}"

@@ -12,10 +12,21 @@ ArviZ) is imported on first use of :func:`fit`, :func:`build_model` or :func:`lo
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from monkeypower.design import Design
+from monkeypower.data.design import Design
+from monkeypower.data.outcomes import Outcomes, OutcomesGroups
+from monkeypower.data.passk import empirical_curve, pass_at_k, reference_k_grid
+from monkeypower.data.readers import (
+    from_attempts,
+    from_counts,
+    from_llmonkeys,
+    from_matrix,
+    read_outcomes,
+)
+from monkeypower.data.simulate import simulate
+from monkeypower.data.subsample import subsample
+from monkeypower.data.sufficient import SufficientStats, compress
 from monkeypower.errors import DesignError, OutcomesError, SpecError
 from monkeypower.intervals import (
     IntervalConvention,
@@ -23,53 +34,51 @@ from monkeypower.intervals import (
     interval_convention,
     set_interval,
 )
-from monkeypower.outcomes import Outcomes, OutcomesGroups
-from monkeypower.passk import empirical_curve, pass_at_k, reference_k_grid
-from monkeypower.readers import (
-    from_attempts,
-    from_counts,
-    from_llmonkeys,
-    from_matrix,
-    read_outcomes,
-)
-from monkeypower.simulate import simulate
-from monkeypower.spec import ModelSpec, available_models, load_spec
-from monkeypower.subsample import subsample
-from monkeypower.sufficient import SufficientStats, compress
-
-try:
-    __version__ = version("monkeypower")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
+from monkeypower.version import __version__
 
 _LAZY = {
-    "build_model": "monkeypower.model",
-    "fit": "monkeypower.fitting",
-    "Fit": "monkeypower.fitting",
-    "FitGroups": "monkeypower.fitting",
-    "load_fit": "monkeypower.fitting",
+    "ModelSpec": "monkeypower.fitting.spec",
+    "available_models": "monkeypower.fitting.spec",
+    "load_spec": "monkeypower.fitting.spec",
+    "build_model": "monkeypower.fitting.model",
+    "fit": "monkeypower.fitting.sampling",
+    "Fit": "monkeypower.fitting.fit",
+    "FitGroups": "monkeypower.fitting.groups",
+    "load_fit": "monkeypower.fitting.fit",
+    "SamplingWarning": "monkeypower.fitting.diagnostics",
+    "LOOWarning": "monkeypower.fitting.loo",
+    "ESTIMANDS": "monkeypower.estimands.registry",
+    "EstimandDraws": "monkeypower.estimands.draws",
     "FAMILIES": "monkeypower.families",
     "get_family": "monkeypower.families",
-    "baselines": "monkeypower.baselines",
-    "backtest": "monkeypower.backtesting",
-    "side_by_side": "monkeypower.comparison",
-    "compare": "monkeypower.model_comparison",
-    "ModelComparison": "monkeypower.model_comparison",
-    "power_law_verdict": "monkeypower.model_comparison",
-    "plot_compare": "monkeypower.model_comparison",
-    "plot_scaling": "monkeypower.figures",
-    "plot_population": "monkeypower.figures",
-    "plot_exponents": "monkeypower.figures",
-    "plot_forecast": "monkeypower.figures",
-    "save_figure": "monkeypower.figures",
-    "write_report": "monkeypower.reporting",
+    "baselines": "monkeypower.evaluation.baselines",
+    "backtest": "monkeypower.evaluation.backtest",
+    "BacktestResult": "monkeypower.evaluation.backtest",
+    "read_inspect_log": "monkeypower.data.eval_logs",
+    "read_lm_eval_samples": "monkeypower.data.eval_logs",
+    "count_attempts": "monkeypower.data.out_of_core",
+    "read_attempt_counts": "monkeypower.data.out_of_core",
+    "detect_design": "monkeypower.data.design_detection",
+    "DesignWarning": "monkeypower.data.design_detection",
+    "side_by_side": "monkeypower.evaluation.side_by_side",
+    "compare": "monkeypower.evaluation.comparison.compare",
+    "ModelComparison": "monkeypower.evaluation.comparison.compare",
+    "power_law_verdict": "monkeypower.evaluation.comparison.verdict",
+    "PowerLawVerdict": "monkeypower.evaluation.comparison.verdict",
+    "plot_compare": "monkeypower.evaluation.comparison.figure",
+    "plot_scaling": "monkeypower.output.figures",
+    "plot_population": "monkeypower.output.figures",
+    "plot_exponents": "monkeypower.output.figures",
+    "plot_forecast": "monkeypower.output.figures",
+    "save_figure": "monkeypower.output.figures",
+    "write_report": "monkeypower.output.report",
 }
 
 __all__ = [
     "Design", "DesignError", "OutcomesError", "SpecError", "IntervalConvention", "get_interval",
     "interval_convention", "set_interval", "Outcomes", "OutcomesGroups", "empirical_curve",
     "pass_at_k", "reference_k_grid", "from_attempts", "from_counts", "from_llmonkeys",
-    "from_matrix", "read_outcomes", "simulate", "ModelSpec", "available_models", "load_spec",
+    "from_matrix", "read_outcomes", "simulate",
     "SufficientStats", "compress", "subsample", "__version__", *_LAZY,
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from collections.abc import Sequence
@@ -10,6 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+import monkeypower as mp
+from monkeypower.errors import DesignError, OutcomesError, SpecError
+from monkeypower.estimands import effective_exponent
+from monkeypower.evaluation.backtest import DEFAULT_ESTIMATORS
+from monkeypower.evaluation.comparison import VERDICT_MODELS, power_law_verdict
+from monkeypower.fitting.settings import DEFAULT_SAMPLER, SAMPLERS
+from monkeypower.fitting.spec import available_models, load_spec
+from monkeypower.intervals import IntervalConvention, get_interval
+from monkeypower.output.report import render_tables, write_report
+from monkeypower.presentation.style import save_figure
+from monkeypower.presentation.tables import summary_to_markdown
+from monkeypower.seeding import child_seed
 
 __all__ = ["main"]
 
@@ -32,7 +46,6 @@ examples:
 
 
 def _add_sampler_options(parser: argparse.ArgumentParser) -> None:
-    from monkeypower.fitting import DEFAULT_SAMPLER, SAMPLERS
 
     group = parser.add_argument_group("sampling")
     group.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER)
@@ -118,8 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     _add_counts_file_options(back, "backtest")
     back.add_argument("--estimators", nargs="+",
-                      default=["least_squares", "discretized_beta", "beta_binomial_mle",
-                               "bayes:beta"])
+                      default=list(DEFAULT_ESTIMATORS))
     back.add_argument("--attempts", nargs="+", type=int, default=[100, 215, 464, 1000])
     back.add_argument("--problems", nargs="+", type=int, default=[128])
     back.add_argument("--seeds", type=int, default=3, help="number of seeds (0..N-1)")
@@ -134,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     _add_counts_file_options(comp, "compare models on")
     comp.add_argument("--models", nargs="+",
-                      default=["beta", "scaled_beta", "logit_normal", "zero_inflated_beta"],
+                      default=list(VERDICT_MODELS),
                       help="models to fit (include power-law and light-tailed families)")
     comp.add_argument("--seed", type=int, required=True)
     comp.add_argument("--method", default="stacking",
@@ -156,7 +168,6 @@ def _fit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _interval(args: argparse.Namespace):
-    from monkeypower.intervals import IntervalConvention, get_interval
 
     if args.interval is None and args.interval_kind is None:
         return None
@@ -171,8 +182,6 @@ def _summary_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Simulate → empirical curve → fit → exponent posterior beside the truth."""
-    import monkeypower as mp
-
     truth = {"alpha": args.alpha, "beta": args.beta}
     out = mp.simulate("beta", truth, n_problems=args.problems, n_attempts=args.attempts,
                       seed=args.seed)
@@ -189,7 +198,6 @@ def run_demo(args: argparse.Namespace) -> int:
     convention = mp.get_interval()
     effective = result.effective_exponent()
     e_lo, e_hi = effective.interval()
-    from monkeypower.estimands import effective_exponent
 
     family = mp.get_family("beta")
     true_eff = effective_exponent(
@@ -203,7 +211,6 @@ def run_demo(args: argparse.Namespace) -> int:
     horizons = [args.attempts, 10 * args.attempts, 1000 * args.attempts]
     print(result.to_markdown(horizons=horizons))
     if args.out:
-        from monkeypower.reporting import write_report
 
         write_report(result, args.out, summary_kwargs={"horizons": horizons},
                      command=args.command_line, truth={"asymptotic_exponent": args.alpha})
@@ -212,8 +219,6 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_fit(args: argparse.Namespace) -> int:
     """Read a file, fit every group, print a table and optionally write every format."""
-    import monkeypower as mp
-
     design = (mp.Design("sequential", batch_size=args.batch_size, cap=args.cap)
               if args.design == "sequential" else mp.Design("fixed"))
     columns: dict[str, Any] = {"problem": args.problem, "design": design}
@@ -234,7 +239,6 @@ def run_fit(args: argparse.Namespace) -> int:
         print(f"monkeypower: fitting {len(data)} groups with model {args.model!r} (compiled "
               "once)", file=sys.stderr, flush=True)
     result = mp.fit(data, args.model, **_fit_kwargs(args))
-    from monkeypower.reporting import render_tables, write_report
 
     summary_kwargs = _summary_kwargs(args)
     rendered = render_tables(result, summary_kwargs)
@@ -247,8 +251,6 @@ def run_fit(args: argparse.Namespace) -> int:
 
 def _read_one_group(args: argparse.Namespace):
     """The counts file's single group (``--group`` picks one when the file holds several)."""
-    import monkeypower as mp
-
     data = mp.read_outcomes(args.file, problem=args.problem, n=args.n, c=args.c,
                             group_by=args.group_by)
     if isinstance(data, mp.OutcomesGroups):
@@ -262,10 +264,6 @@ def _read_one_group(args: argparse.Namespace):
 
 def run_compare(args: argparse.Namespace) -> int:
     """Fit each model, compare by leave-one-problem-out LOO, print the table and the verdict."""
-    import monkeypower as mp
-    from monkeypower.fitting import _group_seed
-    from monkeypower.model_comparison import power_law_verdict
-
     data = _read_one_group(args)
     kwargs = _fit_kwargs(args)
     kwargs.pop("seed")
@@ -273,19 +271,16 @@ def run_compare(args: argparse.Namespace) -> int:
     for index, model in enumerate(args.models):
         print(f"monkeypower compare: fitting {model} ({index + 1}/{len(args.models)})",
               file=sys.stderr, flush=True)
-        fits[model] = mp.fit(data, model, seed=_group_seed(args.seed, index), **kwargs)
+        fits[model] = mp.fit(data, model, seed=child_seed(args.seed, index), **kwargs)
     comparison = mp.compare(fits, method=args.method, stacked=args.stacked)
     verdict = power_law_verdict(comparison)
     print(verdict.to_markdown())
     if args.stacked:
-        from monkeypower.report import summary_to_markdown
 
         print()
         print(summary_to_markdown(comparison.stacked_table))
     if args.out:
-        import json
 
-        from monkeypower.figures import save_figure
 
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "comparison.md").write_text(verdict.to_markdown() + "\n")
@@ -300,8 +295,6 @@ def run_compare(args: argparse.Namespace) -> int:
 
 def run_backtest(args: argparse.Namespace) -> int:
     """Subsample, fit every estimator, score against the full data; print the summary."""
-    import monkeypower as mp
-
     data = _read_one_group(args)
     result = mp.backtest(
         data, estimators=args.estimators, attempts=args.attempts, problems=args.problems,
@@ -322,8 +315,6 @@ def run_backtest(args: argparse.Namespace) -> int:
 
 def run_models(_: argparse.Namespace) -> int:
     """Print each built-in model's summary and priors."""
-    from monkeypower.spec import available_models, load_spec
-
     for name in available_models():
         spec = load_spec(name)
         print(f"{name} (family {spec.family}): {spec.summary}")
@@ -334,8 +325,6 @@ def run_models(_: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``monkeypower`` command."""
-    from monkeypower.errors import DesignError, OutcomesError, SpecError
-
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.command_line = "monkeypower " + shlex.join(argv)

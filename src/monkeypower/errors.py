@@ -1,4 +1,4 @@
-"""Exceptions raised by monkeypower.
+"""Exceptions raised by monkeypower, and how its warnings reach the user.
 
 Every error about user data is a :class:`ValueError` subclass, so ``except ValueError`` keeps
 working, and names the offending column and rows in its message.
@@ -6,9 +6,11 @@ working, and names the offending column and rows in its message.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
-__all__ = ["OutcomesError", "DesignError", "SpecError", "describe_rows"]
+__all__ = ["OutcomesError", "DesignError", "SpecError", "describe_rows", "warn_caller"]
 
 
 class OutcomesError(ValueError):
@@ -43,3 +45,12 @@ def describe_rows(rows: Sequence[object], limit: int = 5) -> str:
     if len(rows) > limit:
         shown += ", ..."
     return f"rows [{shown}] ({len(rows)} in total)"
+
+
+PACKAGE_DIR = str(Path(__file__).resolve().parent)
+"""Where the package's own files live: warnings skip these frames to point at the caller."""
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """Warn at the first line outside the package (the user's call), wherever it was raised."""
+    warnings.warn(message, category, skip_file_prefixes=(PACKAGE_DIR,))

@@ -1,0 +1,297 @@
+r"""The curves behind every estimand, computed per posterior draw from the primitive L.
+
+The named estimands built on these curves, with their definitions, are in
+:mod:`monkeypower.estimands.registry`.
+
+All functions take the family and a dict of natural-parameter draws, each of shape ``(S,)``
+(flattened chains × draws), and return arrays with the draws on axis 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from monkeypower.data.passk import reference_k_grid
+from monkeypower.families import NUMPY, Family
+
+__all__ = [
+    "Curve",
+    "population_log_fail",
+    "forecast_log_fail",
+    "neg_log_pass",
+    "effective_exponent",
+    "attempts_for_target",
+    "loglog_ols",
+    "measured_neg_log_pass",
+]
+
+Curve = Literal["forecast", "population"]
+
+
+# Draw-chunk size for (draws × pairs × k) evaluations: bounds memory at ~chunk·P·K·65 floats.
+_CHUNK_ELEMENTS = 2_000_000
+
+
+@dataclass(frozen=True)
+class _Params:
+    """Natural parameters as (S, 1, ...) arrays ready to broadcast against data axes."""
+
+    values: Mapping[str, np.ndarray]
+
+    def expand(self, extra_dims: int) -> dict[str, np.ndarray]:
+        return {k: v.reshape(v.shape + (1,) * extra_dims) for k, v in self.values.items()}
+
+    def take(self, index: slice) -> _Params:
+        return _Params({k: v[index] for k, v in self.values.items()})
+
+    @property
+    def n_draws(self) -> int:
+        return len(next(iter(self.values.values())))
+
+
+def _params(params: Mapping[str, np.ndarray]) -> _Params:
+    return _Params({k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in params.items()})
+
+
+def population_log_fail(family: Family, params: Mapping[str, np.ndarray], k) -> np.ndarray:
+    """``log E[(1-p)^k]`` under the population, shape (S, K)."""
+    k = np.atleast_1d(np.asarray(k, dtype=np.float64))
+    p = _params(params).expand(1)
+    return np.asarray(family.log_moment(0.0, k[None, :], p, NUMPY), dtype=np.float64)
+
+
+def forecast_log_fail(
+    family: Family,
+    params: Mapping[str, np.ndarray],
+    k,
+    n: np.ndarray,
+    c: np.ndarray,
+    weight: np.ndarray,
+) -> np.ndarray:
+    r"""``log[(1/M) Σ_i E[(1-p_i)^k | n_i, c_i]]`` for this benchmark, shape (S, K).
+
+    Uses the compressed pairs: :math:`E[(1-p)^k\mid n, c] = \exp(L(c, n-c+k) - L(c, n-c))`.
+    """
+    k = np.atleast_1d(np.asarray(k, dtype=np.float64))
+    n = np.asarray(n, dtype=np.float64)[:, None]
+    c = np.asarray(c, dtype=np.float64)[:, None]
+    f = n - c
+    log_w = np.log(np.asarray(weight, dtype=np.float64) / np.sum(weight))[:, None]
+    allp = _params(params)
+    per_draw = max(1, _CHUNK_ELEMENTS // max(1, len(n) * len(k)))
+    out = np.empty((allp.n_draws, len(k)))
+    for start in range(0, allp.n_draws, per_draw):
+        chunk = allp.take(slice(start, start + per_draw)).expand(2)
+        later = family.log_moment(c, f + k[None, :], chunk, NUMPY)
+        now = family.log_moment(c, f, chunk, NUMPY)
+        out[start : start + per_draw] = _logsumexp(log_w + later - now, axis=1)
+    return out
+
+
+def measured_neg_log_pass(
+    family: Family,
+    params: Mapping[str, np.ndarray],
+    n_total: int,
+    n: np.ndarray,
+    c: np.ndarray,
+    weight: np.ndarray,
+    *,
+    n_problems: int | None = None,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    r"""Posterior predictive draws of the *measured* :math:`-\log \text{pass}_D@K`, shape (S,).
+
+    Once every problem has :math:`K` = ``n_total`` attempts, the unbiased estimator of
+    pass@K of a problem is the indicator that it was solved at least once, so the measured
+    value is :math:`-\log(\frac1M\sum_i X_i)` with, given :math:`\theta`, independent
+
+    - :math:`X_i = 1` for a seen problem with :math:`c_i > 0`;
+    - :math:`X_i \sim \text{Bernoulli}(1 - e^{L(0, K) - L(0, n_i)})` for a seen
+      problem with :math:`c_i = 0` (no success in its :math:`K - n_i` further attempts);
+    - :math:`X_i \sim \text{Bernoulli}(1 - e^{L(0, K)})` for each of the
+      ``n_problems`` :math:`- \sum w` problems not seen yet (drawn from the population).
+
+    One draw of the :math:`X` per posterior draw (problems sharing a pair are summed as one
+    binomial), so the draws mix parameter uncertainty with the noise of the attempts to come.
+
+    Parameters
+    ----------
+    family, params
+        The population family and natural-parameter draws.
+    n_total : int
+        :math:`K`, attempts per problem once the benchmark is complete (at least every
+        :math:`n_i`).
+    n, c, weight
+        The compressed pairs of the data seen so far.
+    n_problems : int, optional
+        Problems in the complete benchmark (default: those seen).
+    rng : numpy.random.Generator
+        Source of the predictive noise.
+    """
+    n = np.asarray(n, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    weight = np.asarray(weight, dtype=np.int64)
+    seen = int(weight.sum())
+    n_problems = seen if n_problems is None else int(n_problems)
+    if n_problems < seen:
+        raise ValueError(f"n_problems = {n_problems} is below the {seen} problems already seen")
+    if n_total < n.max():
+        raise ValueError(f"n_total = {n_total} is below the largest n in the data ({n.max():g})")
+    allp = _params(params)
+    solved = np.full(allp.n_draws, int(weight[c > 0].sum()), dtype=np.int64)
+    unsolved = c == 0
+    if unsolved.any():
+        p = allp.expand(1)
+        n0 = n[unsolved][None, :]
+        log_stay = (family.log_moment(0.0, np.full_like(n0, float(n_total)), p, NUMPY)
+                    - family.log_moment(0.0, n0, p, NUMPY))
+        prob = -np.expm1(np.minimum(np.asarray(log_stay, dtype=np.float64), 0.0))
+        solved += rng.binomial(np.broadcast_to(weight[unsolved], prob.shape), prob).sum(axis=1)
+    if n_problems > seen:
+        log_stay = population_log_fail(family, params, [float(n_total)])[:, 0]
+        solved += rng.binomial(n_problems - seen, -np.expm1(np.minimum(log_stay, 0.0)))
+    with np.errstate(divide="ignore"):
+        return -np.log(solved / n_problems)
+
+
+def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    from scipy.special import logsumexp
+
+    return logsumexp(x, axis=axis)
+
+
+def neg_log_pass(log_fail: np.ndarray) -> np.ndarray:
+    r""":math:`-\log \text{pass}_D@k` from :math:`\log(1 - \text{pass}_D@k)`, stably."""
+    with np.errstate(divide="ignore"):
+        return -np.log(-np.expm1(log_fail))
+
+
+def loglog_ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Ordinary least squares of ``y`` on ``x`` along the last axis, skipping non-finite ``y``.
+
+    Used with :math:`x = \log k`, :math:`y = \log(-\log \text{pass}_D@k)` by the effective
+    exponent of a model curve and by the least-squares baseline on data, so both compute the
+    same estimand the same way. Points where pass_D@k is 0 or 1 (infinite ``y``) are left out.
+
+    Returns
+    -------
+    slope, intercept : numpy.ndarray
+        Shaped like ``y`` without its last axis; NaN where fewer than two points are finite.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    x = np.broadcast_to(np.asarray(x, dtype=np.float64), y.shape)
+    mask = np.isfinite(y)
+    count = mask.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_mean = np.where(mask, x, 0.0).sum(axis=-1) / count
+        y_mean = np.where(mask, y, 0.0).sum(axis=-1) / count
+        xc = np.where(mask, x - x_mean[..., None], 0.0)
+        yc = np.where(mask, y - y_mean[..., None], 0.0)
+        slope = (xc * yc).sum(axis=-1) / (xc**2).sum(axis=-1)
+    enough = count >= 2
+    return np.where(enough, slope, np.nan), np.where(enough, y_mean - slope * x_mean, np.nan)
+
+
+def effective_exponent(
+    family: Family,
+    params: Mapping[str, np.ndarray],
+    window: tuple[int, int],
+    *,
+    curve: Curve = "population",
+    data: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    grid: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""Effective exponent over ``window`` per draw, shape (S,).
+
+    The model-implied curve is evaluated on the reference grid
+    ``unique(int(logspace(log10 k1, log10 k2, 100)))`` and :math:`\log(-\log \text{pass}_D@k)`
+    is regressed on :math:`\log k` by ordinary least squares, exactly as the least-squares
+    baseline does on data; the exponent is minus the slope.
+
+    Parameters
+    ----------
+    family, params
+        The population family and natural-parameter draws.
+    window : (int, int)
+        ``(k1, k2)`` with ``1 <= k1 < k2``.
+    curve : {"population", "forecast"}
+        Which model-implied curve to regress.
+    data : (n, c, weight), optional
+        The compressed pairs, required for ``curve="forecast"``.
+    grid : array of int, optional
+        The k values to regress on (default: the 100-point reference grid over the window).
+    """
+    k1, k2 = (int(v) for v in window)
+    if not 1 <= k1 < k2:
+        raise ValueError(f"window must satisfy 1 <= k1 < k2, got {window}")
+    grid = reference_k_grid(k2, k_min=k1) if grid is None else np.asarray(grid)
+    if curve == "population":
+        log_fail = population_log_fail(family, params, grid)
+    elif curve == "forecast":
+        if data is None:
+            raise ValueError("curve='forecast' needs data=(n, c, weight)")
+        log_fail = forecast_log_fail(family, params, grid, *data)
+    else:
+        raise ValueError(f"curve must be 'population' or 'forecast', got {curve!r}")
+    slope, _ = loglog_ols(np.log(grid.astype(np.float64)), np.log(neg_log_pass(log_fail)))
+    return -slope
+
+
+def attempts_for_target(
+    family: Family,
+    params: Mapping[str, np.ndarray],
+    target: float,
+    *,
+    curve: Curve = "forecast",
+    data: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    k_max: float = 1e15,
+) -> np.ndarray:
+    """Smallest integer k with pass_D@k >= ``target``, per draw, shape (S,).
+
+    Found by bisection on integer k (pass_D@k increases in k). ``inf`` where the curve does not
+    reach the target by ``k_max`` (e.g. a plateau below the target).
+    """
+    if not 0.0 < target < 1.0:
+        raise ValueError(f"target must be in (0, 1), got {target}")
+    log_target_fail = np.log1p(-target)
+    allp = _params(params)
+
+    def log_fail_at(k: np.ndarray) -> np.ndarray:
+        # k has one value per draw: evaluate each draw at its own k (diagonal).
+        if curve == "population":
+            p = allp.expand(0)
+            return np.asarray(family.log_moment(0.0, k, p, NUMPY), dtype=np.float64)
+        if data is None:
+            raise ValueError("curve='forecast' needs data=(n, c, weight)")
+        n, c, weight = (np.asarray(v, dtype=np.float64) for v in data)
+        p = allp.expand(1)
+        f = (n - c)[None, :]
+        later = family.log_moment(c[None, :], f + k[:, None], p, NUMPY)
+        now = family.log_moment(c[None, :], f, p, NUMPY)
+        log_w = np.log(weight / weight.sum())[None, :]
+        return _logsumexp(log_w + later - now, axis=1)
+
+    lo = np.zeros(allp.n_draws)  # pass_D@0 = 0 < target
+    hi = np.full(allp.n_draws, 1.0)
+    reached = log_fail_at(hi) <= log_target_fail
+    while not reached.all() and hi.max() < k_max:
+        grow = ~reached
+        lo = np.where(grow, hi, lo)
+        hi = np.where(grow, np.minimum(hi * 16.0, k_max), hi)
+        reached = log_fail_at(hi) <= log_target_fail
+    result = np.where(reached, hi, np.inf)
+    active = reached.copy()
+    while True:
+        gap = (hi - lo) > 1
+        todo = active & gap
+        if not todo.any():
+            break
+        mid = np.floor((lo + hi) / 2)
+        ok = log_fail_at(np.where(todo, mid, hi)) <= log_target_fail
+        hi = np.where(todo & ok, mid, hi)
+        lo = np.where(todo & ~ok, mid, lo)
+    return np.where(active, hi, result)

@@ -1,0 +1,1 @@
+"""Set estimators side by side: baselines, family comparison and verdict, backtests."""

@@ -1,0 +1,46 @@
+"""Running an estimator quietly: its warnings recorded, its errors turned into row text."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from monkeypower.fitting import SamplingWarning
+
+__all__ = ["error_text", "join_messages", "join_warnings", "run_quietly"]
+
+
+def run_quietly(
+    func: Callable[..., Any], *args: Any, **kwargs: Any
+) -> tuple[Any, list[Any], float]:
+    """Call ``func``; return its value, the warnings it raised (recorded) and the wall time."""
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = func(*args, **kwargs)
+    return value, list(caught), time.perf_counter() - start
+
+
+def join_warnings(caught: list[Any], *, skip_sampling: bool = False) -> str:
+    """Distinct warning messages, ``Category: message``, joined by ``"; "``.
+
+    ``skip_sampling`` leaves out :class:`~monkeypower.fitting.SamplingWarning` (a fit's own
+    diagnostics report those, per fit).
+    """
+    messages = [
+        f"{w.category.__name__}: {w.message}" for w in caught
+        if not (skip_sampling and issubclass(w.category, SamplingWarning))
+    ]
+    return "; ".join(dict.fromkeys(messages))
+
+
+def join_messages(messages: Iterable[str]) -> str:
+    """The non-empty messages joined by ``"; "``."""
+    return "; ".join(filter(None, messages))
+
+
+def error_text(err: BaseException) -> str:
+    """``Type: message`` of an error, as a row's ``error`` column shows it."""
+    return f"{type(err).__name__}: {err}"

@@ -1,0 +1,97 @@
+"""The backtest's figure (the paper's): error against attempts per problem, one line each."""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from monkeypower.presentation.style import (
+    SERIES_COLOURS,
+    finish_axes,
+    new_axes,
+    publication_style,
+    width_inches,
+)
+
+if TYPE_CHECKING:
+    from monkeypower.evaluation.backtest.result import BacktestResult
+
+__all__ = ["METRICS", "METRIC_LABELS", "plot_backtest"]
+
+METRICS = ("squared_log_error", "relative_error", "relative_error_vs_truth")
+"""Error columns :meth:`BacktestResult.plot` can draw."""
+
+METRIC_LABELS = {
+    "squared_log_error": r"squared log error of $-\log\,\mathrm{pass}_D@K$",
+    "relative_error": "relative error of the exponent",
+    "relative_error_vs_truth": "relative error of the exponent vs the truth",
+}
+"""The y-axis label of each metric."""
+
+
+def _check(result: BacktestResult, metric: str, band: tuple[float, float]) -> tuple[float, float]:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    if metric not in result.table.columns:
+        raise ValueError(f"metric {metric!r} needs a backtest with a known truth (truth=...)")
+    lo_q, hi_q = (float(q) for q in band)
+    if not 0.0 <= lo_q <= hi_q <= 1.0:
+        raise ValueError(f"band must be quantiles 0 <= lo <= hi <= 1, got {band!r}")
+    return lo_q, hi_q
+
+
+def _median_and_band(group: Any, metric: str, lo_q: float, hi_q: float) -> tuple[Any, ...]:
+    """The n' grid, and the median and band quantiles over seeds of ``metric`` at each n'."""
+    values = group.pivot_table(index="n_attempts", columns="seed", values=metric,
+                               aggfunc="first", dropna=False)
+    x = values.index.to_numpy(dtype=np.float64)
+    data = values.to_numpy(dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN points: not drawn
+        median = np.nanmedian(data, axis=1)
+        lower = np.nanquantile(data, lo_q, axis=1)
+        upper = np.nanquantile(data, hi_q, axis=1)
+    return x, median, lower, upper
+
+
+def plot_backtest(
+    result: BacktestResult,
+    ax: Any = None,
+    metric: str = "squared_log_error",
+    *,
+    band: tuple[float, float] = (0.25, 0.75),
+    width: str | float = "single",
+) -> Figure:
+    """Draw the paper's figure of a backtest (see :meth:`BacktestResult.plot`)."""
+    lo_q, hi_q = _check(result, metric, band)
+    table = result.table
+    several_m = table["n_problems"].nunique() > 1
+    with publication_style(width) as rc:
+        fig, ax, own = new_axes(ax, width, aspect=0.8)
+        handles: list[Any] = []
+        labels: list[str] = []
+        groups = table.groupby(["estimator", "n_problems"], sort=False, observed=True)
+        for index, ((estimator, m), group) in enumerate(groups):
+            x, median, lower, upper = _median_and_band(group, metric, lo_q, hi_q)
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            label = f"{estimator} (M' = {int(m):,})" if several_m else str(estimator)
+            (line,) = ax.plot(x, median, marker="o", color=colour, label=label)
+            ax.fill_between(x, lower, upper, color=colour, alpha=0.2, linewidth=0)
+            handles.append(line)
+            labels.append(label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ticks = np.sort(table["n_attempts"].unique())
+        ax.set_xticks(ticks, [f"{int(t):,}" for t in ticks])
+        ax.set_xticks([], minor=True)
+        ax.set_xlabel("attempts per problem in the subsample, n'")
+        ax.set_ylabel(METRIC_LABELS[metric])
+        title = f"median and {100 * lo_q:g}–{100 * hi_q:g}% band over seeds"
+        if metric == "squared_log_error":
+            title = f"K = {result.horizon:,}; {title}"
+        ax.set_title(title)
+        ncols = 2 if width_inches(width) >= 5 and len(handles) > 3 else 1
+        return finish_axes(fig, ax, rc, handles, labels, own, ncols=ncols)

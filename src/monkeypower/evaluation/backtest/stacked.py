@@ -1,0 +1,73 @@
+"""The LOO-stacked estimator ``"stack:a+b+..."``: the models' fits averaged by stacking weights.
+
+On every subsample the listed models are fitted (the batches of
+:mod:`~monkeypower.evaluation.backtest.bayes`), compared by leave-one-problem-out PSIS-LOO
+(:func:`~monkeypower.evaluation.comparison.compare.compare`) and the estimands a row needs are
+drawn from the stacking mixture (Yao et al. 2018), so the stack is refitted and re-weighted on
+every subsample.
+
+References
+----------
+Y. Yao, A. Vehtari, D. Simpson, A. Gelman (2018), "Using stacking to average Bayesian predictive
+distributions", Bayesian Analysis 13, 917–1007.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from monkeypower.evaluation.backtest.capture import join_messages, join_warnings, run_quietly
+from monkeypower.evaluation.comparison.compare import compare
+from monkeypower.fitting import Diagnostics
+from monkeypower.seeding import child_seed
+
+__all__ = ["StackedFit", "stack_fits"]
+
+
+class StackedFit:
+    """The estimands a backtest row needs, averaged over models with LOO stacking weights.
+
+    Quacks like the part of :class:`~monkeypower.Fit` a row uses: ``seed`` (derived from the
+    component fits' seeds), ``diagnostics`` (the worst of the components, their problems
+    prefixed with the model's name), :meth:`asymptotic_exponent`, :meth:`forecast_pass_at_k`
+    and :meth:`measured_pass_at_k`.
+    """
+
+    def __init__(self, comparison: Any):
+        self.comparison = comparison
+        fits = list(comparison.fits.values())
+        self.seed = child_seed(*(f.seed for f in fits))
+        problems = [f"{name}: {p}" for name, f in comparison.fits.items()
+                    for p in f.diagnostics.problems]
+        first = fits[0].diagnostics
+        self.diagnostics = Diagnostics(
+            sum(f.diagnostics.n_divergent for f in fits), first.n_draws, first.n_chains,
+            max(f.diagnostics.max_rhat for f in fits),
+            min(f.diagnostics.min_ess_bulk for f in fits),
+            min(f.diagnostics.min_ess_tail for f in fits), problems)
+
+    def asymptotic_exponent(self) -> Any:
+        """Stacked draws of the asymptotic exponent."""
+        return self.comparison.stacked("asymptotic_exponent")
+
+    def forecast_pass_at_k(self, k: Any, **kwargs: Any) -> Any:
+        """Stacked draws of the in-sample forecast (:meth:`monkeypower.Fit.forecast_pass_at_k`)."""
+        return self.comparison.stacked("forecast_pass_at_k", k, **kwargs)
+
+    def measured_pass_at_k(self, n_total: int, **kwargs: Any) -> Any:
+        """Stacked posterior predictive (:meth:`monkeypower.Fit.measured_pass_at_k`)."""
+        return self.comparison.stacked("measured_pass_at_k", n_total, **kwargs)
+
+
+def stack_fits(outcomes: Mapping[str, Any]) -> Any:
+    """``(StackedFit, warnings)`` from each model's ``(Fit, warnings)``, or the first error."""
+    for outcome in outcomes.values():
+        if isinstance(outcome, BaseException):
+            return outcome
+    try:
+        comparison, caught, _ = run_quietly(compare, {m: o[0] for m, o in outcomes.items()})
+    except Exception as err:  # noqa: BLE001 - a failed comparison is this row's error
+        return err
+    warned = join_messages([o[1] for o in outcomes.values()] + [join_warnings(caught)])
+    return StackedFit(comparison), warned

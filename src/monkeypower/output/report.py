@@ -1,0 +1,313 @@
+"""Write a fit's results to a folder: tables, figures, posterior and a one-page Markdown report.
+
+:func:`write_report` produces, in ``out``::
+
+    report.md                       the one-page report, linking everything below
+    summary.{md,tex,csv,json,txt}   the summary table in every format
+    <name>.nc                       the posterior of each fit (Fit.save; mp.load_fit reads it)
+    figures/<name>/{scaling,exponents,forecast,population}.{png,pdf}
+    figures/{scaling,exponents}.{png,pdf}   all groups on one axis (group fits only)
+
+``<name>`` is ``fit`` for a single fit and the group labels (e.g. ``Pythia_12B``) for group
+fits; the report has one section per group. The report states the estimands, the interval
+convention, the sampler diagnostics and the command that produced it. The summary renderers
+themselves are in :mod:`monkeypower.presentation.tables`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from monkeypower.estimands import ESTIMANDS
+from monkeypower.fitting import Fit, FitGroups
+from monkeypower.intervals import resolve_interval
+from monkeypower.output import figures
+from monkeypower.output.figures import default_target, plot_exponents, plot_scaling
+from monkeypower.presentation.style import save_figure
+from monkeypower.presentation.tables import summary_to_csv, summary_to_latex, summary_to_markdown
+from monkeypower.version import __version__
+
+__all__ = ["FIGURES", "render_tables", "write_report", "fit_stem"]
+
+FIGURES = ("scaling", "exponents", "forecast", "population")
+"""The per-fit figures :func:`write_report` draws, in report order."""
+
+TABLE_SUFFIXES = {"table": "txt", "markdown": "md", "latex": "tex", "json": "json", "csv": "csv"}
+
+
+def fit_stem(key: tuple) -> str:
+    """File-name stem of a group key: its labels joined by ``_``; ``"fit"`` for a single fit."""
+    stem = "_".join(str(k) for k in key).replace("/", "-").replace(" ", "_")
+    return stem or "fit"
+
+
+def _items(result: Fit | FitGroups) -> tuple[list[tuple[tuple, Fit]], tuple[str, ...]]:
+
+    if isinstance(result, FitGroups):
+        return list(result.fits.items()), tuple(result.group_names)
+    return [((), result)], ()
+
+
+def render_tables(
+    result: Fit | FitGroups, summary_kwargs: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """The summary of every fit, stacked, in every format.
+
+    Parameters
+    ----------
+    result : Fit or FitGroups
+        The fit(s); group fits get one leading column per group variable.
+    summary_kwargs : mapping, optional
+        Passed to :meth:`monkeypower.fitting.fit.Fit.summary` (``interval``, ``window``,
+        ``horizons``, ``targets``, ``max_draws``).
+
+    Returns
+    -------
+    dict of str
+        Keys ``table`` (plain text with the convention and diagnostics), ``markdown``,
+        ``latex``, ``json`` (``{"schema": ..., "groups": [...]}``) and ``csv``.
+    """
+    kwargs = dict(summary_kwargs or {})
+    fits, names = _items(result)
+    tables, dicts = [], []
+    for key, one in fits:
+        table = one.summary(**kwargs)
+        for name, value in zip(names, key, strict=True):
+            table.insert(0, name, value)
+        tables.append(table)
+        entry = one.to_dict(**kwargs)
+        entry["group"] = dict(zip(names, key, strict=True))
+        dicts.append(entry)
+    combined = pd.concat(tables, ignore_index=True)
+    combined.attrs = dict(tables[0].attrs)
+    if len(tables) > 1:
+        combined.attrs.pop("diagnostics", None)
+        combined.attrs["title"] = f"{tables[0].attrs['title'].split(' of ')[0]}s by {names}"
+    text = combined.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+    header = f"Intervals: {combined.attrs['interval']['description']}.\n"
+    diagnostics = "\n".join(f"{key or 'fit'}: {one.diagnostics}" for key, one in fits)
+    return {
+        "table": header + text + "\n\n" + diagnostics,
+        "markdown": summary_to_markdown(combined),
+        "latex": summary_to_latex(combined),
+        "json": json.dumps({"schema": dicts[0]["schema"], "groups": dicts}, indent=2),
+        "csv": summary_to_csv(combined),
+    }
+
+
+def _captions(convention_label: str, target: float, window: str) -> dict[str, str]:
+    return {
+        "scaling": (
+            "−log pass_D@k against k (log-log). Points: the empirical curve (unbiased "
+            "estimator). Dashed: the least-squares power law, whose slope is the "
+            "`effective_exponent` over the data's window. Line and band: posterior median and "
+            f"{convention_label} of the in-sample forecast (`forecast_pass_at_k`), extrapolated "
+            "beyond the largest observed k (dotted line)."
+        ),
+        "exponents": (
+            "Posterior densities of the `asymptotic_exponent` b∞ (the population's tail, "
+            f"k → ∞) and of the `effective_exponent` over {window} (population curve): two "
+            f"different estimands. Shaded: {convention_label}; vertical lines: medians."
+        ),
+        "forecast": (
+            "pass_D@k forecast for this benchmark (`forecast_pass_at_k`, solid) and for a new "
+            "benchmark from the population (`population_pass_at_k`, dashed): medians and "
+            f"{convention_label}. The `attempts_for_target` needed to reach pass_D@k = "
+            f"{target:g} are read off each curve (dash-dot line: median; shaded span: "
+            f"{convention_label})."
+        ),
+        "population": (
+            "Histogram of the observed p̂ = c/n (problems with c > 0; the bar at the left is "
+            "the fraction with c = 0) and the fitted population of p (posterior median of the "
+            "fraction per bin; diamond: expected fraction with c = 0)."
+        ),
+    }
+
+
+def _progress(enabled: bool, message: str) -> None:
+    if enabled:
+        print(f"monkeypower: {message}", file=sys.stderr, flush=True)
+
+
+def _draw(kind: str, one: Fit, target: float, truth: Mapping[str, float] | None,
+          interval: Any, window: tuple[int, int] | None):
+
+    if kind == "scaling":
+        return figures.plot_scaling(one, interval=interval)
+    if kind == "exponents":
+        return figures.plot_exponents(one, window=window, truth=truth, interval=interval)
+    if kind == "forecast":
+        return figures.plot_forecast(one, target, curves=("forecast", "population"),
+                                     interval=interval)
+    return figures.plot_population(one)
+
+
+def write_report(
+    result: Fit | FitGroups,
+    out: str | Path,
+    *,
+    summary_kwargs: Mapping[str, Any] | None = None,
+    command: str | None = None,
+    target: float | None = None,
+    truth: Mapping[str, float] | None = None,
+    tables: Mapping[str, str] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Write tables, figures, posteriors and a one-page Markdown report to ``out``.
+
+    Parameters
+    ----------
+    result : Fit or FitGroups
+        The fit(s). Group fits get one report section (and one figure folder) per group, plus
+        figures with every group on one axis.
+    out : str or Path
+        The folder (created if missing; files in it are overwritten).
+    summary_kwargs : mapping, optional
+        Passed to :meth:`monkeypower.fitting.fit.Fit.summary`; its ``interval`` is the convention
+        of every table and figure (default: the convention in force).
+    command : str, optional
+        The command line that produced the fit, quoted in the report.
+    target : float, optional
+        pass_D@k target of the forecast figure; default the first of
+        ``summary_kwargs["targets"]``, else :func:`monkeypower.output.figures.default_target`.
+    truth : mapping of estimand name to float, optional
+        Known values (simulated data), drawn on the exponents figure and listed in the report.
+    tables : mapping of str, optional
+        Output of :func:`render_tables` when already computed (saves recomputing it).
+    progress : bool, default True
+        Print one line per step to stderr.
+
+    Returns
+    -------
+    Path
+        The report (``out / "report.md"``).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    kwargs = dict(summary_kwargs or {})
+    convention = resolve_interval(kwargs.get("interval"))
+    kwargs["interval"] = convention
+    fits, names = _items(result)
+
+    _progress(progress, f"writing the summary tables to {out}")
+    tables = dict(tables) if tables is not None else render_tables(result, kwargs)
+    for fmt, suffix in TABLE_SUFFIXES.items():
+        (out / f"summary.{suffix}").write_text(tables[fmt])
+
+    figure_dir = out / "figures"
+    sections = []
+    for index, (key, one) in enumerate(fits, start=1):
+        stem = fit_stem(key)
+        where = f" ({', '.join(map(str, key))})" if key else ""
+        _progress(progress, f"[{index}/{len(fits)}] saving the posterior{where}")
+        nc = one.save(out / f"{stem}.nc")
+        goal = target
+        if goal is None:
+            targets = kwargs.get("targets") or ()
+            goal = float(targets[0]) if targets else default_target(one.outcomes)
+        links = {}
+        for kind in FIGURES:
+            _progress(progress, f"[{index}/{len(fits)}] drawing the {kind} figure{where}")
+            figure = _draw(kind, one, goal, truth, convention, kwargs.get("window"))
+            links[kind] = save_figure(figure, figure_dir / stem / kind)
+        k1, k2 = kwargs.get("window") or one.default_window
+        sections.append(_fit_section(out, key, names, one, nc, links, goal, convention,
+                                     f"k in [{k1:,}, {k2:,}]"))
+
+    overview = []
+    if len(fits) > 1:
+        _progress(progress, "drawing the figures with every group")
+        overview.append(("scaling", save_figure(plot_scaling(result, interval=convention),
+                                                figure_dir / "scaling", )))
+        overview.append(("exponents", save_figure(
+            plot_exponents(result, window=kwargs.get("window"), interval=convention),
+            figure_dir / "exponents")))
+
+    definitions = pd.read_csv(out / "summary.csv")["estimand"].unique()
+    title = fits[0][1].spec.name + (f" fits by {', '.join(names)}" if names else " fit")
+    lines = [f"# monkeypower report: {title}", ""]
+    lines += [
+        f"Written by monkeypower {__version__} on "
+        f"{_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.", "",
+    ]
+    if command:
+        lines += ["Produced by:", "", "```bash", command, "```", ""]
+    lines += [
+        "## Conventions", "",
+        f"- **Intervals**: every interval in the tables and figures is a "
+        f"{convention.description} (`{convention.label}`).",
+        "- **Point estimates** are posterior medians.",
+        "- **Estimands** (each table row and figure names one):",
+    ]
+    lines += [f"  - `{name}`: {ESTIMANDS[name].definition}"
+              for name in definitions if name in ESTIMANDS]
+    if truth:
+        lines.append("- **Truth** (simulated data): " + ", ".join(
+            f"`{name}` = {value:g}" for name, value in truth.items()))
+    lines += [
+        "", "## Summary", "",
+        "Tables: [Markdown](summary.md) · [LaTeX](summary.tex) · [CSV](summary.csv) · "
+        "[JSON](summary.json) · [text](summary.txt).", "",
+        tables["markdown"].rstrip(), "",
+    ]
+    if overview:
+        lines += ["## All groups", ""]
+        captions = {
+            "scaling": "Every group's empirical −log pass_D@k, least-squares line and in-sample "
+                       f"forecast (median and {convention.label}) on one axis.",
+            "exponents": "Asymptotic and effective exponents of every group: posterior medians "
+                         f"with {convention.label}.",
+        }
+        for kind, paths in overview:
+            lines += _figure_lines(out, kind, paths, captions[kind])
+    lines += sections
+    report = out / "report.md"
+    report.write_text("\n".join(lines).rstrip() + "\n")
+    _progress(progress, f"wrote {report}")
+    return report
+
+
+def _figure_lines(out: Path, kind: str, paths: Sequence[Path], caption: str) -> list[str]:
+    by_suffix = {p.suffix.lstrip("."): p.relative_to(out).as_posix() for p in paths}
+    image = by_suffix.get("png") or next(iter(by_suffix.values()))
+    others = " · ".join(f"[{fmt.upper()}]({rel})" for fmt, rel in by_suffix.items())
+    return [f"![{kind}]({image})", "", f"*{caption}* ({others})", ""]
+
+
+def _fit_section(out: Path, key: tuple, names: Sequence[str], one: Fit, nc: Path,
+                 links: Mapping[str, Sequence[Path]], target: float, convention: Any,
+                 window: str) -> str:
+    outcomes = one.outcomes
+    heading = ", ".join(f"{n} = {v}" for n, v in zip(names, key, strict=True)) or "The fit"
+    diagnostics = one.diagnostics
+    status = "all checks passed" if diagnostics.ok else "**PROBLEMS**: " + "; ".join(
+        diagnostics.problems)
+    settings = one.sampler_settings
+    lines = [
+        f"## {heading}", "",
+        f"- **Data**: {outcomes.n_problems:,} problems, up to {outcomes.max_attempts:,} attempts "
+        f"each, {outcomes.design} design.",
+        f"- **Model**: `{one.spec.name}` (family `{one.family.name}`); priors: "
+        + "; ".join(f"`{line.split('  (')[0]}`" for line in one.spec.describe_priors()
+                    .splitlines()) + ".",
+        f"- **Sampler**: {settings['sampler']}, {settings['chains']} chains × "
+        f"{settings['draws']} draws after {settings['tune']} tuning steps, target_accept "
+        f"{settings['target_accept']:g}, seed {one.seed}.",
+        f"- **Diagnostics**: {diagnostics.n_divergent} divergences, max R-hat "
+        f"{diagnostics.max_rhat:.3f}, min ESS bulk {diagnostics.min_ess_bulk:.0f} / tail "
+        f"{diagnostics.min_ess_tail:.0f}: {status}.",
+        f"- **Posterior**: [{nc.name}]({nc.relative_to(out).as_posix()}) "
+        f"(`monkeypower.load_fit(\"{nc.name}\")`).",
+        "",
+    ]
+    captions = _captions(convention.label, target, window)
+    for kind in FIGURES:
+        lines += _figure_lines(out, kind, links[kind], captions[kind])
+    return "\n".join(lines)

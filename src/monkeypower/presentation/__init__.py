@@ -1,0 +1,1 @@
+"""How every result is shown: tables, the result protocol, figure style."""
