@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -28,6 +29,7 @@ from _mp_oracles import (
 )
 from monkeypower.families import NUMPY, TailBehaviour, get_family
 from monkeypower.families import _laplace as laplace
+from monkeypower.families._laplace_numba import LaplaceNodes
 from monkeypower.families.kumaraswamy import kumaraswamy_log_moment
 from monkeypower.families.logit_normal import logit_normal_log_moment
 
@@ -181,3 +183,14 @@ def test_logit_normal_tail_is_faster_than_any_power_law():
     expect = (np.log(ks) + theta["mu"]) / theta["sigma"] ** 2
     np.testing.assert_allclose(slopes[-3:], expect[-3:], rtol=0.15)
 
+
+
+@pytest.mark.parametrize("name", ["kumaraswamy", "logit_normal"])
+def test_node_op_pickles_by_reference(name):
+    """Multiprocess sampling pickles the graph, and PyTensor hashes the pickled props into its
+    numba cache key: the Op must pickle deterministically and come back as the same integrand."""
+    integrand = get_family(name).numba_integrand
+    op = LaplaceNodes(integrand, 40, None)
+    back = pickle.loads(pickle.dumps(op))
+    assert back == op and back.integrand is integrand
+    assert pickle.dumps(op._props_dict()) == pickle.dumps(back._props_dict())
