@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 import monkeypower as mp
-from monkeypower.errors import OutcomesError
 from monkeypower.data.eval_logs import (
     inspect_attempts,
     lm_eval_counts,
     read_inspect_log,
     read_lm_eval_samples,
 )
+from monkeypower.errors import OutcomesError
 
 pytest.importorskip("inspect_ai")
 

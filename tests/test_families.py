@@ -13,10 +13,10 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
 from scipy.stats import betabinom
 
+from _mp_oracles import MP_DPS, mp_log_moment_hyp, mp_log_moment_quad
 from monkeypower.families import (
     FAMILIES,
     NUMPY,
@@ -33,7 +33,6 @@ from monkeypower.families.scaled_beta import scaled_beta_log_moment
 
 BETA = get_family("beta")
 SBETA = get_family("scaled_beta")
-MP_DPS = 40
 
 
 def _rel_err(got, ref) -> np.ndarray:
@@ -56,116 +55,6 @@ def _fixed_nodes(c, f, a, b, s, backend=NUMPY):
 
 
 IMPLEMENTATIONS = {"family": _sb, "fixed_nodes": _fixed_nodes}
-
-
-# ---------------------------------------------------------------------------
-# mpmath oracles for the scaled Beta
-# ---------------------------------------------------------------------------
-
-
-def _psi_logit(t: np.ndarray, a, b, s, c, f) -> np.ndarray:
-    """Float log-integrand in the logit variable t (u = expit t, du = u(1-u) dt)."""
-    lu = -np.logaddexp(0.0, -t)
-    l1u = -np.logaddexp(0.0, t)
-    l1s = math.log1p(-s) if s < 1 else -np.inf
-    l1su = np.logaddexp(l1s, math.log(s) + l1u)  # log(1 - s u) = log((1-s) + s(1-u))
-    return (a + c) * lu + b * l1u + f * l1su
-
-
-def mp_log_moment_quad(c, f, a, b, s, dps=MP_DPS) -> mpmath.mpf:
-    r"""Direct quadrature of the defining integral.
-
-    :math:`L = c\log s + \log\int_0^1 u^{a+c-1}(1-u)^{b-1}(1-su)^f du - \log B(a,b)`.
-
-    Middle part in the logit variable, split at the (refined) peak, at multiples of the
-    peak width, and where the log-integrand has dropped by 0.25 ... 130 (found on a dense
-    float grid), pieces <= 2 wide; pieces where it stays 200 below the peak are skipped.
-    The two ends are done in ``w = u^(a+c)`` and ``z = (1-u)^b``, which absorb the
-    endpoint power singularities (with ``a = 0.01`` most of the mass sits below
-    ``u = 1e-26``, out of reach of tanh-sinh in ``u``).
-    """
-    t = np.linspace(-745.0, 745.0, 60001)
-    psi = _psi_logit(t, a, b, s, c, f)
-    i = int(np.argmax(psi))
-    res = minimize_scalar(
-        lambda x: -_psi_logit(np.float64(x), a, b, s, c, f),
-        bounds=(t[max(i - 1, 0)], t[min(i + 1, t.size - 1)]),
-        method="bounded",
-        options={"xatol": 1e-13},
-    )
-    t_peak, psi_peak = float(res.x), float(-res.fun)
-    pts = {t_peak}
-    # sharp peaks (c, f ~ 1e6 give widths ~1e-3 in t): splits at multiples of the width
-    d = 1e-4
-    curv = (
-        -(
-            _psi_logit(np.float64(t_peak + d), a, b, s, c, f)
-            - 2 * psi_peak
-            + _psi_logit(np.float64(t_peak - d), a, b, s, c, f)
-        )
-        / d**2
-    )
-    if curv > 0:
-        width = 1.0 / math.sqrt(curv)
-        pts.update(t_peak + sign * k * width for sign in (-1, 1) for k in (1, 2, 4, 8, 16, 32))
-    for drop in (0.25, 1, 3, 6, 10, 16, 25, 40, 60, 90, 130):
-        idx = np.nonzero(np.diff((psi > psi_peak - drop).astype(int)))[0]
-        pts.update(float(0.5 * (t[j] + t[j + 1])) for j in idx)
-    pts = sorted({-60.0, 60.0} | {p for p in pts if -60.0 < p < 60.0})
-    fine = [pts[0]]
-    for p in pts[1:]:
-        start = fine[-1]
-        n = max(1, math.ceil((p - start) / 2.0))
-        fine.extend([start + (p - start) * k / n for k in range(1, n)] + [p])
-    with mpmath.workdps(dps):
-        A, B, S, C, F = (mpmath.mpf(x) for x in (a, b, s, c, f))
-        one = mpmath.mpf(1)
-        peak = mpmath.mpf(psi_peak)
-        ac = A + C
-
-        def g_t(x):
-            lu = -mpmath.log(one + mpmath.exp(-x))
-            l1u = lu - x
-            l1su = mpmath.log((one - S) + S / (one + mpmath.exp(x)))
-            return mpmath.exp(ac * lu + B * l1u + F * l1su - peak)
-
-        def g_w(w):  # w = u^(a+c)
-            u = w ** (one / ac) if w else mpmath.mpf(0)
-            return (
-                mpmath.exp((B - 1) * mpmath.log(one - u) + F * mpmath.log(one - S * u) - peak) / ac
-            )
-
-        def g_z(z):  # z = (1-u)^b
-            v = z ** (one / B) if z else mpmath.mpf(0)
-            return (
-                mpmath.exp(
-                    (ac - 1) * mpmath.log(one - v) + F * mpmath.log((one - S) + S * v) - peak
-                )
-                / B
-            )
-
-        u0 = one / (one + mpmath.exp(-mpmath.mpf(fine[0])))
-        v1 = one / (one + mpmath.exp(mpmath.mpf(fine[-1])))
-        total = mpmath.quad(g_w, [0, u0**ac]) + mpmath.quad(g_z, [0, v1**B])
-        for x0, x1 in zip(fine[:-1], fine[1:], strict=True):
-            inside = (t >= x0 - 0.05) & (t <= x1 + 0.05)
-            if psi[inside].max() < psi_peak - 200:  # contributes < e^-200: skip
-                continue
-            total += mpmath.quad(g_t, [mpmath.mpf(x0), mpmath.mpf(x1)])
-        log_b = mpmath.loggamma(A) + mpmath.loggamma(B) - mpmath.loggamma(A + B)
-        return (C * mpmath.log(S) if c else 0) + peak + mpmath.log(total) - log_b
-
-
-def mp_log_moment_hyp(c, f, a, b, s, dps=MP_DPS) -> mpmath.mpf:
-    r""":math:`c\log s + \log B(a+c,b) - \log B(a,b) + \log {}_2F_1(-f, a+c; a+b+c; s)`."""
-    with mpmath.workdps(dps):
-        A, B, S, C = (mpmath.mpf(x) for x in (a, b, s, c))
-
-        def lbeta(x, y):
-            return mpmath.loggamma(x) + mpmath.loggamma(y) - mpmath.loggamma(x + y)
-
-        hyp = mpmath.hyp2f1(-int(f), A + C, A + B + C, S)
-        return (C * mpmath.log(S) if c else 0) + lbeta(A + C, B) - lbeta(A, B) + mpmath.log(hyp)
 
 
 # Every extreme of the brief's grid appears at least once (alpha 0.01/0.25/3, beta 0.5/3/1000,

@@ -1,13 +1,13 @@
 """One interval convention, set in one place, used by every public default."""
 
+import importlib
 import inspect
+import pkgutil
 
 import numpy as np
 import pytest
 
 import monkeypower as mp
-import importlib
-import pkgutil
 
 
 def every_module():

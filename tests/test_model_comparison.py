@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import monkeypower as mp
-from monkeypower.fitting.diagnostics import SamplingWarning
 from monkeypower.evaluation.comparison import ModelComparison
+from monkeypower.fitting.diagnostics import SamplingWarning
 from monkeypower.fitting.loo import LOOWarning, problem_loo
 
 FIT = {"draws": 300, "tune": 300, "chains": 2, "progressbar": False}

@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import monkeypower as mp
-from monkeypower.errors import OutcomesError
 from monkeypower.data.out_of_core import count_attempts, read_attempt_counts
+from monkeypower.errors import OutcomesError
 
 pytest.importorskip("duckdb")
 

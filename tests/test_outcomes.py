@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -226,3 +228,11 @@ def test_gemini_attempt_log_is_sequential(shared_data):
     np.testing.assert_array_equal(per_prompt.loc[out.problem, "sum"], out.c)
     with pytest.raises(mp.DesignError):
         mp.empirical_curve(out)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, 1e19, 2.0**63])
+def test_huge_or_infinite_counts_are_named(bad):
+    """n = inf or 1e19 wrapped round in the int64 cast and was reported as n = -2**63."""
+    with pytest.raises(OutcomesError, match=r"column 'n': expected integer counts, found "
+                       + re.escape(repr(float(bad)))):
+        mp.Outcomes(problem=["a", "b"], n=[bad, 5], c=[1, 2])

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import monkeypower as mp
+from monkeypower.data.passk import log_fail_at_k
 from monkeypower.errors import DesignError
 
 
@@ -107,3 +108,21 @@ def test_empirical_curve_refuses_sequential_design():
     out = mp.Outcomes(problem=[0, 1], n=[60, 120], c=[1, 2], design="sequential")
     with pytest.raises(DesignError, match="sequential"):
         mp.empirical_curve(out)
+
+
+@pytest.mark.parametrize(
+    "args,name",
+    [((10, 2, 3.5), "k"), ((10.5, 2, 3), "n"), ((10, 2.25, 3), "c"), ((10, np.nan, 3), "c"),
+     ((10, 2, np.inf), "k"), ((10, 2, [3, 4.5]), "k"), ((10, "2", 3), "c")],
+)
+def test_pass_at_k_refuses_non_integer_counts(args, name):
+    """k = 3.5 used to be read silently as k = 3; every argument is now checked by name."""
+    with pytest.raises(ValueError, match=rf"^{name} must be"):
+        mp.pass_at_k(*args)
+    with pytest.raises(ValueError, match=rf"^{name} must be"):
+        log_fail_at_k(*args)
+
+
+def test_pass_at_k_accepts_integer_valued_floats():
+    assert mp.pass_at_k(10.0, 2.0, 3.0) == mp.pass_at_k(10, 2, 3)
+    np.testing.assert_array_equal(mp.pass_at_k(np.array([10.0]), 0, [5.0, 11.0]), [0.0, np.nan])

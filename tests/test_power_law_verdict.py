@@ -11,8 +11,8 @@ import warnings
 import pytest
 
 import monkeypower as mp
-from monkeypower.fitting.diagnostics import SamplingWarning
 from monkeypower.evaluation.comparison import power_law_verdict
+from monkeypower.fitting.diagnostics import SamplingWarning
 from monkeypower.fitting.loo import LOOWarning
 
 pytestmark = pytest.mark.slow

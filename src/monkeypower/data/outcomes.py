@@ -54,6 +54,15 @@ def _as_count_array(values: Any, column: str) -> np.ndarray:
             f"column {column!r}: expected integer counts, found missing values (NaN) in "
             f"{describe_rows(nan_rows)}"
         )
+    # inf and values beyond int64 would wrap round in the cast (to -2**63) and be reported as
+    # something they are not; name what was found instead
+    huge_rows = np.flatnonzero(~(np.abs(as_float) < 2.0**63))
+    if huge_rows.size:
+        found = ", ".join(repr(float(v)) for v in as_float[huge_rows[:3]])
+        raise OutcomesError(
+            f"column {column!r}: expected integer counts, found {found} (not a finite count "
+            f"below 2**63) in {describe_rows(huge_rows)}"
+        )
     frac_rows = np.flatnonzero(as_float != np.round(as_float))
     if frac_rows.size:
         raise OutcomesError(

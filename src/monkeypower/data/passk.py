@@ -73,6 +73,26 @@ def _log_fail_stirling(n: np.ndarray, c: np.ndarray, k: np.ndarray) -> np.ndarra
     )
 
 
+def _integer_counts(value: Any, name: str) -> np.ndarray:
+    """``value`` as an int64 array, or a ValueError naming ``name`` if it is not integer-valued.
+
+    Integer dtypes pass; floats must be finite whole numbers within int64 (``3.0`` is accepted,
+    ``3.5``, NaN and ``inf`` are not: a silent cast would turn ``k = 3.5`` into ``k = 3``).
+    """
+    arr = np.asarray(value)
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must be an integer count (or array of them), got {value!r}")
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr) > 2.0**62)
+        if np.any(bad):
+            first = arr[bad].flat[0]
+            raise ValueError(
+                f"{name} must be integer-valued, got {float(first)!r}"
+                + ("" if arr.ndim == 0 else f" ({int(bad.sum())} non-integer value(s))")
+            )
+    return arr.astype(np.int64)
+
+
 def log_fail_at_k(n: Any, c: Any, k: Any) -> np.ndarray:
     r"""Log of the unbiased estimate of :math:`(1-p)^k`: :math:`\log[\binom{n-c}{k}/\binom{n}{k}]`.
 
@@ -87,9 +107,15 @@ def log_fail_at_k(n: Any, c: Any, k: Any) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of float64
+
+    Raises
+    ------
+    ValueError
+        If ``n``, ``c`` or ``k`` is not integer-valued (e.g. ``k = 3.5``, NaN); the message names
+        the argument.
     """
     n, c, k = np.broadcast_arrays(
-        *(np.asarray(v, dtype=np.int64) if np.ndim(v) else np.int64(v) for v in (n, c, k))
+        _integer_counts(n, "n"), _integer_counts(c, "c"), _integer_counts(k, "k")
     )
     n = np.asarray(n, dtype=np.int64)
     c = np.asarray(c, dtype=np.int64)
@@ -135,6 +161,12 @@ def pass_at_k(n: Any, c: Any, k: Any) -> np.ndarray | float:
     numpy.ndarray or float
         In [0, 1]; **NaN where k > n** — the estimator is undefined there, and returning 1.0 (as
         widely used code does when c = 0) would be wrong. NaN also for invalid counts.
+
+    Raises
+    ------
+    ValueError
+        If ``n``, ``c`` or ``k`` is not integer-valued (``pass_at_k(10, 2, 3.5)`` is refused, not
+        read as ``k = 3``); the message names the argument.
 
     References
     ----------

@@ -3,6 +3,11 @@ r"""Population families for the per-problem success probability :math:`p`.
 Each family implements one primitive, :math:`L(c,f;\theta)=\log\mathbb{E}[p^c(1-p)^f]`
 (:meth:`Family.log_moment`), once for the NumPy, PyTensor and JAX backends.
 
+Adding a family: its module in this package (a :class:`Family` subclass; quadrature families
+also bring their numba integrand, see :mod:`._laplace_numba`), its model spec in ``models/``, and
+one line in :data:`FAMILIES` below.  ``tests/test_family_contract.py`` runs every registered
+family through the same contract.
+
 >>> from monkeypower.families import get_family
 >>> fam = get_family("beta")
 >>> float(fam.log_moment(0, 0, {"alpha": 1.0, "beta": 2.0}))
@@ -12,6 +17,7 @@ Each family implements one primitive, :math:`L(c,f;\theta)=\log\mathbb{E}[p^c(1-
 from __future__ import annotations
 
 from ._backend import JAX, NUMPY, PYTENSOR, ArrayBackend, get_backend
+from ._scaled_beta_numba import log_moment_numba as scaled_beta_log_moment_numba
 from .base import Family, TailBehaviour, TailKind
 from .beta import BetaFamily
 from .beta_mixture import BetaMixtureFamily
@@ -38,6 +44,7 @@ __all__ = [
     "ZeroInflatedScaledBetaFamily",
     "get_backend",
     "get_family",
+    "scaled_beta_log_moment_numba",
 ]
 
 FAMILIES: dict[str, Family] = {

@@ -14,8 +14,9 @@ functions the kernels need.  Three instances are provided:
     ``jax.numpy``; placement quantities go through :func:`jax.lax.stop_gradient`.
     Float64 accuracy requires ``jax_enable_x64`` (JAX defaults to float32).
 
-PyTensor and JAX are imported lazily, on the first call of one of their
-functions, so importing this module (and ``monkeypower.families``) is cheap.
+PyTensor is imported with this module (the numba kernels of the families are PyTensor Ops
+anyway); JAX, an optional backend that costs seconds to import, is imported lazily on the first
+call of one of its functions (:func:`_lazy`).
 
 This module also hosts the numerically careful special functions shared by
 the families (:func:`stirlerr`, :func:`log_gamma_ratio`, :func:`betaln`,
@@ -32,7 +33,9 @@ from functools import reduce
 from typing import Any
 
 import numpy as np
+import pytensor.tensor as pt
 import scipy.special as _sps
+from pytensor.gradient import disconnected_grad
 
 __all__ = [
     "JAX",
@@ -186,67 +189,62 @@ NUMPY = ArrayBackend(
 
 
 def _pt_asarray(x: Any) -> Any:
-    import pytensor.tensor as pt
-
     if isinstance(x, (int, float, np.ndarray, np.generic, list, tuple)):
         return pt.as_tensor_variable(np.asarray(x, dtype=np.float64))
     return pt.as_tensor_variable(x)
 
 
 def _pt_max(x: Any, axis: int, keepdims: bool = False) -> Any:
-    import pytensor.tensor as pt
-
     return pt.max(x, axis=axis, keepdims=keepdims)
 
 
 def _pt_sum(x: Any, axis: int) -> Any:
-    import pytensor.tensor as pt
-
     return pt.sum(x, axis=axis)
 
 
 PYTENSOR = ArrayBackend(
     name="pytensor",
     asarray=_pt_asarray,
-    gammaln=_lazy("pytensor.tensor", "gammaln"),
-    erfc=_lazy("pytensor.tensor", "erfc"),
-    log=_lazy("pytensor.tensor", "log"),
-    log1p=_lazy("pytensor.tensor", "log1p"),
-    exp=_lazy("pytensor.tensor", "exp"),
-    expm1=_lazy("pytensor.tensor", "expm1"),
-    sqrt=_lazy("pytensor.tensor", "sqrt"),
-    abs=_lazy("pytensor.tensor", "abs"),
-    floor=_lazy("pytensor.tensor", "floor"),
-    where=_lazy("pytensor.tensor", "switch"),
-    maximum=_lazy("pytensor.tensor", "maximum"),
-    minimum=_lazy("pytensor.tensor", "minimum"),
-    clip=_lazy("pytensor.tensor", "clip"),
-    isfinite=_lazy("pytensor.tensor", "isfinite"),
+    gammaln=pt.gammaln,
+    erfc=pt.erfc,
+    log=pt.log,
+    log1p=pt.log1p,
+    exp=pt.exp,
+    expm1=pt.expm1,
+    sqrt=pt.sqrt,
+    abs=pt.abs,
+    floor=pt.floor,
+    where=pt.switch,
+    maximum=pt.maximum,
+    minimum=pt.minimum,
+    clip=pt.clip,
+    isfinite=pt.isfinite,
     max=_pt_max,
     sum=_pt_sum,
     expand_last=lambda x: _pt_asarray(x)[..., None],
-    stop_gradient=_lazy("pytensor.gradient", "disconnected_grad"),
+    stop_gradient=disconnected_grad,
 )
+
+# JAX stays lazy (imported on the first call of a JAX backend function): it is an optional
+# backend and importing it costs seconds; ``_lazy`` is the one place that imports it.
+_jnp_asarray = _lazy("jax.numpy", "asarray")
+_jnp_result_type = _lazy("jax.numpy", "result_type")
+_jnp_max = _lazy("jax.numpy", "max")
+_jnp_sum = _lazy("jax.numpy", "sum")
 
 
 def _jax_asarray(x: Any) -> Any:
-    import jax.numpy as jnp
-
     # JAX's default float: float64 under ``jax_enable_x64`` (needed for full accuracy),
     # float32 otherwise (no dtype warning either way)
-    return jnp.asarray(x, dtype=jnp.result_type(float))
+    return _jnp_asarray(x, dtype=_jnp_result_type(float))
 
 
 def _jax_max(x: Any, axis: int, keepdims: bool = False) -> Any:
-    import jax.numpy as jnp
-
-    return jnp.max(x, axis=axis, keepdims=keepdims)
+    return _jnp_max(x, axis=axis, keepdims=keepdims)
 
 
 def _jax_sum(x: Any, axis: int) -> Any:
-    import jax.numpy as jnp
-
-    return jnp.sum(x, axis=axis)
+    return _jnp_sum(x, axis=axis)
 
 
 JAX = ArrayBackend(

@@ -27,7 +27,8 @@ Everything that only *places* the nodes goes through ``stop_gradient``: the inte
 depend on where the nodes are, so gradients flow only through :math:`h` at the (fixed) nodes,
 which is the exact derivative of the quadrature sum.  This backend-agnostic placement is what
 JAX runs; NumPy and PyTensor run the same algorithm compiled with numba
-(:mod:`._laplace_numba`, which also stops iterating once converged).
+(:mod:`._laplace_numba`, which also stops iterating once converged, and which imports this
+module, never the reverse).
 
 References
 ----------
@@ -55,7 +56,6 @@ __all__ = [
     "DROP",
     "N_SIDE",
     "laplace_nodes",
-    "place_nodes",
     "log_sigmoid",
     "log1mexp",
     "sigmoid",
@@ -245,38 +245,6 @@ def laplace_nodes(
         nodes = ex(mode) + side * w0 * xp.expm1(lam * u)
         log_w = xp.asarray(log_w_np) + xp.log(w0 * lam) + lam * u
     return sg(nodes), sg(log_w)
-
-
-def place_nodes(
-    kind: str,
-    c: Array,
-    f: Array,
-    p1: Array,
-    p2: Array,
-    xp: ArrayBackend,
-    generic: Callable[..., tuple[Array, Array]],
-    n_side: int,
-    log_map: float | None,
-    numba_nodes: bool | None = None,
-) -> tuple[Array, Array]:
-    """Nodes and log-weights for a quadrature family, placed by numba or by the backend code.
-
-    ``kind`` names the family's numba kernel (:mod:`._laplace_numba`), ``generic(c, f, p1, p2,
-    xp)`` is the same algorithm written against the backend. ``numba_nodes`` defaults to yes for
-    NumPy and PyTensor (fast, no graph to compile) and no for JAX (traced). Placement carries no
-    gradient either way: the integral does not depend on where the nodes sit.
-    """
-    if numba_nodes is None:
-        numba_nodes = xp.name in ("numpy", "pytensor")
-    if not numba_nodes:
-        return generic(c, f, p1, p2, xp)
-    if xp.name == "pytensor":
-        from ._laplace_numba import laplace_nodes_pytensor
-
-        return laplace_nodes_pytensor(kind, c, f, p1, p2, n_side, log_map)
-    from ._laplace_numba import laplace_nodes_numpy
-
-    return laplace_nodes_numpy(kind, c, f, p1, p2, n_side, log_map)
 
 
 def quadrature_log_integral(log_integrand: Array, log_weights: Array, xp: ArrayBackend) -> Array:

@@ -1,4 +1,4 @@
-r"""Numba node placement for the quadrature families (logit-normal, Kumaraswamy).
+r"""Numba node placement for the quadrature families (generic; the families bring their integrands).
 
 The *placement* of the quadrature nodes (mode search, window edges, node map; see
 :mod:`._laplace`) carries no gradient and is pure iteration: unrolled into a PyTensor graph it
@@ -7,19 +7,38 @@ as scalar numba code, one element at a time, and enters PyTensor as the :class:`
 Op (gradient disconnected; native in PyTensor's numba backend, which nutpie uses).  The
 integrand at the nodes, and therefore the value and the gradient of :math:`L`, is still the
 family's backend-agnostic code.  JAX uses the backend-agnostic placement of :mod:`._laplace`;
-the two placements give the same :math:`L` to ~1e-14 (``tests/test_families_extra.py``).
+the two placements give the same :math:`L` to ~1e-14 (``tests/test_family_contract.py``).
 
 The iterations stop early once converged (a Newton step below 1e-9 peak widths for the mode,
 a relative change below 1e-4 for a window edge), which the fixed-shape graph versions cannot
-do.  The family-specific pieces (log-integrand ``h``, its derivatives ``dh``, the mode bracket
-and the starting candidates) mirror :func:`.logit_normal.logit_normal_log_moment` and
-:func:`.kumaraswamy.kumaraswamy_log_moment` line by line.
+do.
+
+How a family plugs in
+---------------------
+Nothing here knows any family.  A quadrature family's own module defines, as numba functions of
+scalars (``t1``, ``t2`` its two parameters),
+
+* ``h(y, c, f, t1, t2)``: the log-integrand :math:`h(y)` (the numba twin of its backend code);
+* ``dh(y, c, f, t1, t2) -> (h'(y), h''(y))``;
+* ``setup(c, f, t1, t2, starts) -> (lo, hi, n)``: a bracket of the mode, :math:`h'(lo) > 0 >
+  h'(hi)`, with ``n <= MAX_STARTS`` candidate starting points written to ``starts``;
+
+and one cached wrapper ``place(c, f, t1, t2, frac, log_w0, log_map)`` that returns
+``place_flat(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map)``, and bundles them as a
+:class:`NumbaIntegrand`.  :func:`place_flat` is inlined (``inline="always"``) into that wrapper,
+so the family's functions are called directly (no function pointers, no dynamic globals) and the
+wrapper is cached on disk by numba in the family's module.  Numba invalidates that cache when the
+family's module changes, not when this module does: after editing the placement algorithm here,
+clear the ``__pycache__`` numba files (``*.nbi``/``*.nbc``) of the quadrature families.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import math
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,34 +51,49 @@ from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 from pytensor.tensor.type import TensorType
 
+from ._backend import Array, ArrayBackend
 from ._laplace import _FAR, _TINY, DROP, EDGE_STEPS, MODE_STEPS, _gl_tables
 
-__all__ = ["FAMILY_CODES", "LaplaceNodes", "laplace_nodes_numpy", "laplace_nodes_pytensor"]
+__all__ = [
+    "MAX_STARTS",
+    "LaplaceNodes",
+    "NumbaIntegrand",
+    "laplace_nodes_numpy",
+    "laplace_nodes_pytensor",
+    "nb_lambert_w",
+    "nb_log1mexp",
+    "nb_log_sigmoid",
+    "nb_sigmoid",
+    "place_flat",
+    "place_nodes",
+]
 
-#: Integer codes of the families handled here.
-FAMILY_CODES = {"logit_normal": 0, "kumaraswamy": 1}
-_LN, _KUM = 0, 1
+#: Most candidate starting points a family's ``setup`` may write.
+MAX_STARTS = 8
 _LOG2 = math.log(2.0)
 _LOG_DROP = math.log(DROP)
 
 # ---------------------------------------------------------------------------
-# Scalar helpers (same formulas as the backend versions in ._laplace)
+# Scalar helpers for the families' numba integrands (same formulas as in ._laplace)
 # ---------------------------------------------------------------------------
 
 
 @numba.njit(cache=True)
-def _log_sigmoid(x):  # pragma: no cover - compiled
+def nb_log_sigmoid(x):  # pragma: no cover - compiled
+    r""":math:`\log\sigma(x)`, stable for any real ``x``."""
     return min(x, 0.0) - math.log1p(math.exp(-abs(x)))
 
 
 @numba.njit(cache=True)
-def _sigmoid(x):  # pragma: no cover - compiled
+def nb_sigmoid(x):  # pragma: no cover - compiled
+    r""":math:`\sigma(x) = 1/(1+e^{-x})` without overflow."""
     e = math.exp(-abs(x))
     return (1.0 if x >= 0.0 else e) / (1.0 + e)
 
 
 @numba.njit(cache=True)
-def _log1mexp(x):  # pragma: no cover - compiled
+def nb_log1mexp(x):  # pragma: no cover - compiled
+    r""":math:`\log(1-e^{x})` for ``x < 0`` (``x`` clipped to ``<= -1e-300``)."""
     x = min(x, -_TINY)
     if x > -_LOG2:
         return math.log(-math.expm1(x))
@@ -67,7 +101,8 @@ def _log1mexp(x):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _lambert_w(z):  # pragma: no cover - compiled
+def nb_lambert_w(z):  # pragma: no cover - compiled
+    """Principal-branch Lambert W for ``z >= 0`` (three Newton steps; a starting point only)."""
     z = max(z, _TINY)
     w = math.log1p(z)
     lz = math.log(z)
@@ -78,85 +113,20 @@ def _lambert_w(z):  # pragma: no cover - compiled
 
 
 # ---------------------------------------------------------------------------
-# Family pieces
+# The generic placer (inlined into each family's cached wrapper)
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
-def _h(fam, y, c, f, t1, t2):  # pragma: no cover - compiled
-    if fam == _LN:  # t1 = mu, t2 = sigma
-        z = (y - t1) / t2
-        return c * _log_sigmoid(y) + f * _log_sigmoid(-y) - 0.5 * z * z
-    # Kumaraswamy: t1 = a, t2 = b
-    lsp = _log_sigmoid(y)
-    return math.log(t2) + (1.0 + c / t1) * lsp + t2 * _log_sigmoid(-y) + f * _log1mexp(lsp / t1)
-
-
-@numba.njit(cache=True)
-def _dh(fam, y, c, f, t1, t2):  # pragma: no cover - compiled
-    sp = _sigmoid(y)
-    sm = _sigmoid(-y)
-    if fam == _LN:
-        var = t2 * t2
-        return c * sm - f * sp - (y - t1) / var, -(c + f) * sp * sm - 1.0 / var
-    a, b = t1, t2
-    k_left = 1.0 + c / a
-    lp = _log_sigmoid(y) / a
-    l1mp = _log1mexp(lp)
-    lsm = _log_sigmoid(-y)
-    t = 0.0
-    if f > 0.0:
-        t = math.exp(min(math.log(max(f, 1.0)) - math.log(a) + lsm + lp - l1mp, 700.0))
-    ratio = math.exp(min(lsm - l1mp, 700.0))
-    return k_left * sm - b * sp - t, -(k_left + b) * sp * sm - t * (ratio / a - sp)
-
-
-@numba.njit(cache=True)
-def _setup(fam, c, f, t1, t2, starts):  # pragma: no cover - compiled
-    """Mode bracket (lo, hi); fills ``starts`` and returns how many were written."""
-    if fam == _LN:
-        mu, s = t1, t2
-        var = s * s
-        n = c + f
-        slope_mu = _dh(fam, mu, c, f, t1, t2)[0]
-        far = mu + var * slope_mu
-        lo, hi = min(mu, far), max(mu, far)
-        x_hat = math.log(max(c, 0.5)) - math.log(max(f, 0.5))
-        prec = c * f / max(n, 1.0)
-        x_pw = (x_hat * prec + mu / var) / (prec + 1.0 / var)
-        starts[0] = mu
-        starts[1] = x_pw
-        starts[2] = x_hat
-        starts[3] = mu - _lambert_w(var * f * _sigmoid(mu))
-        starts[4] = mu - _lambert_w(var * f * math.exp(min(mu, 600.0)))
-        starts[5] = mu + _lambert_w(var * c * _sigmoid(-mu))
-        starts[6] = mu + _lambert_w(var * c * math.exp(min(-mu, 600.0)))
-        return lo, hi, 7
-    a, b = t1, t2
-    k_left = 1.0 + c / a
-    y_hi = math.log(2.0 * k_left / b)
-    y_f = y_hi
-    if f > 0.0:
-        r = (a + c) / (3.0 * max(f, 1.0))
-        lu = a * (math.log(r) - math.log1p(r))
-        y_f = lu - _log1mexp(lu)
-    y_lo = min(math.log(k_left / (3.0 * b)), y_f)
-    lu0 = a * (math.log(a + c) - math.log(a + b + c + f))
-    starts[0] = lu0 - _log1mexp(lu0)
-    starts[1] = 0.5 * (y_lo + y_hi)
-    return y_lo, y_hi, 2
-
-
-@numba.njit(cache=True)
-def _place_one(fam, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):  # pragma: no cover
+@numba.njit(inline="always")
+def _place_one(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):  # pragma: no cover
     """Fill one row of ``nodes`` / ``log_w`` (length ``2 * n_side``): see :mod:`._laplace`."""
-    starts = np.empty(8)
-    lo, hi, n_starts = _setup(fam, c, f, t1, t2, starts)
+    starts = np.empty(MAX_STARTS)
+    lo, hi, n_starts = setup(c, f, t1, t2, starts)
     best = 0.0
     best_step = 0.0
     for i in range(n_starts):
         cand = min(max(starts[i], lo), hi)
-        d1, d2 = _dh(fam, cand, c, f, t1, t2)
+        d1, d2 = dh(cand, c, f, t1, t2)
         if d1 > 0.0:
             lo = max(lo, cand)
         if d1 < 0.0:
@@ -166,7 +136,7 @@ def _place_one(fam, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):  # pragm
             best, best_step = cand, step
     y = best
     for _ in range(MODE_STEPS):
-        d1, d2 = _dh(fam, y, c, f, t1, t2)
+        d1, d2 = dh(y, c, f, t1, t2)
         if d1 > 0.0:
             lo = max(lo, y)
         if d1 < 0.0:
@@ -181,8 +151,8 @@ def _place_one(fam, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):  # pragm
         else:
             y = 0.5 * (lo + hi)
     mode = y
-    h_star = _h(fam, mode, c, f, t1, t2)
-    kappa = max(-_dh(fam, mode, c, f, t1, t2)[1], _TINY)
+    h_star = h(mode, c, f, t1, t2)
+    kappa = max(-dh(mode, c, f, t1, t2)[1], _TINY)
     d0 = math.sqrt(2.0 * DROP / kappa)
     n_side = frac.shape[0] // 2
     for side in range(2):
@@ -193,8 +163,8 @@ def _place_one(fam, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):  # pragm
         step_old = _FAR
         for _ in range(EDGE_STEPS):
             yy = mode + sign * d
-            g = h_star - _h(fam, yy, c, f, t1, t2)
-            slope = -sign * _dh(fam, yy, c, f, t1, t2)[0]
+            g = h_star - h(yy, c, f, t1, t2)
+            slope = -sign * dh(yy, c, f, t1, t2)[0]
             if g >= DROP:
                 d_hi = min(d_hi, d)
             else:
@@ -234,41 +204,115 @@ def _place_one(fam, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):  # pragm
                 log_w[j] = log_w0[j] + math.log(w0 * lam) + lam * frac[j]
 
 
-@numba.njit(cache=True)
-def _place_flat(fam, c, f, t1, t2, frac, log_w0, log_map):  # pragma: no cover - compiled
+@numba.njit(inline="always")
+def place_flat(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map):  # pragma: no cover
     n = c.shape[0]
     m = frac.shape[0]
     nodes = np.empty((n, m))
     log_w = np.empty((n, m))
     for i in range(n):
-        _place_one(fam, c[i], f[i], t1[i], t2[i], frac, log_w0, log_map, nodes[i], log_w[i])
+        _place_one(h, dh, setup, c[i], f[i], t1[i], t2[i], frac, log_w0, log_map, nodes[i],
+                   log_w[i])
     return nodes, log_w
 
 
+
+@dataclass(frozen=True, eq=False)
+class NumbaIntegrand:
+    """A quadrature family's numba pieces, handed to the generic placer.
+
+    Attributes
+    ----------
+    name
+        The family's registry name (for messages).
+    module
+        The module that defines it (its source salts PyTensor's numba cache key, and pickling
+        refers to the object by ``module`` and ``attr``).
+    attr
+        The module-level name it is bound to.
+    h, dh, setup
+        The numba log-integrand, its first two derivatives and the mode bracket with starting
+        points (signatures in the module docstring).
+    place
+        The family's cached wrapper of :func:`place_flat`:
+        ``(c, f, t1, t2, frac, log_w0, log_map) -> (nodes, log_w)`` on flat float64 arrays.
+    """
+
+    name: str
+    module: str
+    attr: str
+    h: Any
+    dh: Any
+    setup: Any
+    place: Any
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        # by reference: a deterministic pickle (PyTensor hashes an Op's pickled props into its
+        # numba cache key) that works in a fresh process (multiprocess sampling)
+        return _load_integrand, (self.module, self.attr)
+
+    def source_salt(self) -> int:
+        """Hash of the sources this placement is compiled from (this module, ._laplace, family)."""
+        family_file = Path(sys.modules[self.module].__file__ or "")
+        here = Path(__file__)
+        data = b"".join(p.read_bytes() for p in (here, here.parent / "_laplace.py", family_file))
+        return int(hashlib.sha256(data).hexdigest()[:12], 16)
+
+
+def _load_integrand(module: str, attr: str) -> NumbaIntegrand:
+    """Unpickle a :class:`NumbaIntegrand`: ``module.attr`` (imports the module if needed)."""
+    return getattr(importlib.import_module(module), attr)
+
+
+def _flat_float64(*args: Any) -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """Broadcast shape and writeable, contiguous, flat float64 copies of the arguments."""
+    arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in args))
+    return arrays[0].shape, [np.array(x, dtype=np.float64, order="C").reshape(-1) for x in arrays]
+
+
 def laplace_nodes_numpy(
-    family: str, c: Any, f: Any, t1: Any, t2: Any, n_side: int, log_map: float | None
+    integrand: NumbaIntegrand, c: Any, f: Any, t1: Any, t2: Any, n_side: int,
+    log_map: float | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and log-weights, shape ``broadcast + (2 n_side,)``, for NumPy inputs."""
-    arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (c, f, t1, t2)))
-    shape = arrays[0].shape
-    flat = [np.ascontiguousarray(x).reshape(-1) for x in arrays]
+    shape, flat = _flat_float64(c, f, t1, t2)
     _, frac, log_w0 = _gl_tables(n_side)
-    nodes, log_w = _place_flat(
-        FAMILY_CODES[family], *flat, frac, log_w0, -1.0 if log_map is None else float(log_map)
-    )
+    nodes, log_w = integrand.place(*flat, frac, log_w0, -1.0 if log_map is None else float(log_map))
     return nodes.reshape(*shape, 2 * n_side), log_w.reshape(*shape, 2 * n_side)
+
+
+def place_nodes(
+    integrand: NumbaIntegrand,
+    c: Array,
+    f: Array,
+    p1: Array,
+    p2: Array,
+    xp: ArrayBackend,
+    generic: Any,
+    n_side: int,
+    log_map: float | None,
+    numba_nodes: bool | None = None,
+) -> tuple[Array, Array]:
+    """Nodes and log-weights for a quadrature family, placed by numba or by the backend code.
+
+    ``integrand`` is the family's :class:`NumbaIntegrand`; ``generic(c, f, p1, p2, xp)`` is the
+    same placement written against the backend (:func:`._laplace.laplace_nodes`).
+    ``numba_nodes`` defaults to yes for NumPy and PyTensor (fast, no graph to compile) and no for
+    JAX (traced). Placement carries no gradient either way: the integral does not depend on where
+    the nodes sit.
+    """
+    if numba_nodes is None:
+        numba_nodes = xp.name in ("numpy", "pytensor")
+    if not numba_nodes:
+        return generic(c, f, p1, p2, xp)
+    if xp.name == "pytensor":
+        return laplace_nodes_pytensor(integrand, c, f, p1, p2, n_side, log_map)
+    return laplace_nodes_numpy(integrand, c, f, p1, p2, n_side, log_map)
 
 
 # ---------------------------------------------------------------------------
 # PyTensor Op
 # ---------------------------------------------------------------------------
-
-_SOURCE_SALT = int(
-    hashlib.sha256(
-        Path(__file__).read_bytes() + (Path(__file__).parent / "_laplace.py").read_bytes()
-    ).hexdigest()[:12],
-    16,
-)
 
 
 class LaplaceNodes(Op):
@@ -280,12 +324,12 @@ class LaplaceNodes(Op):
     disconnected: the quadrature sum does not depend on where its nodes are.
     """
 
-    __props__ = ("family", "n_side", "log_map")
+    __props__ = ("integrand", "n_side", "log_map")
 
-    def __init__(self, family: str, n_side: int, log_map: float | None):
-        if family not in FAMILY_CODES:
-            raise ValueError(f"no numba placement for family {family!r}")
-        self.family = family
+    def __init__(self, integrand: NumbaIntegrand, n_side: int, log_map: float | None):
+        if not isinstance(integrand, NumbaIntegrand):
+            raise TypeError(f"expected a NumbaIntegrand, got {integrand!r}")
+        self.integrand = integrand
         self.n_side = int(n_side)
         self.log_map = -1.0 if log_map is None else float(log_map)
         super().__init__()
@@ -304,8 +348,8 @@ class LaplaceNodes(Op):
         return Apply(self, ins, outs)
 
     def perform(self, node: Apply, inputs: list, output_storage: list) -> None:  # noqa: D102
-        impl = _op_impl(self.family, self.n_side, self.log_map)
-        nodes, log_w = impl(*(np.asarray(x, dtype=np.float64) for x in inputs))
+        impl = _op_impl(self.integrand, self.n_side, self.log_map)
+        nodes, log_w = impl(*(np.array(x, dtype=np.float64) for x in inputs))
         output_storage[0][0] = nodes
         output_storage[1][0] = log_w
 
@@ -326,14 +370,14 @@ class LaplaceNodes(Op):
         return [disconnected_type() for _ in range(4)]
 
 
-_IMPLS: dict[tuple[str, int, float], Any] = {}
+_IMPLS: dict[tuple[str, str, int, float], Any] = {}
 
 
-def _op_impl(family: str, n_side: int, log_map: float) -> Any:
+def _op_impl(integrand: NumbaIntegrand, n_side: int, log_map: float) -> Any:
     """A numba function ``(c, f, t1, t2) -> (nodes, log_w)`` for one placement setting."""
-    key = (family, n_side, log_map)
+    key = (integrand.module, integrand.attr, n_side, log_map)
     if key not in _IMPLS:
-        code = FAMILY_CODES[family]
+        place = integrand.place
         _, frac, log_w0 = _gl_tables(n_side)
         m = 2 * n_side
 
@@ -341,8 +385,7 @@ def _op_impl(family: str, n_side: int, log_map: float) -> Any:
         def impl(c, f, t1, t2):  # pragma: no cover - compiled
             shape = c.shape
             n = c.size
-            nodes, log_w = _place_flat(
-                code,
+            nodes, log_w = place(
                 np.ascontiguousarray(c).reshape(n),
                 np.ascontiguousarray(f).reshape(n),
                 np.ascontiguousarray(t1).reshape(n),
@@ -360,14 +403,15 @@ def _op_impl(family: str, n_side: int, log_map: float) -> Any:
 @register_funcify_default_op_cache_key(LaplaceNodes)
 def numba_funcify_laplace_nodes(op: LaplaceNodes, node: Any = None, **kwargs: Any) -> Any:
     """Native implementation for PyTensor's numba linker (salted with the sources' hash)."""
-    return _op_impl(op.family, op.n_side, op.log_map), _SOURCE_SALT
+    return _op_impl(op.integrand, op.n_side, op.log_map), op.integrand.source_salt()
 
 
 def laplace_nodes_pytensor(
-    family: str, c: Any, f: Any, t1: Any, t2: Any, n_side: int, log_map: float | None
+    integrand: NumbaIntegrand, c: Any, f: Any, t1: Any, t2: Any, n_side: int,
+    log_map: float | None,
 ) -> tuple[Any, Any]:
     """Symbolic nodes and log-weights (no gradient) for broadcast inputs."""
     ins = [pt.as_tensor_variable(x) for x in (c, f, t1, t2)]
     ins = [x if x.dtype == "float64" else pt.cast(x, "float64") for x in ins]
-    nodes, log_w = LaplaceNodes(family, n_side, log_map)(*pt.broadcast_arrays(*ins))
+    nodes, log_w = LaplaceNodes(integrand, n_side, log_map)(*pt.broadcast_arrays(*ins))
     return nodes, log_w

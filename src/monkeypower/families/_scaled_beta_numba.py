@@ -46,6 +46,10 @@ Gradients are weighted averages of :math:`\partial_\theta \log T(J)`
 :math:`\beta`, :math:`(J - fs)/(s(1-s))` for ``s``) with the digammas carried
 along each sweep by :math:`\psi(x+1) = \psi(x) + 1/x`.
 
+Tiny :math:`\alpha`, :math:`\beta` (down to 1e-300): every ``b + J - 1`` is formed as
+``b + (J - 1)`` (``J - 1`` exact), since ``b + J - 1`` rounds to 0 at ``J = 1`` for
+``b < 1.1e-16`` and raised ``ZeroDivisionError`` inside a sampler.
+
 Special cases: ``f == 0`` (closed form), ``s == 1`` (only ``J = f``: the Beta
 family; :math:`\partial_s L` is then the exact *left* derivative
 :math:`c - f(\alpha+c)/(\beta+f-1)`, i.e. including the ``J = f-1`` term whose
@@ -239,7 +243,7 @@ def _kernel(
         else:
             db = _digamma(b + f) - _digamma(b) + psi_ab - psi_af
             # exact left derivative at s = 1: the J = f-1 term adds -f B(., b+f-1)/B(., b+f)
-            ds = c - f * (a + c) / (b + f - 1.0)
+            ds = c - f * (a + c) / (b + (f - 1.0))
         return lval, da, db, ds
 
     # ---- general case: 0 < s < 1, f >= 1 -------------------------------------------
@@ -318,7 +322,8 @@ def _kernel(
     while j > jmin:
         for _ in range(int(min(_BLOCK, j - jmin))):
             # T(j-1)/T(j) = 1 / rho(j-1)
-            irho = (j * (big_a + j - 1.0)) / (r0 * ((f - j + 1.0) * (b + j - 1.0)))
+            # (j - 1) first: exact for integer j, while b + j - 1 rounds to 0 for b < 1.1e-16, j = 1
+            irho = (j * (big_a + (j - 1.0))) / (r0 * ((f - j + 1.0) * (b + (j - 1.0))))
             t *= irho
             j -= 1.0
             tot += t

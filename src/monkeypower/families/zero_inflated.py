@@ -15,6 +15,9 @@ otherwise :math:`p` is drawn from a base family (Beta or scaled Beta).  Then
 computed in log space (no under- or overflow for :math:`f` in the millions).  The base kernel is
 the base family's own (:class:`~monkeypower.families.beta.BetaFamily`,
 :class:`~monkeypower.families.scaled_beta.ScaledBetaFamily`), reused unchanged.
+Accuracy: that of the base kernel (``accuracy`` is the base family's; measured over the prior
+support of ``models/zero_inflated_*.toml``, 0.1%-99.9% quantile corners, counts 0 to 1e6,
+within 1e-13 of mpmath relative to ``max(1, |L|)``).
 
 Tail: :math:`1 - \mathrm{pass}_D@k = \mathbb{E}[(1-p)^k] = \pi_0 + (1-\pi_0)\,
 \mathbb{E}_{\rm base}[(1-p)^k] \to \pi_0`: the population pass rate plateaus at
@@ -103,6 +106,7 @@ class ZeroInflatedBetaFamily(ZeroInflatedFamily):
 
     name = "zero_inflated_beta"
     base = BetaFamily()
+    accuracy = BetaFamily.accuracy
     params = ("pi0", *BetaFamily.params)
     prior_variables = ("pi0", *BetaFamily.prior_variables)
 
@@ -117,5 +121,6 @@ class ZeroInflatedScaledBetaFamily(ZeroInflatedFamily):
 
     name = "zero_inflated_scaled_beta"
     base = ScaledBetaFamily()
+    accuracy = ScaledBetaFamily.accuracy
     params = ("pi0", *ScaledBetaFamily.params)
     prior_variables = ("pi0", *ScaledBetaFamily.prior_variables)

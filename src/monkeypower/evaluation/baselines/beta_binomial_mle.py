@@ -31,14 +31,7 @@ from monkeypower.estimands import (
 )
 from monkeypower.evaluation.baselines._grid import fmt_window, paper_k_grid
 from monkeypower.evaluation.baselines.result import BaselineResult
-from monkeypower.families import Family, get_family
-
-# TODO(families): switch to the public name of the serial scaled-Beta moment kernel once
-# monkeypower.families exports one; until then this reaches into the private numba module.
-try:
-    from monkeypower.families._scaled_beta_numba import log_moment_numba
-except Exception:  # pragma: no cover - the numba kernel is optional here
-    log_moment_numba = None
+from monkeypower.families import Family, get_family, scaled_beta_log_moment_numba
 
 __all__ = ["BB_ALPHA_BOUNDS", "BB_BETA_BOUNDS", "BB_STARTS", "beta_binomial_mle"]
 
@@ -296,25 +289,15 @@ def _bb_objective(
             return finish(loglik, [da, db], ab)
 
         return beta_objective, True
-    if log_moment_numba is not None:
-        def numba_objective(theta: np.ndarray) -> Any:
-            ab = np.exp(theta)
-            with np.errstate(all="ignore"):
-                loglik, da, db, _ = log_moment_numba(
-                    c, f, ab[0], ab[1], s, with_grad=True, parallel=False
-                )
-            return finish(np.asarray(loglik), [np.asarray(da), np.asarray(db)], ab)
-
-        return numba_objective, True
-
-    def fallback_objective(theta: np.ndarray) -> float:  # pragma: no cover
-        a, b = np.exp(theta)
+    def numba_objective(theta: np.ndarray) -> Any:
+        ab = np.exp(theta)
         with np.errstate(all="ignore"):
-            loglik = np.asarray(family.log_moment(c, f, params_of(a, b)), dtype=np.float64)
-        value = -float((weight * loglik).sum()) / total
-        return value if np.isfinite(value) else 1e300
+            loglik, da, db, _ = scaled_beta_log_moment_numba(
+                c, f, ab[0], ab[1], s, with_grad=True, parallel=False
+            )
+        return finish(np.asarray(loglik), [np.asarray(da), np.asarray(db)], ab)
 
-    return fallback_objective, False
+    return numba_objective, True
 
 
 def _moment_start(u: np.ndarray) -> tuple[float, float] | None:

@@ -1,0 +1,196 @@
+"""Oracle tests of the quadrature families (Kumaraswamy, logit-normal): mpmath, closed forms,
+node placement, node budget and the shape of their tails.
+
+Accuracy criteria (:func:`_assert_close`): the relative error of ``L`` itself (``|dL| / |L|``,
+strict where ``|L|`` is small, unlike ``|dL| / max(1, |L|)``) and, where ``|L| <= 50``, the
+relative error of ``E = exp(L)`` (``|expm1(dL)|``); ``L(0, 0) = 0`` must be exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import pickle
+
+import numpy as np
+import pytest
+from scipy.special import gamma
+
+import monkeypower.families.logit_normal as ln_module
+from _mp_oracles import (
+    _assert_close,
+    _errors,
+    _local_slope,
+    _mp_log_beta,
+    _worst_error,
+    mp_beta_log_moment,
+    mp_kumaraswamy,
+    mp_logit_normal,
+)
+from monkeypower.families import NUMPY, TailBehaviour, get_family
+from monkeypower.families import _laplace as laplace
+from monkeypower.families._laplace_numba import LaplaceNodes
+from monkeypower.families.kumaraswamy import kumaraswamy_log_moment
+from monkeypower.families.logit_normal import logit_normal_log_moment
+
+KUM = get_family("kumaraswamy")
+LN = get_family("logit_normal")
+ZISB = get_family("zero_inflated_scaled_beta")
+
+
+def _grid_cases(params, counts, per_point=3):
+    """Every parameter point, each with ``per_point`` of the count pairs (rotating)."""
+    out = []
+    for i, point in enumerate(params):
+        for j in range(per_point):
+            out.append((*counts[(i * per_point + j) % len(counts)], *point))
+    return np.array(out, dtype=np.float64)
+
+
+# c = 0 with n = 10^6, c = n, and mid cases; every pair appears with several parameter points
+COUNTS = [(0, 1e6), (1e4, 0), (37, 9963), (3, 97), (0, 3), (1, 999_999), (5e5, 5e5), (2, 0),
+          (0, 0)]
+
+
+def test_oracle_is_exact_where_a_closed_form_exists():
+    """The quadrature oracle reproduces exact Beta values (Kumaraswamy(1, b) = Beta(1, b))."""
+    for c, f, b in [(0, 1e6, 0.5), (37, 9963, 3.0), (1e4, 0, 50.0)]:
+        value, err = mp_kumaraswamy(c, f, 1.0, b)
+        assert abs(value - float(mp_beta_log_moment(c, f, 1.0, b))) <= 1e-13 * max(1, abs(value))
+        assert err < 1e-20
+
+
+def test_logit_normal_vs_mpmath():
+    cases = _grid_cases(list(itertools.product([-6.0, -2.0, 0.0, 2.0], [0.3, 1.0, 3.0])), COUNTS)
+    got = LN.log_moment(cases[:, 0], cases[:, 1], {"mu": cases[:, 2], "sigma": cases[:, 3]})
+    refs = np.array([mp_logit_normal(*row) for row in cases])
+    assert refs[:, 1].max() < 1e-20  # the oracle's own error estimate
+    refs[(cases[:, 0] == 0) & (cases[:, 1] == 0), 0] = 0.0  # L(0, 0) = 0 exactly
+    _assert_close(got, refs[:, 0], 1e-8, "logit-normal")
+    # the measured accuracy is far better than required: keep it from silently degrading
+    assert _worst_error(got, refs[:, 0]) < 1e-11
+
+
+def test_kumaraswamy_vs_mpmath():
+    cases = _grid_cases(list(itertools.product([0.1, 0.3, 1.0, 2.0], [0.5, 3.0, 50.0])), COUNTS)
+    got = KUM.log_moment(cases[:, 0], cases[:, 1], {"a": cases[:, 2], "b": cases[:, 3]})
+    refs = np.array([mp_kumaraswamy(*row) for row in cases])
+    assert refs[:, 1].max() < 1e-20
+    refs[(cases[:, 0] == 0) & (cases[:, 1] == 0), 0] = 0.0
+    _assert_close(got, refs[:, 0], 1e-8, "Kumaraswamy")
+    assert _worst_error(got, refs[:, 0]) < 1e-11
+
+
+def test_kumaraswamy_closed_forms():
+    """f = 0: E[p^c] = b B(1 + c/a, b); a = 1 is Beta(1, b) and b = 1 is Beta(a, 1)."""
+    rows, refs = [], []
+    for a, b in itertools.product([0.05, 0.1, 0.3, 1.0, 2.0], [0.5, 3.0, 50.0]):
+        for c in (1.0, 17.0, 1e4, 3e6):
+            rows.append((c, 0.0, a, b))
+            refs.append(math.log(b) + float(_mp_log_beta(1 + c / a, b)))
+    for b in (0.5, 3.0, 50.0):  # a = 1: Beta(1, b)
+        for c, f in [(0, 1e6), (0, 4e6), (37, 9963), (1, 999_999), (5e5, 5e5)]:
+            rows.append((c, f, 1.0, b))
+            refs.append(float(mp_beta_log_moment(c, f, 1.0, b)))
+    for a in (0.05, 0.1, 0.3, 2.0):  # b = 1: Beta(a, 1)
+        for c, f in [(0, 1e6), (0, 4e6), (37, 9963), (1, 999_999), (5e5, 5e5)]:
+            rows.append((c, f, a, 1.0))
+            refs.append(float(mp_beta_log_moment(c, f, a, 1.0)))
+    rows = np.array(rows)
+    got = KUM.log_moment(rows[:, 0], rows[:, 1], {"a": rows[:, 2], "b": rows[:, 3]})
+    _assert_close(got, refs, 1e-10, "Kumaraswamy closed forms")
+
+
+def test_numba_and_backend_node_placements_agree():
+    """NumPy/PyTensor place nodes with numba, JAX with the backend code: same L."""
+    rng = np.random.default_rng(3)
+    n = np.floor(10 ** rng.uniform(0, 6.5, 400))
+    c = np.floor(rng.uniform(size=400) ** 3 * (n + 1))
+    c[::4], c[1::4] = 0, n[1::4]
+    f = n - c
+    mu, sigma = rng.uniform(-8, 3, 400), 10 ** rng.uniform(-1, 0.6, 400)
+    a, b = 10 ** rng.uniform(-1, 0.5, 400), 10 ** rng.uniform(-0.5, 2, 400)
+    for fn, t1, t2 in [(logit_normal_log_moment, mu, sigma), (kumaraswamy_log_moment, a, b)]:
+        fast = fn(c, f, t1, t2, NUMPY, numba_nodes=True)
+        generic = fn(c, f, t1, t2, NUMPY, numba_nodes=False)
+        assert _worst_error(fast, generic) < 1e-11, fn.__name__
+
+
+def test_quadrature_does_not_depend_on_the_node_budget(monkeypatch):
+    """More nodes change nothing: the default budget has converged, even on hard cases."""
+    rows = np.array([(0, 1, -10, 5), (0, 3, -6, 3), (1, 0, 3, 10), (0, 1e6, 2, 0.3),
+                     (5e5, 5e5, 0, 3), (2, 2, 0, 3)], dtype=float)
+    original = laplace.laplace_nodes
+
+    def with_budget(n_side):
+        def nodes(*args, **kwargs):
+            return original(*args, **{**kwargs, "n_side": n_side})
+
+        monkeypatch.setattr(ln_module, "laplace_nodes", nodes)
+        return logit_normal_log_moment(*rows.T, NUMPY, numba_nodes=False)
+
+    base = logit_normal_log_moment(*rows.T, NUMPY, numba_nodes=False)
+    finer = with_budget(160)
+    wide = rows[:, 3] > 3  # sigma = 5 and 10 with tiny counts: the hardest (see N_SIDE)
+    assert _worst_error(base[~wide], finer[~wide]) < 1e-11
+    assert _worst_error(base[wide], finer[wide]) < 1e-7
+    # ...while a budget far too small is visibly wrong (so this check can fail)
+    assert np.max(_errors(with_budget(6), finer)[1]) > 1e-6
+
+
+
+def test_natural_params_from_prior_variables():
+    nat = KUM.natural_params({"alpha": 0.4, "median": 0.01})
+    assert float(nat["a"]) == 0.4
+    b = float(nat["b"])
+    assert 1 - (1 - 0.01**0.4) ** b == pytest.approx(0.5, rel=1e-12)  # CDF at the median
+    p = KUM.sample_p(nat, 200_000, np.random.default_rng(1))
+    assert np.median(p) == pytest.approx(0.01, rel=0.02)
+    assert LN.natural_params({"mu": -1.0, "sigma": 2.0}) == {"mu": -1.0, "sigma": 2.0}
+    zi = ZISB.natural_params({"pi0": 0.1, "alpha": 0.3, "mean": 0.25, "scale": 0.5})
+    assert set(zi) == set(ZISB.params)
+    assert float(zi["beta"]) == pytest.approx(0.9) and float(zi["pi0"]) == 0.1
+
+
+
+@pytest.mark.parametrize(
+    "a,b", [(1.5, 3.0), (2.0, 50.0), (0.3, 3.0), (0.1, 0.5)]
+)
+def test_kumaraswamy_power_law_tail(a, b):
+    tail = KUM.tail({"a": a, "b": b})
+    assert isinstance(tail, TailBehaviour) and tail.kind == "power_law"
+    assert float(tail.exponent) == a
+    assert float(tail.prefactor) == pytest.approx(b * gamma(a + 1), rel=1e-14)
+    k = 1e12
+    slope, log_fail = _local_slope(KUM, {"a": a, "b": b}, k)
+    # two-term expansion: E[(1-p)^k] = b G(a+1) k^-a - a b (b-1) G(2a) k^-2a + O(k^-3a)
+    two_term = b * gamma(a + 1) * k**-a - a * b * (b - 1) * gamma(2 * a) * k ** (-2 * a)
+    assert math.exp(log_fail) == pytest.approx(two_term, rel=5 * k ** (-min(2 * a, 1.0)) + 1e-9)
+    assert slope == pytest.approx(a, rel=5 * k**-a + 1e-7)
+
+
+
+def test_logit_normal_tail_is_faster_than_any_power_law():
+    theta = {"mu": -2.0, "sigma": 1.5}
+    tail = LN.tail(theta)
+    assert tail.kind == "faster_than_power_law"
+    assert math.isinf(float(tail.exponent)) and float(tail.prefactor) == 0.0
+    ks = 10.0 ** np.arange(3, 13)
+    slopes = np.array([_local_slope(LN, theta, k)[0] for k in ks])
+    assert np.all(np.diff(slopes) > 0.2)  # the local exponent keeps growing...
+    assert slopes[-1] > 5.0  # ...past any fixed power
+    # and tracks (log k + mu) / sigma^2, the slope of Phi((-log k - mu) / sigma)
+    expect = (np.log(ks) + theta["mu"]) / theta["sigma"] ** 2
+    np.testing.assert_allclose(slopes[-3:], expect[-3:], rtol=0.15)
+
+
+
+@pytest.mark.parametrize("name", ["kumaraswamy", "logit_normal"])
+def test_node_op_pickles_by_reference(name):
+    """Multiprocess sampling pickles the graph, and PyTensor hashes the pickled props into its
+    numba cache key: the Op must pickle deterministically and come back as the same integrand."""
+    integrand = get_family(name).numba_integrand
+    op = LaplaceNodes(integrand, 40, None)
+    back = pickle.loads(pickle.dumps(op))
+    assert back == op and back.integrand is integrand
+    assert pickle.dumps(op._props_dict()) == pickle.dumps(back._props_dict())
