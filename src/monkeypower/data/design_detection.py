@@ -90,9 +90,9 @@ class DesignEvidence:
             return Design("sequential", batch_size=self.batch_size, cap=self.cap)
         return None
 
-    def describe(self) -> str:
-        """A one-paragraph summary: the verdict, then the facts."""
-        where = f"{self.labels}: " if self.labels else ""
+    def describe(self, labels: bool = True) -> str:
+        """A one-paragraph summary: the verdict, then the facts (after the group labels)."""
+        where = f"{self.labels}: " if self.labels and labels else ""
         verdict = {
             "fixed": "fixed design",
             "sequential": f"sequential design (batch size {self.batch_size}, cap {self.cap})",
@@ -445,10 +445,11 @@ def _maybe_warn(
                   "on outcomes already observed")
     else:
         advice = f"the data show none of the fingerprints of a {declared.kind} design"
+    where = f"group {evidence.labels}: " if evidence.labels else ""
     warn_caller(
-        ("no design was recorded, so fixed is assumed" if assumed
-         else f"the recorded design is {declared}")
-        + f", but the data look like a {evidence.describe()}. "
+        where + ("no design was recorded, so fixed is assumed" if assumed
+                 else f"the recorded design is {declared}")
+        + f", but the data look like a {evidence.describe(labels=False)}. "
         f"{advice[0].upper()}{advice[1:]}", DesignWarning,
     )
 

@@ -44,7 +44,7 @@ class ConditionalSamplingWarning(UserWarning):
     """Draws of p_i | data by importance sampling have a low effective sample size."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ProblemPosterior(Result):
     r"""Posterior of every problem's success probability :math:`p_i` (see the module docstring).
 
@@ -76,6 +76,11 @@ class ProblemPosterior(Result):
     method: str
     ess: np.ndarray | None = None
     name: str = ""
+
+    def __repr__(self) -> str:
+        what = f" of {self.name}" if self.name else ""
+        return (f"<ProblemPosterior{what}: {len(self.problem):,} problems, {self.method} draws "
+                f"of p_i | data ({self.draws.shape[1]:,} per problem)>")
 
     def summary(self, interval: IntervalConvention | float | None = None) -> pd.DataFrame:
         """One row per problem, hardest first (lowest posterior mean of :math:`p_i`).

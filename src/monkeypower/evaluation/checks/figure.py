@@ -8,6 +8,7 @@ import arviz_plots as azp
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from monkeypower.intervals import resolve_interval
 from monkeypower.presentation.style import finish_axes, new_axes, publication_style
@@ -83,5 +84,8 @@ def plot_rootogram(check: PosteriorPredictiveCheck, ax: Any = None,
         ax.set_xlabel(label)
         ax.set_ylabel("problems (sqrt scale)")
         ax.set_title("")
-        finish_axes(fig, ax, rc, [], [], own)
+        handles = [Line2D([], [], color="0.0", marker="o", ls="", ms=3),
+                   Line2D([], [], color="C0", marker="d", ls="-", lw=3, alpha=0.6)]
+        labels = ["observed", f"replicated: median, {100 * convention.prob:g}% interval"]
+        finish_axes(fig, ax, rc, handles, labels, own, ncols=2)
     return fig

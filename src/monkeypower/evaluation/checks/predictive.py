@@ -91,7 +91,7 @@ TEST_STATISTICS = {
 """The test statistics T(c, n) of the check, by row name."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PosteriorPredictiveCheck(Result):
     """Replicated count data of a fit and the test statistics they imply.
 
@@ -114,6 +114,11 @@ class PosteriorPredictiveCheck(Result):
     n_rep: np.ndarray
     c_rep: np.ndarray
     name: str = ""
+
+    def __repr__(self) -> str:
+        draws = self.c_rep.shape[0] * self.c_rep.shape[1]
+        return (f"<PosteriorPredictiveCheck {self.kind} of {self.name or 'a fit'}: {draws:,} "
+                f"replicates of {len(self.c):,} problems>")
 
     def statistic(self, name: str) -> tuple[float, np.ndarray]:
         """The observed value of a test statistic and its replicated draws (chain, draw)."""
