@@ -121,3 +121,186 @@ def test_the_registry_is_the_one_list_of_estimands():
     for name in ESTIMANDS:
         assert callable(getattr(mp.Fit, name)), f"Fit has no method for estimand {name}"
     assert set(STACKABLE) <= set(ESTIMANDS)
+
+
+# --------------------------------------------------------------------------- pass^k
+def test_population_pass_all_k_is_the_beta_moment():
+    """pass^k = E[p^k] = B(α+k, β)/B(α, β) = Π_{j<k} (α+j)/(α+β+j), against scipy and the
+    rising-factorial product (scipy's Beta moment loses accuracy beyond k ~ 10)."""
+    k = np.array([0, 1, 2, 10, 1000])
+    ours = np.exp(est.population_log_pass_all(mp.get_family("beta"), DRAWS, k))
+    for s in range(3):
+        a, b = DRAWS["alpha"][s], DRAWS["beta"][s]
+        product = [np.exp(np.sum(np.log((a + np.arange(j)) / (a + b + np.arange(j)))))
+                   for j in k]
+        np.testing.assert_allclose(ours[s], product, rtol=1e-11)
+        np.testing.assert_allclose(ours[s, :3], [stats.beta(a, b).moment(int(j))
+                                                 for j in k[:3]], rtol=1e-12)
+    # k = 1: pass^1 = pass@1 = E[p]
+    pass_at_1 = -np.expm1(est.population_log_fail(mp.get_family("beta"), DRAWS, [1]))
+    np.testing.assert_allclose(ours[:, 1], pass_at_1[:, 0], rtol=1e-12)
+
+
+def test_forecast_pass_all_k_is_the_weighted_conditional_moment():
+    n, c, w = np.array([100, 100, 50]), np.array([0, 7, 50]), np.array([3, 1, 2])
+    k = np.array([1, 3, 100])
+    ours = np.exp(est.forecast_log_pass_all(mp.get_family("beta"), DRAWS, k, n, c, w))
+    for s in range(3):
+        a, b = DRAWS["alpha"][s], DRAWS["beta"][s]
+        # p | n, c ~ Beta(a + c, b + n - c): its k-th moment as a rising-factorial product
+        per_pair = np.array([[np.prod((a + ci + np.arange(j)) / (a + b + ni + np.arange(j)))
+                              for j in k] for ni, ci in zip(n, c, strict=True)])
+        np.testing.assert_allclose(ours[s], (w[:, None] * per_pair).sum(0) / w.sum(),
+                                   rtol=1e-11)
+
+
+def test_pass_all_k_registry_entries():
+    post = est.PosteriorDraws(mp.get_family("beta"),
+                              {k: v.reshape(1, 3) for k, v in DRAWS.items()},
+                              np.array([20]), np.array([5]), np.array([4]), 0)
+    draws = est.compute("population_pass_all_k", post, [1, 5])
+    assert draws.draws.shape == (1, 3, 2) and draws.detail == "pass^k"
+    assert (np.diff(draws.draws, axis=-1) < 0).all()  # pass^k falls with k
+    assert est.compute("forecast_pass_all_k", post, [2]).rows()[0]["detail"] == "k = 2, pass^k"
+    with pytest.raises(ValueError, match="non-negative"):
+        est.compute("population_pass_all_k", post, [-1])
+
+
+# --------------------------------------------------------------------------- p_i | data
+def _grid_quantiles(log_density, probs, hi=1.0, points=400_001):
+    """Quantiles and mean of a density on (0, hi) by a trapezoid rule (the quadrature oracle).
+
+    The grid is uniform in u = log p (from hi·1e-14), so a density like p^(α-1) with α < 1 near
+    0 is resolved; the density in u is the density in p times p.
+    """
+    u = np.linspace(np.log(hi) - 14 * np.log(10), np.log(hi), points)[:-1]
+    p = np.exp(u)
+    log_d = log_density(p) + u
+    d = np.exp(log_d - log_d.max())
+    cdf = np.concatenate([[0.0], np.cumsum((d[1:] + d[:-1]) / 2)])
+    mean = np.sum((p[1:] * d[1:] + p[:-1] * d[:-1]) / 2) / cdf[-1]
+    return np.interp(probs, cdf / cdf[-1], p), mean
+
+
+PROBS = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
+
+
+@pytest.mark.parametrize("c, f", [(0, 30), (3, 17), (12, 8)])
+def test_conditional_beta_draws_are_the_conjugate_beta(c, f):
+    family = mp.get_family("beta")
+    params = {"alpha": np.full(4000, 0.4), "beta": np.full(4000, 2.5)}
+    drawn = est.conditional_p_draws(family, params, [c], [f], size=5,
+                                    rng=np.random.default_rng(1))
+    assert drawn.method == "exact" and drawn.ess is None
+    values = drawn.values[:, 0].ravel()
+    # 20,000 exact draws: a KS test at the 0.1% level fails only by chance (fixed seed)
+    assert stats.kstest(values, stats.beta(0.4 + c, 2.5 + f).cdf).pvalue > 1e-3
+
+
+def test_conditional_zero_inflated_beta_has_the_point_mass_at_zero():
+    family = mp.get_family("zero_inflated_beta")
+    pi0, a, b, f = 0.3, 0.5, 3.0, 20
+    params = {"pi0": np.full(2000, pi0), "alpha": np.full(2000, a), "beta": np.full(2000, b)}
+    drawn = est.conditional_p_draws(family, params, [0, 4], [f, f], size=10,
+                                    rng=np.random.default_rng(2))
+    unsolved, solved = drawn.values[:, 0].ravel(), drawn.values[:, 1].ravel()
+    # P(p = 0 | c = 0) = π0 / (π0 + (1-π0) B(a, b+f)/B(a, b)), by Bayes' rule
+    evidence = pi0 + (1 - pi0) * np.exp(betaln(a, b + f) - betaln(a, b))
+    share = np.mean(unsolved == 0)
+    se = np.sqrt(share * (1 - share) / unsolved.size)
+    assert share == pytest.approx(pi0 / evidence, abs=4 * se)
+    assert stats.kstest(unsolved[unsolved > 0], stats.beta(a, b + f).cdf).pvalue > 1e-3
+    assert (solved > 0).all()  # a success rules the point mass out
+    assert stats.kstest(solved, stats.beta(a + 4, b + f).cdf).pvalue > 1e-3
+
+
+def test_conditional_beta_mixture_matches_quadrature():
+    family = mp.get_family("beta_mixture")
+    theta = {"tail_weight": 0.3, "alpha_tail": 0.3, "beta_tail": 5.0, "alpha_body": 4.0,
+             "beta_body": 4.0}
+    c, f = 2, 18
+    params = {k: np.full(4000, v) for k, v in theta.items()}
+    drawn = est.conditional_p_draws(family, params, [c], [f], size=10,
+                                    rng=np.random.default_rng(3))
+
+    def log_density(p):
+        mix = (theta["tail_weight"] * stats.beta.pdf(p, 0.3, 5.0)
+               + (1 - theta["tail_weight"]) * stats.beta.pdf(p, 4.0, 4.0))
+        return c * np.log(p) + f * np.log1p(-p) + np.log(mix)
+
+    expected, _ = _grid_quantiles(log_density, PROBS)
+    values = drawn.values[:, 0].ravel()
+    # 40,000 exact draws: quantile standard errors are below 0.003 here
+    np.testing.assert_allclose(np.quantile(values, PROBS), expected, atol=0.01)
+
+
+@pytest.mark.parametrize("name, theta, log_g", [
+    ("scaled_beta", {"alpha": 0.4, "beta": 3.0, "scale": 0.6},
+     lambda p: stats.beta.logpdf(p / 0.6, 0.4, 3.0) - np.log(0.6)),
+    ("logit_normal", {"mu": -1.5, "sigma": 1.2},
+     lambda p: stats.norm.logpdf(np.log(p / (1 - p)), -1.5, 1.2) - np.log(p * (1 - p))),
+])
+@pytest.mark.parametrize("c, f", [(0, 40), (5, 35)])
+def test_importance_draws_match_quadrature_of_the_conditional(name, theta, log_g, c, f):
+    """Families without a conjugate conditional: importance sampling against quadrature of
+    p^c (1-p)^f g(p) with the density written out here (g: scaled Beta / logit-normal)."""
+    family = mp.get_family(name)
+    params = {k: np.full(500, v) for k, v in theta.items()}
+    drawn = est.conditional_p_draws(family, params, [c], [f], size=20,
+                                    rng=np.random.default_rng(4), proposals=512)
+    assert drawn.method == "importance" and drawn.ess[0] > 20
+    hi = theta.get("scale", 1.0)
+    expected, mean = _grid_quantiles(lambda p: c * np.log(p) + f * np.log1p(-p) + log_g(p),
+                                     PROBS, hi=hi)
+    values = drawn.values[:, 0].ravel()
+    # 500 draws × (ESS ≥ 20 each): relative quantile errors of a few percent; 0.1 of the
+    # quantile (plus 0.002 absolute, for quantiles near 0) is well outside that noise
+    np.testing.assert_allclose(np.quantile(values, PROBS), expected, rtol=0.1, atol=0.002)
+    # and the mean agrees with the primitive's exact E[p | c, f] = exp(L(c+1, f) - L(c, f))
+    one = {k: np.array([v]) for k, v in theta.items()}
+    # float arrays of one shape: the scaled Beta numba kernel refuses integer counts, and
+    # arrays that np.broadcast_arrays had to broadcast (a NumPy FutureWarning on their flags)
+    cf = (np.array([float(c)]), np.array([float(f)]))
+    exact = np.exp(family.log_moment(cf[0] + 1, cf[1], one) - family.log_moment(*cf, one))[0]
+    assert mean == pytest.approx(exact, rel=1e-3)  # the oracle itself is right
+    assert values.mean() == pytest.approx(exact, rel=0.05)
+
+
+def test_problem_posterior_mean_is_exact_and_rows_are_hardest_first():
+    family = mp.get_family("beta")
+    n, c, w = np.array([50, 50, 50, 80]), np.array([0, 3, 40, 0]), np.array([2, 1, 1, 1])
+    post = est.PosteriorDraws(family, {k: np.tile(v, (2, 1)) for k, v in DRAWS.items()},
+                              n, c, w, 7)
+    problem = np.array(["a", "b", "c", "d", "e"])
+    pair = np.array([2, 0, 1, 0, 3])
+    result = est.problem_posterior(post, problem, pair, size=2000)
+    table = result.summary()
+    for pid, ni, ci in zip(table["problem"], table["n"], table["c"], strict=True):
+        a, b = DRAWS["alpha"], DRAWS["beta"]
+        exact = np.mean((a + ci) / (a + b + ni))  # E over draws of the conjugate mean
+        row = table[table["problem"] == pid].iloc[0]
+        assert row["mean"] == pytest.approx(exact, rel=1e-10)
+    # 0 of 80 is hardest; then the two problems with 0 of 50 (ties keep the input order)
+    assert list(table["problem"]) == ["e", "b", "d", "c", "a"]
+    assert table["mean"].is_monotonic_increasing
+    assert {"eti95_lower", "eti95_upper", "median"} <= set(table.columns)
+    assert (table["eti95_lower"] <= table["median"]).all()
+    assert (table["median"] <= table["eti95_upper"]).all()
+    assert "hardest first" in table.attrs["title"] and table.attrs["interval"]["prob"] == 0.95
+    with mp.interval_convention(0.8):
+        assert "eti80_lower" in result.summary().columns
+    # the draws' mean agrees with the exact mean to Monte Carlo error (6 draws x 2000 each)
+    draws_mean = result.draws.mean(axis=1)
+    np.testing.assert_allclose(draws_mean, result.mean, rtol=0.05, atol=1e-3)
+
+
+def test_importance_sampling_with_too_few_proposals_warns():
+    family = mp.get_family("scaled_beta")
+    params = {"alpha": np.full((1, 20), 0.3), "beta": np.full((1, 20), 3.0),
+              "scale": np.full((1, 20), 0.5)}
+    post = est.PosteriorDraws(family, params, np.array([400]), np.array([200]), np.array([1]),
+                              0)
+    # c/n = 0.5 at the population's edge (scale 0.5): almost no proposal lands there
+    with pytest.warns(est.ConditionalSamplingWarning, match=r"1 problems have a mean effective"):
+        result = est.problem_posterior(post, np.array([0]), np.array([0]), proposals=8)
+    assert result.ess[0] < 20 and result.method == "importance"

@@ -301,3 +301,32 @@ def test_lm_eval_all_binary_metric_with_repeats_warns(tmp_path):
                         [_lm_record(i, ["a"] * 3, float(i % 2)) for i in range(10)])
     with pytest.warns(UserWarning, match="one verdict per document"):
         lm_eval_counts(path)
+
+
+# --------------------------------------------------------------------------- read_log (either)
+def test_read_log_decides_the_framework_from_the_file(inspect_logs, lm_eval_dir, tmp_path):
+    from monkeypower.data.eval_logs import log_kind, read_log
+
+    _, by = inspect_logs
+    path = by[("mockllm/model", "tiny")]
+    assert log_kind(path) == "inspect"
+    out = read_log(path)
+    assert out == read_inspect_log(path)
+    root, c = lm_eval_dir
+    sample = next(root.rglob("samples_*.jsonl"))
+    assert log_kind(sample) == "lm-eval" and log_kind(root) == "lm-eval"
+    lm = read_log(root, metric="pass@1")
+    np.testing.assert_array_equal(lm[("org__model-a", "mytask")].c, c["org__model-a"])
+    as_json = tmp_path / "log.json"  # an Inspect log in its JSON format
+    as_json.write_text(json.dumps({"version": 2, "status": "success", "eval": {}}))
+    assert log_kind(as_json) == "inspect"
+    with pytest.raises(OutcomesError, match=r"metric= do not apply to inspect logs"):
+        read_log(path, metric="pass@1")
+    with pytest.raises(OutcomesError, match=r"scorer= do not apply to lm-eval logs"):
+        read_log(root, scorer="match")
+    other = tmp_path / "table.csv"
+    other.write_text("problem,n,c\n1,2,1\n")
+    with pytest.raises(OutcomesError, match=r"table.csv: not an evaluation log.*pass log="):
+        read_log(other)
+    with pytest.raises(OutcomesError, match="no such file"):
+        read_log(tmp_path / "missing.eval.json")

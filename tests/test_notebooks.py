@@ -30,7 +30,8 @@ def _param(path: Path):
 
 
 def test_there_are_notebooks():
-    assert {"quickstart.ipynb", "replicate_paper.ipynb", "forecast_and_plan.ipynb"} <= {
+    assert {"quickstart.ipynb", "replicate_paper.ipynb", "forecast_and_plan.ipynb",
+            "eval_logs_to_paper.ipynb"} <= {
         p.name for p in NOTEBOOKS}
 
 

@@ -22,7 +22,6 @@ only for a fixed design. A sequential log read as fixed silently biases both, so
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
@@ -34,9 +33,9 @@ from scipy.stats import pearsonr
 
 from monkeypower.data.design import Design, parse_design
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
-from monkeypower.errors import OutcomesError
+from monkeypower.errors import OutcomesError, warn_caller
 
-__all__ = ["DesignWarning", "DesignEvidence", "detect_design"]
+__all__ = ["DesignWarning", "DesignEvidence", "detect_design", "warn_if_not_fixed"]
 
 DetectedKind = Literal["fixed", "sequential", "adaptive"]
 
@@ -91,9 +90,9 @@ class DesignEvidence:
             return Design("sequential", batch_size=self.batch_size, cap=self.cap)
         return None
 
-    def describe(self) -> str:
-        """A one-paragraph summary: the verdict, then the facts."""
-        where = f"{self.labels}: " if self.labels else ""
+    def describe(self, labels: bool = True) -> str:
+        """A one-paragraph summary: the verdict, then the facts (after the group labels)."""
+        where = f"{self.labels}: " if self.labels and labels else ""
         verdict = {
             "fixed": "fixed design",
             "sequential": f"sequential design (batch size {self.batch_size}, cap {self.cap})",
@@ -431,9 +430,9 @@ def _maybe_warn(
         ]
         if not mismatched:
             return
-        warnings.warn(
+        warn_caller(
             f"{evidence.describe()}; but the recorded design {declared} differs: "
-            + "; ".join(mismatched), DesignWarning, stacklevel=3,
+            + "; ".join(mismatched), DesignWarning,
         )
         return
     if evidence.kind == "sequential":
@@ -446,9 +445,26 @@ def _maybe_warn(
                   "on outcomes already observed")
     else:
         advice = f"the data show none of the fingerprints of a {declared.kind} design"
-    warnings.warn(
-        ("no design was recorded, so fixed is assumed" if assumed
-         else f"the recorded design is {declared}")
-        + f", but the data look like a {evidence.describe()}. "
-        f"{advice[0].upper()}{advice[1:]}", DesignWarning, stacklevel=3,
+    where = f"group {evidence.labels}: " if evidence.labels else ""
+    warn_caller(
+        where + ("no design was recorded, so fixed is assumed" if assumed
+                 else f"the recorded design is {declared}")
+        + f", but the data look like a {evidence.describe(labels=False)}. "
+        f"{advice[0].upper()}{advice[1:]}", DesignWarning,
     )
+
+
+def warn_if_not_fixed(
+    frame: pd.DataFrame, *, problem: str, success: str, attempt: str | None,
+    group_by: Sequence[str] = (),
+) -> None:
+    """Warn (:class:`DesignWarning`) when an attempt log read without a design looks sequential.
+
+    The attempt-log readers (:func:`monkeypower.from_attempts`, and
+    :func:`monkeypower.read_outcomes` with ``layout="attempts"``) assume a fixed design when
+    none is given; this runs :func:`detect_design` on the log (per group; with the attempt
+    order when ``attempt`` names it) and warns, naming the evidence, when the data look
+    sequential or adaptive instead. The caller has already checked the columns.
+    """
+    detect_design(frame, problem=problem, success=success, attempt=attempt,
+                  group_by=list(group_by) or None, declared=None, warn=True)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from monkeypower.data.design import Design, parse_design
+from monkeypower.data.design_detection import warn_if_not_fixed
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.errors import OutcomesError, describe_rows
 
@@ -345,6 +346,9 @@ def from_attempts(
             counts.index.to_numpy(), counts["size"].to_numpy(), counts["sum"].to_numpy(),
             designs[key], dict(zip(group_cols, key, strict=True)), counts.index,
         )
+    if design is None and design_column is None:  # fixed assumed: say if the log looks otherwise
+        warn_if_not_fixed(frame, problem=problem, success=success, attempt=attempt,
+                          group_by=group_cols)
     return _assemble(built, group_cols)
 
 

@@ -27,6 +27,8 @@ __all__ = [
     "attempts_for_target",
     "loglog_ols",
     "measured_neg_log_pass",
+    "population_log_pass_all",
+    "forecast_log_pass_all",
 ]
 
 Curve = Literal["forecast", "population"]
@@ -76,6 +78,40 @@ def forecast_log_fail(
 
     Uses the compressed pairs: :math:`E[(1-p)^k\mid n, c] = \exp(L(c, n-c+k) - L(c, n-c))`.
     """
+    return _forecast_log_moment(family, params, k, n, c, weight, successes=False)
+
+
+def population_log_pass_all(family: Family, params: Mapping[str, np.ndarray], k) -> np.ndarray:
+    r"""``log E[p^k]`` under the population (pass^k: all k attempts succeed), shape (S, K).
+
+    :math:`\text{pass}^k = E[p^k] = e^{L(k, 0)}`; for a Beta population
+    :math:`B(\alpha+k, \beta)/B(\alpha, \beta)`.
+    """
+    k = np.atleast_1d(np.asarray(k, dtype=np.float64))
+    p = _params(params).expand(1)
+    return np.asarray(family.log_moment(k[None, :], 0.0, p, NUMPY), dtype=np.float64)
+
+
+def forecast_log_pass_all(
+    family: Family,
+    params: Mapping[str, np.ndarray],
+    k,
+    n: np.ndarray,
+    c: np.ndarray,
+    weight: np.ndarray,
+) -> np.ndarray:
+    r"""``log[(1/M) Σ_i E[p_i^k | n_i, c_i]]``: in-sample pass^k of this benchmark, shape (S, K).
+
+    Uses the compressed pairs: :math:`E[p^k\mid n, c] = \exp(L(c+k, n-c) - L(c, n-c))`.
+    """
+    return _forecast_log_moment(family, params, k, n, c, weight, successes=True)
+
+
+def _forecast_log_moment(
+    family: Family, params: Mapping[str, np.ndarray], k, n: np.ndarray, c: np.ndarray,
+    weight: np.ndarray, *, successes: bool,
+) -> np.ndarray:
+    """Weighted log-mean over pairs of ``E[p^k | .]`` (``successes``) or ``E[(1-p)^k | .]``."""
     k = np.atleast_1d(np.asarray(k, dtype=np.float64))
     n = np.asarray(n, dtype=np.float64)[:, None]
     c = np.asarray(c, dtype=np.float64)[:, None]
@@ -86,7 +122,10 @@ def forecast_log_fail(
     out = np.empty((allp.n_draws, len(k)))
     for start in range(0, allp.n_draws, per_draw):
         chunk = allp.take(slice(start, start + per_draw)).expand(2)
-        later = family.log_moment(c, f + k[None, :], chunk, NUMPY)
+        if successes:
+            later = family.log_moment(c + k[None, :], f, chunk, NUMPY)
+        else:
+            later = family.log_moment(c, f + k[None, :], chunk, NUMPY)
         now = family.log_moment(c, f, chunk, NUMPY)
         out[start : start + per_draw] = _logsumexp(log_w + later - now, axis=1)
     return out

@@ -32,11 +32,22 @@ and a prediction for a new group.
     to run and of problems not yet seen.
 ``attempts_for_target``
     The smallest k at which a curve (forecast or population) reaches a target pass@k.
+``population_pass_all_k``
+    pass^k, the probability that *all* k attempts at a new problem succeed:
+    :math:`E[p^k] = e^{L(k, 0)}` under the population (a reliability measure, the opposite
+    end of pass@k; Yao et al. 2024 call it pass^k). It decreases in k, towards the share of
+    problems with :math:`p = 1`.
+``forecast_pass_all_k``
+    The in-sample pass^k of *this* benchmark: :math:`\frac1M\sum_i E[p_i^k \mid n_i, c_i]`,
+    with :math:`E[p^k\mid n, c] = e^{L(c+k, n-c) - L(c, n-c)}`.
 
 References
 ----------
 R. Schaeffer, J. Kazdan, et al., "How Do Large Language Monkeys Get Their Power (Laws)?",
 ICML 2025, arXiv:2502.17578.
+
+S. Yao, N. Shinn, P. Razavi, K. Narasimhan, "τ-bench: A Benchmark for Tool-Agent-User
+Interaction in Real-World Domains", 2024, arXiv:2406.12045 (pass^k).
 """
 
 from __future__ import annotations
@@ -182,6 +193,28 @@ def _measured_pass_at_k(
                          values.reshape(*shape, 1), np.array([float(n_total)]))
 
 
+def _pass_all(name: str, post: PosteriorDraws, k: Any, max_draws: int | None) -> EstimandDraws:
+    k = np.atleast_1d(np.asarray(k, dtype=np.float64))
+    if (k < 0).any():
+        raise ValueError("k must be non-negative")
+    flat, shape = post.flat(max_draws)
+    if name == "population_pass_all_k":
+        log_pass = curves.population_log_pass_all(post.family, flat, k)
+    else:
+        log_pass = curves.forecast_log_pass_all(post.family, flat, k, *post.data)
+    return EstimandDraws(name, "pass^k", np.exp(log_pass).reshape(*shape, len(k)), k)
+
+
+def _population_pass_all_k(post: PosteriorDraws, k: Any, *,
+                           max_draws: int | None = None) -> EstimandDraws:
+    return _pass_all("population_pass_all_k", post, k, max_draws)
+
+
+def _forecast_pass_all_k(post: PosteriorDraws, k: Any, *,
+                         max_draws: int | None = None) -> EstimandDraws:
+    return _pass_all("forecast_pass_all_k", post, k, max_draws)
+
+
 def _attempts_for_target(post: PosteriorDraws, target: float, *, curve: Curve = "forecast",
                          max_draws: int | None = None) -> EstimandDraws:
     flat, shape = post.flat(max_draws)
@@ -233,6 +266,12 @@ ESTIMANDS: dict[str, Estimand] = {e.name: e for e in [
     Estimand("measured_pass_at_k",
              "posterior predictive of the pass_D@K this benchmark will measure once every "
              "problem has K attempts (attempts already made included)", _measured_pass_at_k),
+    Estimand("population_pass_all_k",
+             "population pass^k: probability that all k attempts at a new problem succeed, "
+             "E[p^k]", _population_pass_all_k),
+    Estimand("forecast_pass_all_k",
+             "in-sample pass^k of this benchmark: (1/M) Σ_i E[p_i^k] given each problem's data",
+             _forecast_pass_all_k),
 ]}
 """Every named estimand, by name."""
 

@@ -22,6 +22,7 @@ from monkeypower.data.design import Design
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.data.sufficient import SufficientStats
 from monkeypower.estimands import Curve, EstimandDraws, PosteriorDraws, compute
+from monkeypower.estimands.problems import ProblemPosterior, problem_posterior
 from monkeypower.fitting.diagnostics import Diagnostics, check_sampling
 from monkeypower.fitting.json_schema import fit_to_dict
 from monkeypower.fitting.loo import problem_loo
@@ -171,6 +172,24 @@ class Fit(Result):
         """
         return compute("attempts_for_target", self.posterior_draws(), target, curve=curve,
                        max_draws=max_draws)
+
+    def population_pass_all_k(self, k: Any, *, max_draws: int | None = None) -> EstimandDraws:
+        """pass^k of the population: probability that all k attempts at a new problem succeed."""
+        return compute("population_pass_all_k", self.posterior_draws(), k, max_draws=max_draws)
+
+    def forecast_pass_all_k(self, k: Any, *, max_draws: int | None = None) -> EstimandDraws:
+        """In-sample pass^k of this benchmark: (1/M) Σ_i E[p_i^k | data], any k."""
+        return compute("forecast_pass_all_k", self.posterior_draws(), k, max_draws=max_draws)
+
+    def problem_posterior(self, *, max_draws: int | None = 250, seed: int | None = None,
+                          proposals: int = 512) -> ProblemPosterior:
+        """Posterior of each problem's p_i (median, interval, exact mean), hardest first.
+
+        See :func:`monkeypower.estimands.problem_posterior`.
+        """
+        return problem_posterior(self.posterior_draws(), self.outcomes.problem,
+                                 self.stats.pair_of_problem, max_draws=max_draws, seed=seed,
+                                 proposals=proposals, name=self.outcomes.name)
 
     # ------------------------------------------------------------------ tables
     def estimands(
