@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.special as sps
 
-from monkeypower.families import get_family
+from monkeypower.families import get_family, scaled_beta_log_moment_numba
 from monkeypower.families._scaled_beta_numba import (
     ScaledBetaLogMoment,
     digamma_numba,
@@ -314,3 +314,12 @@ def test_tiny_alpha_beta_values_match_mpmath(row):
         want = float(_mp_log_moment(*row))
     got = float(log_moment_numba(*row))
     assert got == pytest.approx(want, rel=1e-12, abs=1e-13)
+
+
+def test_public_kernel_takes_integer_counts_and_broadcast_views():
+    c = np.arange(3)[:, None]
+    f = np.arange(4)[None, :]
+    values = scaled_beta_log_moment_numba(c, f, 0.3, 3.0, 0.5, with_grad=True)
+    floats = scaled_beta_log_moment_numba(c.astype(float), f.astype(float), 0.3, 3.0, 0.5)
+    assert values[0].shape == (3, 4)
+    np.testing.assert_array_equal(values[0], floats)

@@ -483,7 +483,8 @@ def log_moment_numba(
     """
     arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (c, f, a, b, s)))
     shape = arrays[0].shape
-    flat = [np.ascontiguousarray(x).reshape(-1) for x in arrays]
+    # copies: a broadcast view is read-only with zero strides, which the kernels cannot take
+    flat = [np.array(x, dtype=np.float64, order="C").reshape(-1) for x in arrays]
     fn = _vec_parallel if parallel else _vec_serial
     out = fn(*flat, bool(with_grad))
     if not with_grad:
