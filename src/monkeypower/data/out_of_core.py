@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from glob import glob
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ except ImportError:  # pragma: no cover - the extra is installed in development
 
 from monkeypower.data.design import Design
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
+from monkeypower.data.paths import expand_paths
 from monkeypower.data.readers import from_counts
 from monkeypower.errors import OutcomesError
 
@@ -53,32 +53,12 @@ def _suffix(path: Path) -> str:
 
 def _files(path_or_glob: str | Path | Iterable[str | Path]) -> tuple[list[Path], str]:
     """Expand to a list of files of one format; errors name the pattern or file."""
-    items = (
-        [path_or_glob] if isinstance(path_or_glob, (str, Path)) else list(path_or_glob)
+    files = expand_paths(
+        path_or_glob, what="attempt files",
+        in_folder=lambda folder: sorted(p for p in folder.rglob("*") if p.is_file()
+                                        and _suffix(p) in (*_PARQUET, *_CSV)),
+        describe_folder="looked for Parquet or CSV files, recursively",
     )
-    if not items:
-        raise OutcomesError("no attempt files given (an empty list of paths)")
-    files: list[Path] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file()
-                           and _suffix(p) in (*_PARQUET, *_CSV))
-            if not found:
-                raise OutcomesError(
-                    f"{path}: no Parquet or CSV files in this folder (looked recursively)"
-                )
-            files += found
-        elif path.is_file():
-            files.append(path)
-        elif any(ch in str(item) for ch in "*?["):
-            found = sorted(Path(p) for p in glob(str(item), recursive=True) if Path(p).is_file())
-            if not found:
-                raise OutcomesError(f"{item}: the pattern matches no file")
-            files += found
-        else:
-            raise OutcomesError(f"{path}: no such file or folder")
-    files = list(dict.fromkeys(files))
     kinds = {"parquet" if _suffix(p) in _PARQUET else "csv" if _suffix(p) in _CSV else None
              for p in files}
     if None in kinds:
