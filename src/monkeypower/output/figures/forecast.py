@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from monkeypower.fitting import Fit
 
-__all__ = ["default_target", "plot_forecast"]
+__all__ = ["common_target", "default_target", "plot_forecast"]
 
 
 def default_target(outcomes: Outcomes) -> float:
@@ -52,6 +52,28 @@ def default_target(outcomes: Outcomes) -> float:
         if target > observed + 0.01:
             return target
     return 0.999
+
+
+def common_target(outcomes: Sequence[Outcomes]) -> float:
+    """One target pass_D@k for several groups: the largest of their :func:`default_target`.
+
+    Forecast figures of groups drawn for one paper compare only when they read off the same
+    target; this is the next milestone above what the *best* group reached (a weaker group may
+    then need many more attempts, or never get there, which its figure says).
+
+    Parameters
+    ----------
+    outcomes : sequence of Outcomes
+        The groups' data.
+
+    Returns
+    -------
+    float
+    """
+    outcomes = list(outcomes)
+    if not outcomes:
+        raise ValueError("common_target needs the data of at least one group")
+    return max(default_target(o) for o in outcomes)
 
 
 def plot_forecast(
