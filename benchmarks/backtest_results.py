@@ -121,7 +121,7 @@ def _sim_section(results: dict) -> list[str]:
              "Pools of 1,000 problems × 10,000 attempts drawn from each Beta(a, b); subsamples "
              "of 128 problems × n' attempts; "
              f"{table.seed.nunique()} seeds per cell. Least squares estimates the *effective* "
-             "slope over [1, n'], not b∞ (BRIEF §4): it is scored against the truth and, "
+             "slope over [1, n'], not b∞ (see [the two exponents](concepts.md)): it is scored against the truth and, "
              "separately, against the same slope on the full pool. The Bayesian rows are the "
              "Beta model (posterior median); its 90% equal-tailed intervals are checked for b∞ "
              "against the truth and, for the forecast, the posterior predictive of the "
@@ -247,7 +247,7 @@ def _fitted_section(results: dict) -> list[str]:
 def write_page() -> None:
     lines = ["# Backtest results", "",
              "How well each estimator does on a fraction of the data, by the protocol of "
-             "Schaeffer, Kazdan et al. (ICML 2025; BRIEF §9) as implemented in "
+             "Schaeffer, Kazdan et al. (ICML 2025, arXiv:2502.17578) as implemented in "
              "`monkeypower.backtest`. Every number and figure on this page is written by "
              "`benchmarks/backtest_results.py`; rerun it to refresh them. Bayesian fits: "
              "nutpie, 2 chains × 500 draws after 500 tuning steps; intervals 90% "

@@ -1,4 +1,5 @@
-"""Posteriors of the scaled-Beta model on the shared Pythia/MATH data beside BRIEF §10's MLEs.
+"""Posteriors of the scaled-Beta model on the shared Pythia/MATH data beside the published MLEs
+(Schaeffer, Kazdan et al., ICML 2025, arXiv:2502.17578).
 
 Needs ../shared/data (third-party; never copied into this repository).
 Run: python3 -m uv run python benchmarks/pythia_posteriors.py [--model scaled_beta]

@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import monkeypower as mp
+from _layout import layout_problems
 from monkeypower.data.design import Design
 from monkeypower.data.outcomes import OutcomesGroups
 from monkeypower.data.subsample import subsample
@@ -131,16 +132,27 @@ def test_summary_and_markdown(result):
     summary = result.summary()
     assert len(summary) == len(ESTIMATORS) * len(ATTEMPTS)
     point = summary.estimator != "bayes:beta"
-    assert summary.loc[point, "coverage"].isna().all()
-    assert summary.loc[~point, "coverage"].between(0, 1).all()
+    assert summary.loc[point, "forecast_predictive_coverage"].isna().all()
+    assert summary.loc[~point, "forecast_predictive_coverage"].between(0, 1).all()
     assert (summary.n_seeds == len(SEEDS)).all() and (summary.n_failed == 0).all()
+    # every error and coverage column names the estimand it scores, and none is unexplained
+    scored = [c for c in summary.columns if "error" in c or "coverage" in c]
+    assert scored and all(c.startswith(("exponent_", "forecast_")) for c in scored)
+    assert "estimand" not in summary.columns and "exponent_estimand" in summary.columns
+    notes = " ".join(summary.attrs["notes"])
+    for column in scored:
+        assert column in notes or column.replace("_vs_truth", "") in notes, column
+    assert "calibration check" in notes and "-log pass_D@K at K = 1,000" in notes
     text = result.to_markdown()
     assert "| estimator |" in text and "bayes:beta" in text and "K = 1,000" in text
+    assert "- forecast_predictive_coverage: share of Bayesian posterior predictive" in text
 
 
 def test_plot_draws_the_figure_without_touching_global_state(result, tmp_path):
     before = dict(matplotlib.rcParams)
     fig = result.plot()
+    for width in ("single", "double"):  # text inside the canvas, legend clear of the data
+        assert layout_problems(result.plot(width=width)) == []
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
     assert len(ax.get_lines()) == len(ESTIMATORS)

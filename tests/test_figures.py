@@ -15,8 +15,10 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 import monkeypower as mp
+from _layout import layout_problems, legend_labels
 from monkeypower.fitting.diagnostics import SamplingWarning
 from monkeypower.output import figures
 
@@ -35,9 +37,7 @@ def fits():
         return {"a": mp.fit(a, "beta", seed=1, **SMALL), "b": mp.fit(b, "beta", seed=2, **SMALL)}
 
 
-def legend_texts(fig) -> list[str]:
-    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
-    return [t.get_text().replace("\n  ", " ") for leg in legends for t in leg.get_texts()]
+legend_texts = legend_labels
 
 
 def all_figures(fits):
@@ -123,8 +123,9 @@ def test_scaling_accepts_groups_and_dicts_of_fits(fits):
     groups = mp.FitGroups(("model",), {("a",): fits["a"], ("b",): fits["b"]})
     for fig in (figures.plot_scaling(groups), figures.plot_scaling(fits)):
         texts = legend_texts(fig)
-        assert any(s.startswith("a: in-sample forecast") for s in texts)
-        assert any(s.startswith("b: in-sample forecast") for s in texts)
+        # each group named once; what the lines and bands are, said once
+        assert "a" in texts and "b" in texts
+        assert sum(s.startswith("in-sample forecast: median, 95% ETI") for s in texts) == 1
         colours = {line.get_color() for line in fig.axes[0].get_lines()}
         assert {figures.SERIES_COLOURS[0], figures.SERIES_COLOURS[1]} <= colours
     # data given explicitly must match the fits' keys
@@ -141,14 +142,14 @@ def test_exponents_figure_names_both_estimands(fits):
     fit = fits["a"]
     texts = legend_texts(figures.plot_exponents(fit, window=(10, 500)))
     asym = fit.asymptotic_exponent()
-    assert any(s.startswith("asymptotic_exponent") and f"{float(asym.median()):.3g}" in s
-               for s in texts)
-    assert any(s.startswith("effective_exponent") and "k in [10, 500]" in s for s in texts)
+    assert any(s.startswith("asymptotic exponent") and f"median {float(asym.median()):.3g}"
+               in s for s in texts)
+    assert any(s.startswith("effective exponent") and "k from 10 to 500" in s for s in texts)
     assert any("95% ETI" in s for s in texts)
     forest = figures.plot_exponents(fits)
     assert [t.get_text() for t in forest.axes[0].get_yticklabels()] == ["a", "b"]
-    assert {s.split(" ")[0] for s in legend_texts(forest)} == {"asymptotic_exponent",
-                                                               "effective_exponent"}
+    assert {" ".join(s.split(" ")[:2]) for s in legend_texts(forest)} == {
+        "asymptotic exponent", "effective exponent"}
 
 
 def test_forecast_reads_off_attempts_for_target(fits):
@@ -156,7 +157,8 @@ def test_forecast_reads_off_attempts_for_target(fits):
     fig = figures.plot_forecast(fit, 0.9, max_draws=100)
     needed = fit.attempts_for_target(0.9)  # the read-off uses every draw
     lo, hi = needed.interval()
-    text = next(s for s in legend_texts(fig) if s.startswith("attempts for pass_D@k ≥ 0.9"))
+    text = next(s for s in legend_texts(fig)
+                if s.startswith(r"attempts for $\mathrm{pass}_D@k$ ≥ 0.9"))
     assert f"median {float(needed.median()):,.0f}" in text
     assert f"95% ETI [{float(lo):,.0f}, {float(hi):,.0f}]" in text
     assert fig.axes[0].get_ylim() == (0.0, 1.0)
@@ -187,3 +189,87 @@ def test_the_package_exports_the_plots():
     assert figures.plot_population is mp.plot_population
     assert mp.plot_exponents is figures.plot_exponents
     assert mp.plot_forecast is figures.plot_forecast
+
+
+# ------------------------------------------------------------------------- layout, for a paper
+@pytest.fixture(scope="module")
+def seven(fits):
+    """Seven groups (the Pythia suite's size) from the two fits: the all-groups figures."""
+    names = ["Pythia 70M", "Pythia 160M", "Pythia 410M", "Pythia 1B", "Pythia 1.4B",
+             "Pythia 6.9B", "Pythia 12B"]
+    return {name: fits["ab"[i % 2]] for i, name in enumerate(names)}
+
+
+@pytest.mark.parametrize("width", ["single", "double"])
+def test_every_figure_lays_out_inside_the_canvas_with_the_legend_clear_of_the_data(
+        fits, seven, width):
+    one = fits["a"]
+    comparison = mp.compare({"beta": one, "beta again": one})
+    drawn = {
+        "scaling": figures.plot_scaling(one, width=width, max_draws=50),
+        "scaling, 2 groups": figures.plot_scaling(fits, width=width, max_draws=50),
+        "scaling, 7 groups": figures.plot_scaling(seven, width=width, max_draws=20),
+        "exponents": figures.plot_exponents(one, truth={"asymptotic_exponent": 0.3},
+                                            width=width, max_draws=50),
+        "exponents, 7 groups": figures.plot_exponents(seven, width=width, max_draws=20),
+        "forecast": figures.plot_forecast(one, 0.9, curves=("forecast", "population"),
+                                          width=width, max_draws=50),
+        "population": figures.plot_population(one, max_draws=20, samples_per_draw=200,
+                                              width=width),
+        "compare": comparison.plot(width=width),
+    }
+    for name, fig in drawn.items():
+        assert layout_problems(fig) == [], name
+
+
+def test_the_layout_check_catches_a_covering_legend_and_a_cut_label():
+    # negative control: the two faults the paper pass found in compare.png
+    fig = Figure(figsize=(3.5, 2.5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.errorbar([0.0, 1.0], [1.0, 0.0], xerr=[0.1, 0.1], fmt="o", label="ELPD ± SE")
+    ax.legend(loc="upper left", bbox_to_anchor=(-0.02, 1.02))
+    ax.set_xlabel("ELPD, leave-one-problem-out (log score) " * 2)
+    problems = layout_problems(fig)
+    assert any("covers" in p for p in problems)
+    assert any("runs off the canvas" in p for p in problems)
+    tall = Figure(figsize=(3.5, 2.5))
+    tall_ax = tall.add_subplot()
+    lines = [tall_ax.plot([1, 2])[0] for _ in range(20)]
+    tall.legend(lines, [f"entry {i}" for i in range(20)], loc="lower center")
+    assert any("of the height" in p or "off the canvas" in p for p in layout_problems(tall))
+
+
+def test_figures_name_their_group_and_legends_read_as_words(fits, seven):
+    one = fits["a"]  # simulated with labels {"model": "a"}
+    singles = [figures.plot_scaling(one), figures.plot_exponents(one),
+               figures.plot_forecast(one, 0.9), figures.plot_population(
+                   one, max_draws=20, samples_per_draw=100)]
+    for fig in singles:
+        assert fig.axes[0].get_title() == "a"
+    many = [figures.plot_scaling(seven, max_draws=20), figures.plot_exponents(seven)]
+    for fig in [*singles, *many]:
+        for label in legend_labels(fig):
+            plain = re.sub(r"\$[^$]*\$", "", label)
+            assert not re.search(r"[a-z]+_[a-z]+", plain), label  # no code names
+            assert "[k in" not in plain, label
+
+
+def test_groups_differ_by_colour_and_marker(seven):
+    fig = figures.plot_scaling(seven, max_draws=20)
+    ax = fig.axes[0]
+    assert ax.get_lines()
+    grey = matplotlib.colors.to_hex("#666666")
+    styles = {(matplotlib.colors.to_hex(line.get_color()), line.get_marker())
+              for line in fig.legends[0].findobj(Line2D)
+              if line.get_marker() not in (None, "None", "")}
+    styles = {s for s in styles if s[0] != grey}
+    assert len(styles) == 7
+    assert len({marker for _, marker in styles}) == 7
+
+
+def test_groups_forecast_one_common_target(fits):
+    low = fits["a"].outcomes
+    targets = {figures.default_target(o) for o in (low, fits["b"].outcomes)}
+    assert figures.common_target([low, fits["b"].outcomes]) == max(targets)
+    with pytest.raises(ValueError, match="at least one"):
+        figures.common_target([])

@@ -42,6 +42,8 @@ def test_notebook_executes_without_errors(path, tmp_path, shared_data_if_present
     book = nbformat.read(copy, as_version=4)
     # replicate_paper.ipynb reads the shared data through this variable when it exists
     monkeypatch.setenv("MONKEYPOWER_SHARED_DATA", str(shared_data_if_present or ""))
+    # short chains on the real data too (the CI budget); a reader's run uses full chains
+    monkeypatch.setenv("MONKEYPOWER_NOTEBOOK_QUICK", "1")
     client = NotebookClient(book, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # raises CellExecutionError on the first failing cell
@@ -68,3 +70,17 @@ def test_committed_outputs_come_from_executing_on_committable_data(path):
     assert "Using the shared Pythia/MATH data" not in text
     if path.name == "replicate_paper.ipynb":
         assert "Using SIMULATED data" in text
+        # it tells the reader how to run it on the real data, with chains long enough
+        intro = "".join(book.cells[0].source)
+        assert "To run it on the real data" in intro and "MONKEYPOWER_SHARED_DATA" in intro
+        assert "FULL = dict(draws=1000, tune=1000, chains=4" in "".join(
+            cell.source for cell in code)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_outputs_show_tables_not_object_dumps(path):
+    book = nbformat.read(path, as_version=4)
+    for cell in book.cells:
+        for output in cell.get("outputs", []):
+            plain = output.get("data", {}).get("text/plain", "")
+            assert "array(" not in plain and "extras={" not in plain, plain[:300]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +17,11 @@ import pytest
 import monkeypower as mp
 from monkeypower.fitting.diagnostics import SamplingWarning
 from monkeypower.output.report import FIGURES, render_tables, write_report
+from monkeypower.presentation.tables import (
+    diagnostics_sentence,
+    summary_to_latex,
+    summary_to_markdown,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::monkeypower.fitting.diagnostics.SamplingWarning")
 SMALL = dict(draws=300, tune=300, chains=2, progressbar=False)
@@ -41,8 +47,20 @@ def _strip_math(text: str) -> str:
     return re.sub(r"(?<!\\)\$.*?(?<!\\)\$", "", text)
 
 
+def _column_spec(tex: str) -> str:
+    """The column specification of the tabular/longtable (nested braces included)."""
+    match = re.search(r"\\begin\{(?:tabular|longtable)\}\{", tex)
+    assert match, "no tabular or longtable"
+    depth, start = 1, match.end()
+    for i in range(start, len(tex)):
+        depth += {"{": 1, "}": -1}.get(tex[i], 0)
+        if depth == 0:
+            return tex[start:i]
+    raise AssertionError("unclosed column specification")
+
+
 def validate_latex_table(tex: str, n_columns: int) -> str:
-    """Structural checks of a booktabs table; returns the caption."""
+    """Structural checks of a booktabs table (float or longtable); returns the caption."""
     # environments are balanced and properly nested
     stack = []
     for kind, name in re.findall(r"\\(begin|end)\{(\w+)\}", tex):
@@ -51,8 +69,9 @@ def validate_latex_table(tex: str, n_columns: int) -> str:
         else:
             assert stack and stack.pop() == name, f"\\end{{{name}}} does not close the last begin"
     assert not stack, f"unclosed environments: {stack}"
-    assert re.search(r"\\begin\{table\}.*\\begin\{tabular\}.*\\end\{tabular\}.*\\end\{table\}",
-                     tex, re.S)
+    long = r"\begin{longtable}" in tex
+    assert long or re.search(
+        r"\\begin\{table\}.*\\begin\{tabular\}.*\\end\{tabular\}.*\\end\{table\}", tex, re.S)
     # braces balance (escaped braces excluded)
     unescaped = re.sub(r"\\[{}]", "", tex)
     depth = 0
@@ -60,27 +79,30 @@ def validate_latex_table(tex: str, n_columns: int) -> str:
         depth += {"{": 1, "}": -1}.get(ch, 0)
         assert depth >= 0, "a } closes nothing"
     assert depth == 0, "unbalanced braces"
-    # booktabs rules, once each, in order; no vertical rules or \hline
+    # booktabs rules in order (a longtable repeats its head on each page); no \hline
     rules = (r"\toprule", r"\midrule", r"\bottomrule")
     assert all(rule in tex for rule in rules), "booktabs rules missing"
-    positions = [tex.index(rule) for rule in rules]
-    assert positions == sorted(positions)
-    assert all(tex.count(rule) == 1 for rule in rules)
+    assert all(tex.count(rule) == (2 if long and rule != r"\bottomrule" else 1)
+               for rule in rules)
     assert r"\hline" not in tex
-    spec = re.search(r"\\begin\{tabular\}\{([^}]*)\}", tex).group(1)
-    assert "|" not in spec and len(spec) == n_columns
+    spec = _column_spec(tex)
+    assert "|" not in spec and (spec.count("p{") == n_columns or len(spec) == n_columns)
     # every row has the right number of cells; specials are escaped outside math
-    body = tex[tex.index(r"\toprule") + len(r"\toprule"):tex.index(r"\bottomrule")]
-    rows = [r for r in body.replace(r"\midrule", "").split("\n") if r.strip()]
-    assert len(rows) >= 2
+    rows = [line for line in tex.splitlines()
+            if line.rstrip().endswith("\\\\") and not line.startswith(("\\caption", "%"))]
+    assert len(rows) >= 3  # the head and at least two rows
     for row in rows:
-        assert row.rstrip().endswith(r"\\"), row
+        if r"\multicolumn" in row:
+            assert row.startswith(rf"\multicolumn{{{n_columns}}}"), row
+            continue
         assert len(re.findall(r"(?<!\\)&", row)) == n_columns - 1, row
     for line in tex.splitlines():
+        if line.startswith("% "):  # the preamble note
+            continue
         plain = _strip_math(line)
         for special in "%#_^~":
             assert not re.search(rf"(?<!\\){re.escape(special)}", plain), (special, line)
-    caption = re.search(r"\\caption\{(.*)\}\n\\label", tex, re.S)
+    caption = re.search(r"\\caption\{(.*?)\}(?:\\label|\n\\label)", tex, re.S)
     assert caption, "no caption"
     return caption.group(1)
 
@@ -88,12 +110,17 @@ def validate_latex_table(tex: str, n_columns: int) -> str:
 def test_latex_table_is_well_formed_and_states_estimand_and_convention(groups):
     with mp.interval_convention(0.9):
         tex = render_tables(groups)["latex"]
-    caption = validate_latex_table(tex, n_columns=1 + 4)  # model + estimand, detail, median, CI
+    caption = validate_latex_table(tex, n_columns=4)  # estimand, detail, median, CI
     assert "estimand" in caption and r"asymptotic exponent $b_\infty$" in caption
     assert r"90\% equal-tailed credible interval" in caption
-    assert r"model\_a \& 50\% \#1 \{x\}" in tex  # specials escaped in the cells
+    # the group is a heading row naming it (specials escaped) and its sampler health
+    assert r"\textbf{model = model\_a \& 50\% \#1 \{x\}}" in tex
+    assert tex.count("sampler: ") == 2
+    # the caption reads like a sentence: group variables by name, not a Python tuple
+    assert caption.startswith("beta fits by model.") and "(" not in caption.split(".")[0]
     single = groups["plain"].to_latex()
     assert "95\\% equal-tailed" in validate_latex_table(single, n_columns=4)
+    assert "Sampler: " in single  # one fit's health is in its caption
 
 
 def test_the_latex_checks_catch_broken_tables(groups):
@@ -111,6 +138,56 @@ def test_the_latex_checks_catch_broken_tables(groups):
             validate_latex_table(tex, n_columns=4)
 
 
+def seven_groups(groups, n_divergent=1) -> pd.DataFrame:
+    """A 7-group summary (63+ rows) from one real fit's summary: what a paper's Pythia fit gives."""
+    one = groups["plain"].summary(targets=[0.9])
+    labels = [f"Pythia {size}" for size in ("70M", "160M", "410M", "1B", "1.4B", "6.9B", "12B")]
+    parts = []
+    for label in labels:
+        part = one.copy()
+        part.insert(0, "model", label)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    health = dict(one.attrs["diagnostics"])
+    table.attrs = {**one.attrs, "title": "scaled_beta fits by model",
+                   "diagnostics": {label: health for label in labels}}
+    table.attrs["diagnostics"]["Pythia 1B"] = {
+        **health, "n_divergent": n_divergent, "max_rhat": 1.04, "min_ess_bulk": 53.0,
+        "ok": False, "problems": ["max R-hat 1.04 > 1.01", "min ESS bulk 53 < 400"],
+        "max_pareto_k": 0.8, "n_high_pareto_k": 2}
+    return table
+
+
+def test_seven_group_latex_is_a_longtable_with_health_per_group(groups):
+    table = seven_groups(groups)
+    assert len(table) >= 63
+    tex = summary_to_latex(table)
+    caption = validate_latex_table(tex, n_columns=4)
+    assert r"\begin{longtable}" in tex and r"\begin{table}" not in tex
+    assert tex.startswith(r"% needs \usepackage{booktabs,array,longtable}")
+    assert tex.count(r"\textbf{model = Pythia") == 7
+    # the worst group's health, pluralised properly, and the problems named
+    assert "sampler: 1 divergence, max R-hat 1.040, min ESS bulk 53" in tex
+    assert "max Pareto k 0.80 (2 problems above 0.7)" in tex
+    assert "problems in Pythia 1B" in caption and "1 divergence," in caption
+    assert "2 divergences" in summary_to_latex(seven_groups(groups, n_divergent=2))
+    # Markdown: a sampler table with one row per group, the worst flagged
+    markdown = summary_to_markdown(table)
+    assert "| Pythia 1B | 1 | 1.040 | 53 |" in markdown
+    assert "PROBLEMS: max R-hat 1.04 > 1.01; min ESS bulk 53 < 400" in markdown
+    short = summary_to_latex(groups["plain"].summary())
+    assert r"\begin{table}" in short and "longtable" not in short
+
+
+@pytest.mark.parametrize(("count", "text"), [(0, "0 divergences"), (1, "1 divergence,"),
+                                             (3, "3 divergences")])
+def test_sampler_health_is_pluralised(count, text):
+    health = {"n_divergent": count, "max_rhat": 1.0, "min_ess_bulk": 500.0,
+              "min_ess_tail": 400.0, "ok": True, "problems": []}
+    assert text in diagnostics_sentence(health) + ","
+    assert "1 divergences" not in diagnostics_sentence(health)
+
+
 def _tex_engine():
     for engine in ("pdflatex", "tectonic"):
         if shutil.which(engine):
@@ -118,21 +195,40 @@ def _tex_engine():
     return None
 
 
-@pytest.mark.skipif(_tex_engine() is None, reason="no TeX engine (pdflatex or tectonic) installed")
-def test_latex_table_compiles(groups, tmp_path):
-    tex = render_tables(groups)["latex"]
+def _compile(tex: str, folder) -> subprocess.CompletedProcess:
     document = (
         "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n"
-        "\\usepackage{booktabs}\n\\usepackage{textcomp}\n"
+        "\\usepackage{booktabs,array,longtable}\n\\usepackage{textcomp}\n"
         "\\begin{document}\n" + tex + "\\end{document}\n"
     )
-    (tmp_path / "table.tex").write_text(document)
+    (folder / "table.tex").write_text(document)
     engine = _tex_engine()
+    if engine is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("no TeX engine in CI: .ci/run installs pdflatex (texlive-latex-base)")
+        pytest.skip("no TeX engine (pdflatex or tectonic) installed")
     args = ([engine, "-interaction=nonstopmode", "-halt-on-error", "table.tex"]
             if engine == "pdflatex" else [engine, "table.tex"])
-    proc = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(args, cwd=folder, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert (tmp_path / "table.pdf").stat().st_size > 1000
+    assert (folder / "table.pdf").stat().st_size > 1000
+    return proc
+
+
+def test_latex_table_compiles(groups, tmp_path):
+    proc = _compile(render_tables(groups)["latex"], tmp_path)
+    log = (tmp_path / "table.log").read_text() if (tmp_path / "table.log").exists() else ""
+    assert "Overfull \\hbox" not in proc.stdout + log
+
+
+def test_seven_group_latex_compiles_and_fits_the_page(groups, tmp_path):
+    # a 7-group fit: 70 rows across pages, no line wider than the text (no overfull box)
+    proc = _compile(summary_to_latex(seven_groups(groups)), tmp_path)
+    log = (tmp_path / "table.log").read_text() if (tmp_path / "table.log").exists() else ""
+    assert "Overfull \\hbox" not in proc.stdout + log
+    if (tmp_path / "table.log").exists():  # pdflatex: the table breaks across pages
+        pages = re.search(r"Output written on table\.pdf \((\d+) pages?", log)
+        assert pages and int(pages.group(1)) >= 2
 
 
 # ------------------------------------------------------------------------------------ CSV
@@ -179,6 +275,7 @@ def test_write_report_for_groups_links_every_output(groups, tmp_path, capsys):
     assert text.count("- **Diagnostics**:") == 2
     assert f"## model = {AWKWARD}" in text and "## model = plain" in text
     assert "pass_D@k = 0.9" in text  # the forecast figure's target
+    assert "1 divergences" not in text and "# monkeypower report: beta fits by model" in text
     # JSON is the documented schema; the posterior loads back
     data = json.loads((out / "summary.json").read_text())
     assert data["schema"] == "monkeypower.fit.v1" and len(data["groups"]) == 2

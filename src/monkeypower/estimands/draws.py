@@ -15,7 +15,7 @@ from monkeypower.presentation.protocol import Result
 __all__ = ["EstimandDraws", "k_detail"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EstimandDraws(Result):
     """Posterior draws of one named estimand, with what it is and how to summarise it.
 

@@ -24,9 +24,9 @@ label-switching modes.
 
 Tail: each component contributes :math:`w_\bullet\,\Gamma(\alpha_\bullet+\beta_\bullet)/
 \Gamma(\beta_\bullet)\,k^{-\alpha_\bullet}`; the smallest exponent among components with
-positive weight wins (BRIEF §3), so the asymptotic exponent is
-:math:`\min(\alpha_t, \alpha_b)` and the prefactor is the winner's weighted prefactor (the sum
-of both when :math:`\alpha_t = \alpha_b`).
+positive weight wins (Schaeffer, Kazdan et al., ICML 2025, arXiv:2502.17578), so the
+asymptotic exponent is :math:`\min(\alpha_t, \alpha_b)` and the prefactor is the winner's
+weighted prefactor (the sum of both when :math:`\alpha_t = \alpha_b`).
 
 References
 ----------

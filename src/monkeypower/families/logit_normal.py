@@ -40,7 +40,7 @@ Tail: the density of :math:`p` near 0 is
 :math:`\propto p^{-1}\exp\{-(\log p-\mu)^2/(2\sigma^2)\}`, lighter than any power of
 :math:`p`, so :math:`\mathbb{E}[(1-p)^k] \approx \Phi\big((-\log k - \mu)/\sigma\big)` falls
 faster than any power law: its local log-log slope keeps growing like
-:math:`(\log k + \mu)/\sigma^2` ("no power law"; BRIEF §3).
+:math:`(\log k + \mu)/\sigma^2` ("no power law"; Schaeffer, Kazdan et al., ICML 2025).
 
 References
 ----------

@@ -21,9 +21,10 @@ within 1e-13 of mpmath relative to ``max(1, |L|)``).
 
 Tail: :math:`1 - \mathrm{pass}_D@k = \mathbb{E}[(1-p)^k] = \pi_0 + (1-\pi_0)\,
 \mathbb{E}_{\rm base}[(1-p)^k] \to \pi_0`: the population pass rate plateaus at
-:math:`1 - \pi_0` and there is **no** power law (BRIEF §3); ``tail`` reports kind
-``"plateau"``, exponent 0 and prefactor :math:`\pi_0` (the limit of the failure curve;
-:math:`-\log\mathrm{pass}_D@k \to -\log(1-\pi_0)`).  The base family's power law still governs
+:math:`1 - \pi_0` and there is **no** power law (Schaeffer, Kazdan et al., ICML 2025);
+``tail`` reports kind ``"plateau"``, exponent 0 and prefactor :math:`\pi_0` (the limit of the
+failure curve; :math:`-\log\mathrm{pass}_D@k \to -\log(1-\pi_0)`).  The base family's power law
+still governs
 how the curve approaches its plateau, :math:`\mathbb{E}[(1-p)^k] - \pi_0 \sim
 (1-\pi_0)\,a\,k^{-\alpha}`.
 

@@ -29,9 +29,15 @@ from monkeypower.estimands import ESTIMANDS
 from monkeypower.fitting import Fit, FitGroups
 from monkeypower.intervals import resolve_interval
 from monkeypower.output import figures
-from monkeypower.output.figures import default_target, plot_exponents, plot_scaling
+from monkeypower.output.figures import common_target, plot_exponents, plot_scaling
 from monkeypower.presentation.style import save_figure
-from monkeypower.presentation.tables import summary_to_csv, summary_to_latex, summary_to_markdown
+from monkeypower.presentation.tables import (
+    diagnostics_sentence,
+    readable_groups,
+    summary_to_csv,
+    summary_to_latex,
+    summary_to_markdown,
+)
 from monkeypower.version import __version__
 
 __all__ = ["FIGURES", "render_tables", "write_report", "fit_stem"]
@@ -88,8 +94,10 @@ def render_tables(
     combined = pd.concat(tables, ignore_index=True)
     combined.attrs = dict(tables[0].attrs)
     if len(tables) > 1:
-        combined.attrs.pop("diagnostics", None)
-        combined.attrs["title"] = f"{tables[0].attrs['title'].split(' of ')[0]}s by {names}"
+        combined.attrs["diagnostics"] = {", ".join(map(str, key)): one.diagnostics.to_dict()
+                                         for key, one in fits}
+        combined.attrs["title"] = (f"{tables[0].attrs['title'].split(' of ')[0]}s by "
+                                   f"{readable_groups(names)}")
     text = combined.to_string(index=False, float_format=lambda v: f"{v:.4g}")
     header = f"Intervals: {combined.attrs['interval']['description']}.\n"
     diagnostics = "\n".join(f"{key or 'fit'}: {one.diagnostics}" for key, one in fits)
@@ -175,8 +183,8 @@ def write_report(
     command : str, optional
         The command line that produced the fit, quoted in the report.
     target : float, optional
-        pass_D@k target of the forecast figure; default the first of
-        ``summary_kwargs["targets"]``, else :func:`monkeypower.output.figures.default_target`.
+        pass_D@k target of the forecast figure, the same for every group; default the first of
+        ``summary_kwargs["targets"]``, else :func:`monkeypower.output.figures.common_target`.
     truth : mapping of estimand name to float, optional
         Known values (simulated data), drawn on the exponents figure and listed in the report.
     tables : mapping of str, optional
@@ -203,15 +211,16 @@ def write_report(
 
     figure_dir = out / "figures"
     sections = []
+    if target is None:  # one target for every group, so their forecasts compare
+        targets = kwargs.get("targets") or ()
+        target = (float(targets[0]) if targets
+                  else common_target([one.outcomes for _, one in fits]))
     for index, (key, one) in enumerate(fits, start=1):
         stem = fit_stem(key)
         where = f" ({', '.join(map(str, key))})" if key else ""
         _progress(progress, f"[{index}/{len(fits)}] saving the posterior{where}")
         nc = one.save(out / f"{stem}.nc")
         goal = target
-        if goal is None:
-            targets = kwargs.get("targets") or ()
-            goal = float(targets[0]) if targets else default_target(one.outcomes)
         links = {}
         for kind in FIGURES:
             _progress(progress, f"[{index}/{len(fits)}] drawing the {kind} figure{where}")
@@ -231,7 +240,7 @@ def write_report(
             figure_dir / "exponents")))
 
     definitions = pd.read_csv(out / "summary.csv")["estimand"].unique()
-    title = fits[0][1].spec.name + (f" fits by {', '.join(names)}" if names else " fit")
+    title = fits[0][1].spec.name + (f" fits by {readable_groups(names)}" if names else " fit")
     lines = [f"# monkeypower report: {title}", ""]
     lines += [
         f"Written by monkeypower {__version__} on "
@@ -300,9 +309,8 @@ def _fit_section(out: Path, key: tuple, names: Sequence[str], one: Fit, nc: Path
         f"- **Sampler**: {settings['sampler']}, {settings['chains']} chains × "
         f"{settings['draws']} draws after {settings['tune']} tuning steps, target_accept "
         f"{settings['target_accept']:g}, seed {one.seed}.",
-        f"- **Diagnostics**: {diagnostics.n_divergent} divergences, max R-hat "
-        f"{diagnostics.max_rhat:.3f}, min ESS bulk {diagnostics.min_ess_bulk:.0f} / tail "
-        f"{diagnostics.min_ess_tail:.0f}: {status}.",
+        f"- **Diagnostics**: {diagnostics_sentence(diagnostics.to_dict(), status=False)}: "
+        f"{status}.",
         f"- **Posterior**: [{nc.name}]({nc.relative_to(out).as_posix()}) "
         f"(`monkeypower.load_fit(\"{nc.name}\")`).",
         "",

@@ -14,8 +14,9 @@ whose ``attrs`` may carry
 
 and inherits the rest: :meth:`~Result.to_markdown`, :meth:`~Result.to_latex`,
 :meth:`~Result.to_csv`, :meth:`~Result.to_dict` / :meth:`~Result.to_json`, a readable ``str()``
-(the Markdown) and ``_repr_html_`` (a table in a notebook). A result with a richer layout (the
-Fit's summary table) overrides a renderer, never the protocol.
+(the Markdown), ``_repr_html_`` (a table in a notebook) and a one-line ``repr()`` that
+never dumps arrays (a dataclass result declares ``repr=False`` to keep it). A result with a
+richer layout (the Fit's summary table) overrides a renderer, never the protocol.
 """
 
 from __future__ import annotations
@@ -146,6 +147,14 @@ class Result:
 
     def __str__(self) -> str:
         return self.to_markdown()
+
+    def __repr__(self) -> str:
+        """One line naming the result (never its arrays); ``str()`` gives the table."""
+        try:
+            title = str(self.summary().attrs.get("title") or "")
+        except Exception:  # noqa: BLE001 - a repr must not fail
+            title = ""
+        return f"<{type(self).__name__}{': ' + title if title else ''}>"
 
     def _repr_html_(self) -> str:
         table = _flat(self.summary())

@@ -143,10 +143,10 @@ def new_axes(ax: Axes | None, width: str | float, aspect: float) -> tuple[Figure
     return fig, fig.add_subplot(), True
 
 
-def wrap_label(label: str, fig: Figure, fontsize: float) -> str:
-    """Wrap a legend label to the figure's width (about 0.55 em per character)."""
-    chars = int(fig.get_figwidth() * 72 / (0.55 * fontsize)) - 6
-    return "\n".join(textwrap.wrap(label, max(chars, 20), subsequent_indent="  "))
+def wrap_label(label: str, fig: Figure, fontsize: float, ncols: int = 1) -> str:
+    """Wrap a legend label to its column of the figure's width (about 0.55 em per character)."""
+    chars = int(fig.get_figwidth() * 72 / (0.55 * fontsize) / max(ncols, 1)) - 6
+    return "\n".join(textwrap.wrap(label, max(chars, 16), subsequent_indent="  "))
 
 
 def finish_axes(fig: Figure, ax: Axes, rc: Mapping[str, Any], handles: Sequence[Any],
@@ -158,7 +158,7 @@ def finish_axes(fig: Figure, ax: Axes, rc: Mapping[str, Any], handles: Sequence[
     if handles:
         if own:
             size = rc["legend.fontsize"]
-            legend = fig.legend(handles, [wrap_label(label, fig, size) for label in labels],
+            legend = fig.legend(handles, [wrap_label(label, fig, size, ncols) for label in labels],
                                 loc="outside lower center", ncols=ncols, fontsize=size,
                                 frameon=False)
             # grow the figure by the legend's height so the axes keep their size

@@ -15,18 +15,29 @@ from monkeypower.presentation.protocol import Result
 
 __all__ = ["BacktestResult"]
 
-_RATES = ("coverage", "coverage_expected", "exponent_coverage")
+_RATES = ("exponent_interval_coverage", "forecast_predictive_coverage",
+          "forecast_credible_coverage")
 
-_NOTES = [
-    "Medians are over seeds and skip failed rows (n_failed)",
-    "Relative error: of the exponent, against the same estimand (the truth when known, else the "
-    "same estimator on the full data); squared log error: of the forecast of -log pass_D@K, "
-    "against the full data's empirical value",
-    "Coverage: share of the Bayesian posterior predictive intervals of the measured value that "
-    "contain the full data's value (the calibration check); coverage_expected: the same for the "
-    "credible interval of the expected curve (not a calibration check: it ignores the noise of "
-    "the attempts and problems the fit did not see)",
-]
+
+def _notes(horizon: int) -> list[str]:
+    """What each summary column is, by the estimand it scores."""
+    return [
+        "Medians are over seeds and skip failed rows (n_failed)",
+        "exponent_*: the exponent each estimator reports (its estimand in exponent_estimand); "
+        "exponent_median_relative_error is |estimate - target| / |target| against the same "
+        "estimand (the truth when known, else the same estimator on the full data); "
+        "exponent_interval_coverage is the share of Bayesian credible intervals of the "
+        "exponent that contain the true asymptotic exponent",
+        f"forecast_*: the forecast of -log pass_D@K at K = {horizon:,} (the estimand "
+        "forecast_pass_at_k, on the log scale); forecast_median_squared_log_error is "
+        "(log forecast - log target)^2 against the full data's empirical value",
+        "forecast_predictive_coverage: share of Bayesian posterior predictive intervals of the "
+        "value the full data measure that contain it (the calibration check: it should be near "
+        "the interval's probability); forecast_credible_coverage: the same share for the "
+        "credible interval of the expected curve (not a calibration check: it ignores the noise "
+        "of the attempts and problems the fit did not see, so it is expected to be lower). "
+        "Point estimators have no intervals (blank)",
+    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,18 +133,23 @@ class BacktestResult(Result):
         )
 
     def summary(self) -> pd.DataFrame:
-        """Median errors per estimator × ``n_problems`` × ``n_attempts``, and coverage rates.
+        r"""Median errors per estimator × ``n_problems`` × ``n_attempts``, and coverage rates.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``estimator``, ``estimand``, ``n_problems``, ``n_attempts``, ``n_seeds``
-            (rows), ``n_failed`` (rows with an error), ``median_relative_error``,
-            ``median_relative_error_vs_truth`` (with a truth), ``median_squared_log_error``,
-            ``coverage`` (share of Bayesian predictive intervals that covered the target; NaN
-            for point estimators), ``coverage_expected`` (the same for the credible interval of
-            the expected curve) and ``exponent_coverage`` (with a truth). Medians skip failed
-            rows. ``attrs``: ``title`` (:meth:`headline`), ``interval`` (the convention of the
+            Columns ``estimator``, ``n_problems``, ``n_attempts``, ``n_seeds`` (rows),
+            ``n_failed`` (rows with an error); then, named by the estimand they score, the
+            exponent's: ``exponent_estimand`` (``asymptotic_exponent`` or
+            ``effective_exponent``), ``exponent_median_relative_error``,
+            ``exponent_median_relative_error_vs_truth`` and ``exponent_interval_coverage``
+            (share of credible intervals containing the truth; both with a truth); and the
+            forecast's (of :math:`-\log \text{pass}_D@K`): ``forecast_median_squared_log_error``,
+            ``forecast_predictive_coverage`` (share of Bayesian posterior predictive intervals
+            that covered the full data's measured value: the calibration check; NaN for point
+            estimators) and ``forecast_credible_coverage`` (the same for the credible interval
+            of the expected curve: not a calibration check). Medians skip failed rows.
+            ``attrs``: ``title`` (:meth:`headline`), ``interval`` (the convention of the
             Bayesian intervals), ``notes``, and the settings of ``table.attrs``.
         """
         keys = ["estimator", "n_problems", "n_attempts"]
@@ -141,43 +157,45 @@ class BacktestResult(Result):
                 in self.table.groupby(keys, sort=False, observed=True)]
         out = pd.DataFrame(rows)
         out.attrs = {**self.table.attrs, "title": self.headline(),
-                     "interval": self.interval.to_dict(), "notes": list(_NOTES)}
+                     "interval": self.interval.to_dict(), "notes": _notes(self.horizon)}
         return out
 
     def _summary_row(self, estimator: str, m: int, n: int, group: pd.DataFrame) -> dict[str, Any]:
         row: dict[str, Any] = {
             "estimator": estimator,
-            "estimand": _first_valid(group["estimand"]),
             "n_problems": int(m),
             "n_attempts": int(n),
             "n_seeds": len(group),
             "n_failed": int((group["error"] != "").sum()),
-            "median_relative_error": _nanmedian(group["relative_error"]),
+            "exponent_estimand": _first_valid(group["estimand"]),
+            "exponent_median_relative_error": _nanmedian(group["relative_error"]),
         }
         if self.truth is not None:
-            row["median_relative_error_vs_truth"] = _nanmedian(group["relative_error_vs_truth"])
-        row["median_squared_log_error"] = _nanmedian(group["squared_log_error"])
-        row["coverage"] = _rate(group["covered"])
-        row["coverage_expected"] = _rate(group["covered_expected"])
-        if self.truth is not None:
-            row["exponent_coverage"] = _rate(group["exponent_covered"])
+            row["exponent_median_relative_error_vs_truth"] = _nanmedian(
+                group["relative_error_vs_truth"])
+            row["exponent_interval_coverage"] = _rate(group["exponent_covered"])
+        row["forecast_median_squared_log_error"] = _nanmedian(group["squared_log_error"])
+        row["forecast_predictive_coverage"] = _rate(group["covered"])
+        row["forecast_credible_coverage"] = _rate(group["covered_expected"])
         return row
 
     def to_markdown(self) -> str:
-        """The summary as a Markdown table under the headline and the interval convention.
+        """The summary as a Markdown table under the headline, with what each column is.
 
-        Coverage rates are printed as percentages and estimands as code.
+        Columns are grouped by the estimand they score (``exponent_*``, ``forecast_*``);
+        coverage rates are printed as percentages and estimands as code; the notes below the
+        table define every error and coverage column.
         """
         summary = self.summary()
         lines = [f"{self.headline()}; Bayesian intervals: {self.interval.description}.", ""]
-        columns = [c for c in summary.columns if c != "estimand"]
-        header = ["estimator", "estimand", *columns[1:]]
+        header = list(summary.columns)
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "|".join("---" for _ in header) + "|")
         for row in summary.to_dict("records"):
-            cells = [str(row["estimator"]), f"`{row['estimand']}`"]
-            cells += [_markdown_cell(column, row[column]) for column in columns[1:]]
+            cells = [f"`{row[c]}`" if c == "exponent_estimand" else _markdown_cell(c, row[c])
+                     for c in header]
             lines.append("| " + " | ".join(cells) + " |")
+        lines += [""] + [f"- {note}." for note in summary.attrs["notes"]]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

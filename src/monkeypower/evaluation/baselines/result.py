@@ -24,7 +24,7 @@ __all__ = ["BaselineResult"]
 _SCALARS = (bool, int, float, str, np.integer, np.floating, np.bool_)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class BaselineResult(Result):
     """A point estimate from one baseline estimator, with the estimand it estimates.
 

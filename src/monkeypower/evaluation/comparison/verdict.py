@@ -35,7 +35,7 @@ VERDICT_MODELS = ("beta", "scaled_beta", "logit_normal", "zero_inflated_beta")
 power law, one plateau."""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class PowerLawVerdict(Result):
     """Whether the evidence supports a power law of -log pass_D@k in k, with its numbers.
 
@@ -47,7 +47,9 @@ class PowerLawVerdict(Result):
         The tail kind favoured (``"power_law"``, ``"faster_than_power_law"``, ``"plateau"``),
         or ``"undetermined"``.
     reason : str
-        One sentence with the ELPD difference and its standard error behind the call.
+        The ELPD difference and its standard error behind the call, against the best
+        light-tailed model, and (when a plateau model was compared) the plateau model's
+        difference to the best power law, saying whether it rules a plateau out.
     best_power_law, best_light, best_plateau : str or None
         The best model of each tail kind that was compared.
     elpd_diff, dse : float
@@ -96,6 +98,9 @@ class PowerLawVerdict(Result):
             "best_light": self.best_light, "best_plateau": self.best_plateau,
             "elpd_diff": self.elpd_diff, "dse": self.dse, "z_threshold": self.z_threshold,
         }])
+        if self.best_plateau is not None and self.best_power_law is not None:
+            diff, se = self.comparison.difference(self.best_plateau, self.best_power_law)
+            table["plateau_minus_power_law"], table["plateau_dse"] = diff, se
         table.attrs["title"] = "Power-law verdict (leave-one-problem-out PSIS-LOO)"
         table.attrs["notes"] = [self.reason]
         return table
@@ -134,7 +139,9 @@ def power_law_verdict(
     - **"inconclusive"** otherwise, including when a tail kind is missing from the comparison.
 
     A power law is never called when a light-tailed family is clearly better, and ties within
-    about two standard errors are reported as ties.
+    about two standard errors are reported as ties. The reason names every rival compared:
+    when a plateau model is within ``z_threshold`` SE of the best power law it says so (a
+    plateau is then not ruled out, whatever the call).
 
     Parameters
     ----------
@@ -191,13 +198,28 @@ def power_law_verdict(
     diff, se = comparison.difference(heavy, light)
     numbers = (f"best power law {heavy!r} minus best light tail {light!r}: "
                f"{diff:.1f} ± {se:.1f} ELPD")
+    rival = _plateau_clause(comparison, heavy, plateau, z)
     if diff > z * se:
         return call("power law", "power_law",
-                    f"{numbers} (> {z:g} SE): the data favour a power-law tail.", diff, se)
+                    f"{numbers} (> {z:g} SE): the data favour a power-law tail over a light "
+                    f"one.{rival}", diff, se)
     if diff < -z * se:
         return call("no power law", "faster_than_power_law",
                     f"{numbers} (< -{z:g} SE): the curve decays faster than any power law; "
-                    "an exponent would not mean anything.", diff, se)
+                    f"an exponent would not mean anything.{rival}", diff, se)
     return call("inconclusive", "undetermined",
-                f"{numbers}, within {z:g} SE: the data cannot tell these tails apart.", diff,
-                se)
+                f"{numbers}, within {z:g} SE: the data cannot tell these tails apart.{rival}",
+                diff, se)
+
+
+def _plateau_clause(comparison: ModelComparison, heavy: str, plateau: str | None,
+                    z: float) -> str:
+    """The plateau rival in words, when one was compared (it did not win by ``z`` SE)."""
+    if plateau is None:
+        return ""
+    diff, se = comparison.difference(plateau, heavy)
+    numbers = f"plateau model {plateau!r} minus {heavy!r}: {diff:.1f} ± {se:.1f} ELPD"
+    if diff < -z * se:
+        return f" The {numbers} (< -{z:g} SE): a plateau is ruled out."
+    return (f" The {numbers}, within {z:g} SE: a plateau (a share of problems never "
+            "solved) fits as well, so pass_D@k may level off beyond the observed k.")

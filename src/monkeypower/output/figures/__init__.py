@@ -20,12 +20,13 @@ changed, or the ``interval=`` argument), and each legend names the convention it
 
 - :mod:`~monkeypower.output.figures.scaling`: :func:`plot_scaling`;
 - :mod:`~monkeypower.output.figures.exponents`: :func:`plot_exponents`;
-- :mod:`~monkeypower.output.figures.forecast`: :func:`plot_forecast`, :func:`default_target`;
+- :mod:`~monkeypower.output.figures.forecast`: :func:`plot_forecast`, :func:`default_target`,
+  :func:`common_target`;
 - :mod:`~monkeypower.output.figures.population`: :func:`plot_population`.
 """
 
 from monkeypower.output.figures.exponents import plot_exponents
-from monkeypower.output.figures.forecast import default_target, plot_forecast
+from monkeypower.output.figures.forecast import common_target, default_target, plot_forecast
 from monkeypower.output.figures.population import plot_population
 from monkeypower.output.figures.scaling import plot_scaling
 from monkeypower.presentation.style import (
@@ -43,6 +44,7 @@ __all__ = [
     "FIGURE_FORMATS",
     "OKABE_ITO",
     "SERIES_COLOURS",
+    "common_target",
     "default_target",
     "plot_exponents",
     "plot_forecast",

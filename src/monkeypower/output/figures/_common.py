@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 __all__ = [
-    "CURVE_LABELS", "CURVE_MEANING", "GREY", "band", "fit_items", "fmt_k", "positive", "series",
+    "CURVE_LABELS", "CURVE_MEANING", "GREY", "MARKERS", "PASS_K", "band", "fit_items", "fmt_k",
+    "name_group", "positive", "readable", "series",
 ]
 
 #: Neutral grey of reference lines and of legend keys shared by several series.
@@ -29,6 +30,24 @@ CURVE_MEANING = {
     "forecast": "this benchmark",
     "population": "a new benchmark from the population",
 }
+
+
+#: Markers of the groups' points, in group order, so groups differ by shape as well as colour.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: pass_D@k as the axis labels write it.
+PASS_K = r"$\mathrm{pass}_D@k$"
+
+
+def readable(name: str) -> str:
+    """An estimand or column name as words (``effective_exponent`` → ``effective exponent``)."""
+    return str(name).replace("_", " ")
+
+
+def name_group(ax: Axes, fit: Any) -> None:
+    """Title the axes with the group the fit is of (e.g. ``Pythia 12B``), unless titled."""
+    label = getattr(getattr(fit, "outcomes", None), "name", "")
+    if label and not ax.get_title():
+        ax.set_title(label)
 
 
 def positive(y: Any) -> np.ndarray:

@@ -8,6 +8,7 @@ ICML 2025, arXiv:2502.17578.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ import numpy as np
 from arviz_stats.base import array_stats
 
 from monkeypower.intervals import IntervalConvention, resolve_interval
-from monkeypower.output.figures._common import GREY, fit_items
+from monkeypower.output.figures._common import GREY, fit_items, name_group, readable
 from monkeypower.presentation.style import OKABE_ITO, finish_axes, new_axes, publication_style
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,6 +95,7 @@ def plot_exponents(
             ax.set_xlabel("exponent")
             ax.set_ylabel("posterior density")
             ax.set_ylim(bottom=0)
+            name_group(ax, items[0][2])
         else:
             fig, ax, own = new_axes(ax, width, aspect=0.25 + 0.12 * len(items))
             handles, labels = _forest_panel(ax, [label for _, label, _ in items], estimands,
@@ -102,18 +104,29 @@ def plot_exponents(
         for name, value in (truth or {}).items():
             line = ax.axvline(float(value), color=_COLOURS.get(name, GREY), ls="--", lw=1.0)
             handles.append(line)
-            labels.append(f"truth: {name} = {float(value):.3g}")
+            symbol = f" {_symbol(name)}" if name in _COLOURS else ""
+            labels.append(f"true {readable(name)}{symbol} = {float(value):.3g}")
         return finish_axes(fig, ax, rc, handles, labels, own)
 
 
 def _symbol(name: str) -> str:
-    return r"$b_\infty$" if name == "asymptotic_exponent" else "$b_{eff}$"
+    return r"$b_\infty$" if name == "asymptotic_exponent" else r"$b_\mathrm{eff}$"
+
+
+def _detail(detail: str) -> str:
+    """An estimand's detail as a legend says it: ``k in [1, 300]`` → ``k from 1 to 300``."""
+    return re.sub(r"k in \[([\d,]+), ([\d,]+)\]", r"k from \1 to \2", str(detail))
+
+
+def _name(draws: Any) -> str:
+    """Estimand in words with its symbol and detail, e.g. ``effective exponent b_eff (...)``."""
+    return f"{readable(draws.name)} {_symbol(draws.name)} ({_detail(draws.detail)})"
 
 
 def _exponent_label(draws: Any, convention: IntervalConvention) -> str:
     lo, hi = (float(v) for v in draws.interval(convention))
-    return (f"{draws.name} {_symbol(draws.name)} [{draws.detail}]: {float(draws.median()):.3g} "
-            f"({convention.label} {lo:.3g}–{hi:.3g})")
+    return (f"{_name(draws)}: median {float(draws.median()):.3g}, {convention.label} "
+            f"[{lo:.3g}, {hi:.3g}]")
 
 
 def _density_panel(ax: Axes, estimands: list[Any],
@@ -161,5 +174,5 @@ def _forest_panel(ax: Axes, rows: list[str], estimands: list[list[Any]],
     for name in handles:
         shown = details[name]
         detail = next(iter(shown)) if len(shown) == 1 else "per fit (see its summary)"
-        labels.append(f"{name} {_symbol(name)} [{detail}]")
+        labels.append(f"{readable(name)} {_symbol(name)} ({_detail(detail)})")
     return list(handles.values()), labels

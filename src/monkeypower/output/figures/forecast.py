@@ -15,7 +15,14 @@ import numpy as np
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.data.passk import empirical_curve
 from monkeypower.intervals import IntervalConvention, resolve_interval
-from monkeypower.output.figures._common import CURVE_LABELS, CURVE_MEANING, GREY, fmt_k
+from monkeypower.output.figures._common import (
+    CURVE_LABELS,
+    CURVE_MEANING,
+    GREY,
+    PASS_K,
+    fmt_k,
+    name_group,
+)
 from monkeypower.presentation.style import (
     SERIES_COLOURS,
     finish_axes,
@@ -29,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from monkeypower.fitting import Fit
 
-__all__ = ["default_target", "plot_forecast"]
+__all__ = ["common_target", "default_target", "plot_forecast"]
 
 
 def default_target(outcomes: Outcomes) -> float:
@@ -52,6 +59,28 @@ def default_target(outcomes: Outcomes) -> float:
         if target > observed + 0.01:
             return target
     return 0.999
+
+
+def common_target(outcomes: Sequence[Outcomes]) -> float:
+    """One target pass_D@k for several groups: the largest of their :func:`default_target`.
+
+    Forecast figures of groups drawn for one paper compare only when they read off the same
+    target; this is the next milestone above what the *best* group reached (a weaker group may
+    then need many more attempts, or never get there, which its figure says).
+
+    Parameters
+    ----------
+    outcomes : sequence of Outcomes
+        The groups' data.
+
+    Returns
+    -------
+    float
+    """
+    outcomes = list(outcomes)
+    if not outcomes:
+        raise ValueError("common_target needs the data of at least one group")
+    return max(default_target(o) for o in outcomes)
 
 
 def plot_forecast(
@@ -145,14 +174,15 @@ def plot_forecast(
             _draw_read_off(ax, index, name, colour, band, median, k_line, k_max, target,
                            needed[name], bounds[name], convention, handles, labels)
         handles.append(ax.axhline(target, color=GREY, lw=0.8, ls="--"))
-        labels.append(f"target pass_D@k = {target:g}")
+        labels.append(f"target {PASS_K} = {target:g}")
         handles.append(ax.axvline(n_max, color=GREY, linestyle=":", lw=1.0))
         labels.append(f"largest observed k = {n_max:,}")
         ax.set_xscale("log")
         ax.set_xlim(1, k_max)
         ax.set_ylim(0, 1)
         ax.set_xlabel("k (attempts per problem)")
-        ax.set_ylabel(r"$\mathrm{pass}_D@k$")
+        ax.set_ylabel(PASS_K)
+        name_group(ax, fit)
         return finish_axes(fig, ax, rc, handles, labels, own)
 
 
@@ -174,6 +204,6 @@ def _draw_read_off(ax: Axes, index: int, name: str, colour: str, band: Any, medi
         span_hi = k_hi if np.isfinite(k_hi) else k_max
         span = ax.axvspan(max(k_lo, 1.0), span_hi, color=colour, alpha=0.08, lw=0, zorder=0)
         handles.append(span)
-        labels.append(f"attempts for pass_D@k ≥ {target:g} ({CURVE_LABELS[name]}): "
+        labels.append(f"attempts for {PASS_K} ≥ {target:g} ({CURVE_LABELS[name]}): "
                       f"median {fmt_k(k_med)}, {convention.label} "
                       f"[{fmt_k(k_lo)}, {fmt_k(k_hi)}]")

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from monkeypower.data.outcomes import Outcomes
+from monkeypower.output.figures._common import name_group
 from monkeypower.presentation.style import OKABE_ITO, finish_axes, new_axes, publication_style
+from monkeypower.presentation.tables import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -91,8 +93,9 @@ def plot_population(
         ax.set_xscale("log")
         ax.set_xlabel(r"success probability $p$ (observed: $\hat p = c/n$)")
         ax.set_ylabel("fraction of problems per bin")
+        name_group(ax, fit)
         handles = [bars, zero, step_line, marker]
-        labels = [r"observed $\hat p = c/n$ (c > 0)", f"c = 0 ({n_zero} problems)",
+        labels = [r"observed $\hat p = c/n$ (c > 0)", f"c = 0 ({plural(n_zero, 'problem')})",
                   f"fitted {fit.family.name} population (posterior median)",
                   "fitted: expected fraction with c = 0"]
         return finish_axes(fig, ax, rc, handles, labels, own)

@@ -21,13 +21,22 @@ from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.data.passk import empirical_curve
 from monkeypower.evaluation.baselines import least_squares
 from monkeypower.intervals import IntervalConvention, resolve_interval
-from monkeypower.output.figures._common import CURVE_LABELS, GREY, band, positive, series
+from monkeypower.output.figures._common import (
+    CURVE_LABELS,
+    GREY,
+    MARKERS,
+    band,
+    name_group,
+    positive,
+    series,
+)
 from monkeypower.presentation.style import (
     OKABE_ITO,
     SERIES_COLOURS,
     finish_axes,
     new_axes,
     publication_style,
+    width_inches,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,7 +70,9 @@ def plot_scaling(
     Kazdan et al. (ICML 2025, arXiv:2502.17578), whose slope is the ``effective_exponent`` over
     the data's window. Solid line and band: the posterior median and credible band of the model
     curve on ``n_grid`` log-spaced k up to ``k_max``, extrapolated beyond the largest observed k
-    (marked by a dotted vertical line).
+    (marked by a dotted vertical line). Several fits get one colour and one marker each; the
+    legend names each group once and says once what the lines, bands and points are. A single
+    fit of a group is titled with the group's name.
 
     Parameters
     ----------
@@ -114,39 +125,61 @@ def plot_scaling(
         drawn: list[Outcomes] = []
         for index, (label, outcomes, one) in enumerate(items):
             colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            marker = MARKERS[index % len(MARKERS)]
             if not outcomes.design.is_sequential and not any(outcomes == o for o in drawn):
                 drawn.append(outcomes)
-                _draw_data(ax, outcomes, k_line, lsq, colour, single, shared, handles, labels)
+                _draw_data(ax, outcomes, k_line, lsq, colour, marker, single, shared, handles,
+                           labels)
             draws = getattr(one, f"{curve}_pass_at_k")(k_line, neg_log=True, max_draws=max_draws)
             lo, hi = draws.interval(convention)
             shade = band(ax, k_line, lo, hi, colour)
+            if not single:
+                shade.set_alpha(0.18)
             median = ax.plot(k_line, positive(draws.median()), color=colour)[0]
             if single:
                 handles += [median, shade]
                 labels += [f"{name} (posterior median)", f"{name}, {convention.label}"]
-            else:
-                handles.append((shade, median))
-                labels.append(f"{label}: {name}, median and {convention.label}")
-        if not single and not shared:
-            handles += [Line2D([], [], ls="", marker="o", ms=2.5, color=GREY),
-                        Line2D([], [], ls="--", lw=1.0, color=GREY),
-                        Patch(color=GREY, alpha=0.25, linewidth=0)]
-            labels += [_EMPIRICAL, "LSQ power law (effective exponent)",
-                       f"band: {convention.label}"]
+            else:  # the group's name only; what line, band and points are is said once below
+                key = Line2D([], [], color=colour, marker=marker if not shared else None, ms=3)
+                handles.append((shade, key))
+                labels.append(label)
+        if not single:
+            handles.append((Patch(color=GREY, alpha=0.25, linewidth=0),
+                            Line2D([], [], color=GREY)))
+            labels.append(f"{name}: median, {convention.label}")
+            if not shared:
+                handles += [Line2D([], [], ls="", marker="o", ms=2.5, color=GREY),
+                            Line2D([], [], ls="--", lw=1.0, color=GREY)]
+                labels += [_EMPIRICAL, "LSQ power law (effective exponent)"]
         handles.append(ax.axvline(n_max, color=GREY, linestyle=":", lw=1.0))
         labels.append(f"largest observed k = {n_max:,}")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("k (attempts per problem)")
         ax.set_ylabel(r"$-\log\,\mathrm{pass}_D@k$")
-        return finish_axes(fig, ax, rc, handles, labels, own)
+        if single:
+            name_group(ax, items[0][2])
+        ncols = 1 if single else (4 if width_inches(width) >= 5 else 2)
+        return finish_axes(fig, ax, rc, handles, labels, own, ncols=ncols)
+
+
+def _thin(k: np.ndarray, most: int = 40) -> np.ndarray:
+    """Indices of at most ``most`` log-spaced points of the k grid (dense grids blot)."""
+    if k.size <= most:
+        return np.arange(k.size)
+    wanted = np.logspace(np.log10(k[0]), np.log10(k[-1]), most)
+    return np.unique(np.searchsorted(k, wanted).clip(0, k.size - 1))
 
 
 def _draw_data(ax: Axes, outcomes: Outcomes, k_line: np.ndarray, lsq: bool, colour: str,
-               single: bool, shared: bool, handles: list[Any], labels: list[str]) -> None:
-    """Empirical points and (``lsq``) the least-squares line; legend entries when one series."""
+               marker: str, single: bool, shared: bool, handles: list[Any],
+               labels: list[str]) -> None:
+    """Empirical points (at most 40, log-spaced) and (``lsq``) the least-squares line."""
     emp = empirical_curve(outcomes)
-    points = ax.plot(emp["k"], positive(emp["neg_log_pass_at_k"]), "o", ms=2.5,
+    k = np.asarray(emp["k"], dtype=np.float64)
+    keep = _thin(k)
+    points = ax.plot(k[keep], positive(np.asarray(emp["neg_log_pass_at_k"])[keep]),
+                     "o" if single or shared else marker, ms=2.5,
                      color="black" if shared else colour, zorder=3)[0]
     if single or shared:
         handles.append(points)
