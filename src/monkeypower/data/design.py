@@ -1,6 +1,6 @@
 """Sampling designs: how the number of attempts per problem was chosen.
 
-The design matters for two things (BRIEF §1):
+The design matters for two things (see docs/concepts.md; Hughes et al. 2024 run a sequential one):
 
 * the likelihood kernel ``p^c (1-p)^(n-c)`` is the same for both designs (the stopping rule of a
   sequential design depends only on what was observed, so it is ignorable for Bayesian inference),

@@ -1,6 +1,6 @@
 """Detect the sampling design from the data instead of assuming it.
 
-The design decides what is valid (BRIEF §1): the likelihood kernel ``p^c (1-p)^(n-c)`` holds for
+The design decides what is valid: the likelihood kernel ``p^c (1-p)^(n-c)`` holds for
 all three kinds below, but the unbiased pass@k estimator and subsampling attempts at random hold
 only for a fixed design. A sequential log read as fixed silently biases both, so
 :func:`detect_design` looks for the fingerprints of each design and returns the evidence:

@@ -1,6 +1,6 @@
 """Sufficient statistics: outcomes compressed to distinct ``(n, c)`` pairs with weights.
 
-The likelihood depends on the data only through the multiset of ``(n_i, c_i)`` pairs (BRIEF §6).
+The likelihood depends on the data only through the multiset of ``(n_i, c_i)`` pairs.
 With a fixed ``n`` there are at most ``n + 1`` distinct pairs whatever the number of problems, so
 a benchmark of a million problems costs what a hundred do.
 """

@@ -7,7 +7,7 @@ The model never samples a latent :math:`p_i`: it uses the marginal likelihood
 .. math:: \log p(c_i \mid n_i, \theta) = \log\binom{n_i}{c_i} + L(c_i, n_i - c_i; \theta),
    \qquad L(c, f; \theta) = \log E_\theta[p^c (1-p)^f],
 
-summed over the distinct :math:`(n, c)` pairs with their multiplicities (BRIEF §5–6), so a
+summed over the distinct :math:`(n, c)` pairs with their multiplicities, so a
 million problems cost what a hundred do. For a sequential design the binomial coefficient is
 dropped (a constant in θ). The per-problem log-likelihood for leave-one-problem-out LOO is
 computed from the posterior with the same :math:`L` (see :mod:`monkeypower.fitting.fit`).
