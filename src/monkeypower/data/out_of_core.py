@@ -3,8 +3,8 @@
 An attempt log (one row per attempt: problem, success, group columns) of 10^8 rows or more does
 not fit in a pandas DataFrame, but its sufficient statistics do: one ``(n, c)`` pair per problem
 (see docs/concepts.md). :func:`count_attempts` runs that group-by in DuckDB over Parquet or CSV
-files (a file, a folder, a glob or a list), with a hard memory limit and spilling to a temporary folder,
-and returns the small counts table; :func:`read_attempt_counts` turns it into
+files (a file, a folder, a glob or a list), with a hard memory limit and spilling to a temporary
+folder, and returns the small counts table; :func:`read_attempt_counts` turns it into
 :class:`~monkeypower.data.outcomes.Outcomes` through :func:`monkeypower.from_counts`.
 """
 
