@@ -73,13 +73,16 @@ def summary_to_markdown(table: pd.DataFrame) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     diagnostics = table.attrs.get("diagnostics")
-    if diagnostics:
-        status = "all checks passed" if diagnostics["ok"] else "PROBLEMS: " + "; ".join(
-            diagnostics["problems"])
+    # one fit: a health dict; group fits: group label -> health dict
+    by_group = ({"": diagnostics} if diagnostics and "ok" in diagnostics
+                else dict(diagnostics or {}))
+    for group, health in by_group.items():
+        status = "all checks passed" if health["ok"] else "PROBLEMS: " + "; ".join(
+            health["problems"])
         lines.append(
-            f"\nSampler: {diagnostics['n_divergent']} divergences, max R-hat "
-            f"{diagnostics['max_rhat']:.3f}, min ESS bulk {diagnostics['min_ess_bulk']:.0f} / "
-            f"tail {diagnostics['min_ess_tail']:.0f} — {status}."
+            f"\n{group + ': ' if group else ''}Sampler: {health['n_divergent']} divergences, "
+            f"max R-hat {health['max_rhat']:.3f}, min ESS bulk {health['min_ess_bulk']:.0f} / "
+            f"tail {health['min_ess_tail']:.0f} — {status}."
         )
     return "\n".join(lines) + "\n"
 
