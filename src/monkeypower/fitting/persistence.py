@@ -59,8 +59,17 @@ class SavedFitWarning(UserWarning):
     """A saved fit that cannot be fully checked (written before fits carried a checksum)."""
 
 
-def _value_bytes(values: np.ndarray) -> bytes:
+def _normalised(values: np.ndarray) -> np.ndarray:
+    """Values as NetCDF gives them back: an object array of only None/NaN reads back as NaN."""
     values = np.asarray(values)
+    if values.dtype.kind == "O" and all(v is None or (isinstance(v, float) and v != v)
+                                        for v in values.ravel()):
+        return np.full(values.shape, np.nan)
+    return values
+
+
+def _value_bytes(values: np.ndarray) -> bytes:
+    values = _normalised(values)
     if values.dtype.kind in "OUS":
         return "\x1f".join(str(v) for v in values.ravel()).encode()
     return np.ascontiguousarray(values).tobytes()
@@ -73,7 +82,7 @@ def content_checksum(tree: xr.DataTree) -> str:
     digest.update(json.dumps(attrs, sort_keys=True).encode())
     for node in sorted(tree.subtree, key=lambda n: n.path):
         for name in sorted(map(str, node.dataset.variables)):
-            values = node.dataset.variables[name].values
+            values = _normalised(node.dataset.variables[name].values)
             kind = "str" if values.dtype.kind in "OUS" else values.dtype.str
             digest.update(f"{node.path}/{name}:{kind}:{values.shape}:".encode())
             digest.update(_value_bytes(values))
