@@ -209,15 +209,18 @@ def test_messages_use_the_options_the_user_typed(tmp_path, capsys):
     assert code == 2 and "--group-by" in err and "group_by=" not in err
 
 
-def test_help_states_each_default_once():
+def _help(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    return capsys.readouterr().out
+
+
+def test_help_states_each_default_once(capsys):
     for command in ("fit", "backtest", "compare", "demo"):
-        proc = subprocess.run([sys.executable, "-m", "monkeypower.cli", command, "--help"],
-                              capture_output=True, text=True, check=True)
-        text = " ".join(proc.stdout.split())
+        text = " ".join(_help(command, capsys).split())
         assert not re.search(r"\(default[^)]*\) \(default", text), command
         assert "(default: None)" not in text and "(default: False)" not in text
-    fit_help = subprocess.run([sys.executable, "-m", "monkeypower.cli", "fit", "--help"],
-                              capture_output=True, text=True, check=True).stdout
+    fit_help = _help("fit", capsys)
     assert "--group VALUE" in fit_help and '--group "Pythia 12B"' in fit_help
 
 
