@@ -10,6 +10,7 @@ import pytest
 
 import monkeypower as mp
 from monkeypower.cli import main
+from monkeypower.cli_validation import cli_spelling
 
 QUICK = ["--draws", "200", "--tune", "200", "--chains", "2", "--no-progress"]
 # These tests exercise the command line's plumbing with deliberately short chains, whose honest
@@ -199,6 +200,12 @@ def test_file_errors_name_the_file_and_line(tmp_path, capsys):
     ]:
         code, err = _run(["fit", str(tmp_path / name), *base], capsys)
         assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_cli_spelling_rewrites_argument_names_not_values():
+    assert cli_spelling("e.g. problem=..., n=..., c=...") == "e.g. --problem ..., --n ..., --c ..."
+    assert cli_spelling("pass group_by= if") == "pass --group-by if"
+    assert cli_spelling("e.g. c=5, n=3") == "e.g. c=5, n=3"
 
 
 def test_messages_use_the_options_the_user_typed(tmp_path, capsys):

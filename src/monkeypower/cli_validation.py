@@ -132,10 +132,9 @@ def shared_window(data: Outcomes | OutcomesGroups,
 
 
 _PYTHON_SPELLINGS = re.compile(
-    r"\b(problem|n|c|success|attempt|outcomes|group_by|design_column|design|batch_size|cap)"
-    r"=(\.\.\.)?")
-_CLI_OPTIONS = {"design_column": "--design", "group_by": "--group-by",
-                "batch_size": "--batch-size"}
+    r"\b(problem|n|c|success|attempt|outcomes|group_by|design|batch_size|cap)"
+    r"=(\.\.\.)?(?![\w'\"\[(.-])")  # an argument's name, not a value such as c=5
+_CLI_OPTIONS = {"group_by": "--group-by", "batch_size": "--batch-size"}
 
 
 def cli_spelling(message: str) -> str:
