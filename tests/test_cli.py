@@ -183,6 +183,16 @@ def test_backtest_and_compare_take_a_design(tmp_path, capsys, monkeypatch):
         main(["compare", *common, "--models", "beta", "--seed", "1"])
 
 
+def test_backtest_checks_its_grid_against_the_data_first(counts_csv, capsys, monkeypatch):
+    monkeypatch.setattr(mp, "fit", _no_fit)
+    base = ["backtest", str(counts_csv), "--problem", "problem", "--n", "n", "--c", "c",
+            "--group-by", "model", "--group", "a"]
+    code, err = _run([*base, "--attempts", "50"], capsys)
+    assert code == 2 and "attempts" in err and err.count("\n") == 1
+    code, err = _run([*base, "--estimators", "nope"], capsys)
+    assert code == 2 and "unknown estimator 'nope'" in err
+
+
 def test_file_errors_name_the_file_and_line(tmp_path, capsys):
     (tmp_path / "empty.csv").write_text("")
     (tmp_path / "bad.jsonl").write_text('{"problem": 1, "n": 10, "c": 1}\n{"problem": 2,\n')

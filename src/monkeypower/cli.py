@@ -26,6 +26,7 @@ from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.errors import DesignError, OutcomesError, SpecError
 from monkeypower.estimands import effective_exponent
 from monkeypower.evaluation.backtest import DEFAULT_ESTIMATORS
+from monkeypower.evaluation.backtest.plan import make_plan
 from monkeypower.evaluation.comparison import VERDICT_MODELS, power_law_verdict
 from monkeypower.fitting.persistence import SavedFitError
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, SAMPLERS
@@ -367,12 +368,18 @@ def run_backtest(args: argparse.Namespace) -> int:
     """Subsample, fit every estimator, score against the full data; print the summary."""
     _check_before_work(args)
     data = _read_one_group(args)
-    result = mp.backtest(
-        data, estimators=args.estimators, attempts=args.attempts, problems=args.problems,
-        seeds=range(args.seeds), truth=args.truth, interval=args.interval,
-        fit_kwargs={"draws": args.draws, "tune": args.draws, "chains": 2,
-                    "progressbar": False},
-    )
+    options = {"estimators": args.estimators, "attempts": args.attempts,
+               "problems": args.problems, "seeds": range(args.seeds), "truth": args.truth,
+               "interval": args.interval,
+               "fit_kwargs": {"draws": args.draws, "tune": args.draws, "chains": 2,
+                              "progressbar": False}}
+    try:  # the backtest's own checks against the data, before any fit
+        make_plan(data, horizon=None, **options)
+    except (ValueError, TypeError) as err:
+        if isinstance(err, DesignError):
+            raise
+        raise UsageError(f"--estimators/--attempts/--problems/--seeds: {err}") from None
+    result = mp.backtest(data, **options)
     print(result.to_markdown())
     if args.out:
         with atomic_folder(args.out, "--out") as out:
