@@ -207,7 +207,7 @@ def test_baseline_result_follows_the_result_protocol():
 
 
 def test_baseline_note_goes_to_the_summary_notes(sequential):
-    res = bl.beta_binomial_mle(sequential)
+    res = bl.beta_binomial_mle(sequential, scaled=False)
     table = res.summary()
     assert "note" not in table.columns
     assert table.attrs["notes"] == [res.extras["note"]]
@@ -339,9 +339,17 @@ def test_sequential_design_is_refused(sequential):
         bl.least_squares(sequential)
     with pytest.raises(DesignError, match="sequential"):
         bl.discretized_beta(sequential)
-    # the likelihood is valid for a sequential design: the MLE runs, and says what it dropped
-    res = bl.beta_binomial_mle(sequential)
+    # the paper's scaled MLE plugs in max c/n, biased under sequential stopping: refused
+    with pytest.raises(DesignError, match="scaled Beta-Binomial MLE.*sequential"):
+        bl.beta_binomial_mle(sequential)
+    # the plain Beta-Binomial likelihood is valid for a sequential design: it runs, and says
+    # what it dropped
+    res = bl.beta_binomial_mle(sequential, scaled=False)
     assert "sequential" in res.extras["note"]
+    # drawing whole problems keeps each record intact: valid for a sequential design
+    sub = subsample(sequential, n_problems=20, seed=0)
+    assert sub.n_problems == 20 and sub.design == sequential.design
+    assert set(sub.problem) <= set(sequential.problem)
 
 
 def test_baseline_bad_arguments():

@@ -1,6 +1,7 @@
 """The command line: help, demo, fit with every output format."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ import pytest
 
 import monkeypower as mp
 from monkeypower.cli import main
+from monkeypower.cli_validation import cli_spelling
 
 QUICK = ["--draws", "200", "--tune", "200", "--chains", "2", "--no-progress"]
 # These tests exercise the command line's plumbing with deliberately short chains, whose honest
@@ -110,3 +112,147 @@ def test_backtest_command_asks_for_a_group(tmp_path, capsys):
     code = main(["backtest", str(tmp_path / "x.csv"), "--problem", "problem", "--n", "n",
                  "--c", "c", "--group-by", "model"])
     assert code == 2 and "choose one with --group" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ issue 16/17: bad input
+def _run(argv, capsys):
+    code = main(argv)
+    err = capsys.readouterr().err
+    return code, err
+
+
+@pytest.fixture
+def counts_csv(tmp_path):
+    path = tmp_path / "counts.csv"
+    pd.DataFrame({"model": ["a", "a", "b", "b"], "problem": [1, 2, 1, 2], "n": [5] * 4,
+                  "c": [0, 2, 1, 5]}).to_csv(path, index=False)
+    return path
+
+
+def _no_fit(*args, **kwargs):
+    raise AssertionError("sampling started although an option was invalid")
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--interval", "1.5"], "--interval 1.5: expected a credible probability strictly"),
+    (["--horizon", "-5"], "--horizon -5: expected a number of attempts"),
+    (["--window", "0", "10"], "--window 0 10: expected 1 <= K1 < K2"),
+    (["--target", "1.5"], "--target 1.5: expected a pass_D@k target"),
+    (["--draws", "0"], "--draws 0: expected an integer >= 1"),
+    (["--cap", "5"], "--cap: only for --design sequential"),
+    (["--group", "Pythia 12B"], "--group 'Pythia 12B': no such group; the file's groups "
+                                "include a; b"),
+    (["--group", "a", "b"], "expected 1 value(s), one per --group-by column"),
+    (["--model", "nope"], "unknown model 'nope'"),
+])
+def test_fit_options_are_checked_before_sampling(counts_csv, capsys, monkeypatch, extra,
+                                                 message):
+    monkeypatch.setattr(mp, "fit", _no_fit)
+    code, err = _run(["fit", str(counts_csv), "--problem", "problem", "--n", "n", "--c", "c",
+                      "--group-by", "model", "--seed", "1", *extra], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_out_that_is_a_file_or_unwritable_is_refused_first(counts_csv, capsys, monkeypatch,
+                                                          tmp_path):
+    monkeypatch.setattr(mp, "fit", _no_fit)
+    base = ["fit", str(counts_csv), "--problem", "problem", "--n", "n", "--c", "c",
+            "--group-by", "model", "--seed", "1", "--out"]
+    (tmp_path / "afile").write_text("x")
+    code, err = _run([*base, str(tmp_path / "afile")], capsys)
+    assert code == 2 and "is a file" in err
+    code, err = _run([*base, str(tmp_path / "afile" / "below")], capsys)
+    assert code == 2 and "is a file, not a folder" in err
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "paper.tex").write_text("x")
+    code, err = _run([*base, str(tmp_path / "theirs")], capsys)
+    assert code == 2 and "holds files monkeypower did not write" in err
+
+
+def test_backtest_and_compare_take_a_design(tmp_path, capsys, monkeypatch):
+    seq = mp.simulate("beta", {"alpha": 0.5, "beta": 3}, n_problems=20, n_attempts=100, seed=1,
+                      design=mp.Design("sequential", batch_size=10, cap=100))
+    seq.to_dataframe().to_csv(tmp_path / "seq.csv", index=False)
+    common = [str(tmp_path / "seq.csv"), "--problem", "problem", "--n", "n", "--c", "c",
+              "--design", "sequential", "--batch-size", "10", "--cap", "100"]
+    code, err = _run(["backtest", *common, "--estimators", "least_squares", "--attempts", "10",
+                      "--problems", "10", "--seeds", "1"], capsys)
+    assert code == 2 and "sequential design" in err
+    monkeypatch.setattr(mp, "fit", _no_fit)
+    with pytest.raises(AssertionError, match="sampling started"):  # valid: reaches sampling
+        main(["compare", *common, "--models", "beta", "--seed", "1"])
+
+
+def test_backtest_checks_its_grid_against_the_data_first(counts_csv, capsys, monkeypatch):
+    monkeypatch.setattr(mp, "fit", _no_fit)
+    base = ["backtest", str(counts_csv), "--problem", "problem", "--n", "n", "--c", "c",
+            "--group-by", "model", "--group", "a"]
+    code, err = _run([*base, "--attempts", "50"], capsys)
+    assert code == 2 and "attempts" in err and err.count("\n") == 1
+    code, err = _run([*base, "--estimators", "nope"], capsys)
+    assert code == 2 and "unknown estimator 'nope'" in err
+
+
+def test_file_errors_name_the_file_and_line(tmp_path, capsys):
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "bad.jsonl").write_text('{"problem": 1, "n": 10, "c": 1}\n{"problem": 2,\n')
+    (tmp_path / "mixed.jsonl").write_text('{"problem": 1, "n": 10, "c": 1}\n'
+                                          '{"problem": "b", "n": 10, "c": 2}\n')
+    pd.DataFrame({"problem": [1], "n": [3], "k": [1], "extra": [0]}).to_parquet(
+        tmp_path / "t.parquet")
+    base = ["--problem", "problem", "--n", "n", "--c", "c", "--seed", "1"]
+    for name, message in [
+        ("empty.csv", "empty.csv: the file is empty"),
+        ("bad.jsonl", "bad.jsonl, line 2: not valid JSON"),
+        ("mixed.jsonl", "mixed kinds of problem ids (1 integer, 1 string)"),
+        ("t.parquet", "missing column 'c' (for c); the table has columns "
+                      "['problem', 'n', 'k', 'extra']"),
+    ]:
+        code, err = _run(["fit", str(tmp_path / name), *base], capsys)
+        assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_cli_spelling_rewrites_argument_names_not_values():
+    assert cli_spelling("e.g. problem=..., n=..., c=...") == "e.g. --problem ..., --n ..., --c ..."
+    assert cli_spelling("pass group_by= if") == "pass --group-by if"
+    assert cli_spelling("e.g. c=5, n=3") == "e.g. c=5, n=3"
+
+
+def test_messages_use_the_options_the_user_typed(tmp_path, capsys):
+    pd.DataFrame({"problem": [1, 1], "n": [3, 3], "c": [1, 2]}).to_csv(tmp_path / "d.csv",
+                                                                       index=False)
+    code, err = _run(["fit", str(tmp_path / "d.csv"), "--problem", "problem", "--n", "n",
+                      "--c", "c", "--seed", "1"], capsys)
+    assert code == 2 and "--group-by" in err and "group_by=" not in err
+
+
+def _help(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    return capsys.readouterr().out
+
+
+def test_help_states_each_default_once(capsys):
+    for command in ("fit", "backtest", "compare", "demo"):
+        text = " ".join(_help(command, capsys).split())
+        assert not re.search(r"\(default[^)]*\) \(default", text), command
+        assert "(default: None)" not in text and "(default: False)" not in text
+    fit_help = _help("fit", capsys)
+    assert "--group VALUE" in fit_help and '--group "Pythia 12B"' in fit_help
+
+
+def test_models_prints_the_reason_for_each_prior(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "why: Published exponents lie between about 0.05 and 1" in out
+
+
+def test_groups_share_one_window(tmp_path, capsys, monkeypatch):
+    table = pd.DataFrame({"m": ["a", "a", "b", "b"], "problem": [1, 2, 1, 2],
+                          "n": [10, 10, 1000, 1000], "c": [1, 2, 3, 4]})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    monkeypatch.setattr(mp, "fit", _no_fit)
+    with pytest.raises(AssertionError):
+        main(["fit", str(tmp_path / "t.csv"), "--problem", "problem", "--n", "n", "--c", "c",
+              "--group-by", "m", "--seed", "1"])
+    assert "one window, k in [1, 1,000]" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import argparse
 import json
 import shlex
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,25 @@ from typing import Any
 import numpy as np
 
 import monkeypower as mp
+from monkeypower.cli_validation import (
+    UsageError,
+    check_options,
+    cli_spelling,
+    pick_group,
+    shared_window,
+)
+from monkeypower.data.design import Design
+from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.errors import DesignError, OutcomesError, SpecError
 from monkeypower.estimands import effective_exponent
 from monkeypower.evaluation.backtest import DEFAULT_ESTIMATORS
+from monkeypower.evaluation.backtest.plan import make_plan
 from monkeypower.evaluation.comparison import VERDICT_MODELS, power_law_verdict
+from monkeypower.fitting.persistence import SavedFitError
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, SAMPLERS
 from monkeypower.fitting.spec import available_models, load_spec
 from monkeypower.intervals import IntervalConvention, get_interval
+from monkeypower.output.atomic import OutputFolderError, atomic_folder, check_destination
 from monkeypower.output.report import render_tables, write_report
 from monkeypower.presentation.style import save_figure
 from monkeypower.presentation.tables import summary_to_markdown
@@ -34,6 +47,9 @@ examples:
       posterior next to the truth
   monkeypower fit counts.csv --problem problem_idx --n n --c c --group-by model \\
       --model scaled_beta --seed 1 --format markdown
+  monkeypower fit counts.csv --problem problem_idx --n n --c c --group-by model \\
+      --group "Pythia 12B" --model scaled_beta --seed 1
+  # an attempt log: one row per attempt, success boolean or 0/1 (not a per-problem score)
   monkeypower fit attempts.parquet --layout attempts --problem "Problem Idx" \\
       --success Score --attempt "Scaling Parameter" --design sequential \\
       --batch-size 60 --cap 10020 --model scaled_beta --seed 1 --format json --out results/
@@ -42,18 +58,33 @@ examples:
   monkeypower compare counts.csv --problem problem_idx --n n --c c --group-by model \\
       --group "Pythia 12B" --models beta scaled_beta logit_normal --seed 1 --out compare/
   monkeypower models
+
+--out folders are written whole: into a temporary folder beside them, renamed into place once
+everything succeeded, so a failure leaves an existing --out as it was.
 """
 
 
-def _add_sampler_options(parser: argparse.ArgumentParser) -> None:
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written; each option's default stated once, when it has one."""
 
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if ("default" in text or default in (None, False, (), [], argparse.SUPPRESS)
+                or not action.option_strings):
+            return text
+        shown = " ".join(map(str, default)) if isinstance(default, (list, tuple)) else default
+        return f"{text} (default: {shown})".strip()
+
+
+def _add_sampler_options(parser: argparse.ArgumentParser, draws: int = 1000) -> None:
     group = parser.add_argument_group("sampling")
     group.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER)
-    group.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
+    group.add_argument("--draws", type=int, default=draws, help="draws per chain")
     group.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
-    group.add_argument("--chains", type=int, default=4)
+    group.add_argument("--chains", type=int, default=4, help="independent chains")
     group.add_argument("--target-accept", type=float, default=None,
-                       help="NUTS target (default: the model's, else 0.9)")
+                       help="NUTS target acceptance rate (default: the model's, else 0.9)")
     group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -64,22 +95,42 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--interval-kind", choices=("eti", "hdi"), default=None,
                        help="equal-tailed (default) or highest-density interval")
     group.add_argument("--window", type=int, nargs=2, metavar=("K1", "K2"),
-                       help="window of the effective exponent (default 1 to max n)")
+                       help="window of the effective exponent (default: 1 to the largest n; "
+                            "one shared window for all groups)")
     group.add_argument("--horizon", type=float, nargs="+", metavar="K",
                        help="k values for the pass@k rows (default max n x 1, 10, 100)")
     group.add_argument("--target", type=float, nargs="+", default=(), metavar="PASS",
                        help="pass_D@k targets for attempts_for_target rows")
 
 
+def _add_design_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--design", choices=("fixed", "sequential"), default="fixed",
+                        help="how attempts were allocated: a fixed number per problem, or "
+                             "sequentially until a success")
+    parser.add_argument("--batch-size", type=int, help="batch size of a sequential design")
+    parser.add_argument("--cap", type=int, help="attempt cap of a sequential design")
+
+
+def _add_group_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--group-by", nargs="+", metavar="COL",
+                        help="columns telling models or benchmarks apart (one fit per group)")
+    parser.add_argument("--group", nargs="+", metavar="VALUE",
+                        help=f"which group to {what} (values of the --group-by columns)")
+
+
 def _add_counts_file_options(parser: argparse.ArgumentParser, what: str) -> None:
-    """A counts file and the one group of it to use (read by :func:`_read_one_group`)."""
+    """A counts file and the one group of it to use (read by :func:`_read_data`)."""
     parser.add_argument("file", type=Path, help="counts file (CSV, Parquet or JSONL)")
     parser.add_argument("--problem", required=True, help="problem-id column")
     parser.add_argument("--n", required=True, help="attempts column")
     parser.add_argument("--c", required=True, help="successes column")
-    parser.add_argument("--group-by", nargs="+", metavar="COL")
-    parser.add_argument("--group", nargs="+", metavar="VALUE",
-                        help=f"which group to {what} (values of the --group-by columns)")
+    _add_group_options(parser, what)
+    _add_design_options(parser)
+
+
+def _sub(sub: Any, name: str, text: str, epilog: str | None = None) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=text, description=text, epilog=epilog,
+                          formatter_class=_HelpFormatter)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,77 +138,77 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="monkeypower",
         description="Bayesian analysis of repeated-sampling (pass@k) scaling laws.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES, formatter_class=_HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="simulate a benchmark, fit it, compare with the truth",
-                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    demo.add_argument("--seed", type=int, default=2026)
-    demo.add_argument("--problems", type=int, default=128)
-    demo.add_argument("--attempts", type=int, default=1000)
+    demo = _sub(sub, "demo", "simulate a benchmark, fit it, compare with the truth")
+    demo.add_argument("--seed", type=int, default=2026, help="seed of the simulation and fit")
+    demo.add_argument("--problems", type=int, default=128, help="problems to simulate")
+    demo.add_argument("--attempts", type=int, default=1000, help="attempts per problem")
     demo.add_argument("--alpha", type=float, default=0.3, help="true tail exponent")
     demo.add_argument("--beta", type=float, default=3.0, help="true Beta beta")
-    demo.add_argument("--model", default="beta")
+    demo.add_argument("--model", default="beta", help="model name or TOML path")
     demo.add_argument("--out", type=Path, default=None,
                       help="folder for the report, tables, figures and posterior")
     _add_sampler_options(demo)
 
-    fit = sub.add_parser("fit", help="fit a model to outcome data in a file",
-                         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    fit = _sub(sub, "fit", "fit a model to outcome data in a file", EXAMPLES)
     fit.add_argument("file", type=Path, help="CSV, Parquet or JSONL file")
-    fit.add_argument("--layout", choices=("counts", "attempts", "llmonkeys"), default="counts")
+    fit.add_argument("--layout", choices=("counts", "attempts", "llmonkeys"), default="counts",
+                     help="one row per problem (counts), per attempt (attempts), or per "
+                          "problem with a list of outcomes (llmonkeys)")
     fit.add_argument("--problem", required=True, help="problem-id column")
     fit.add_argument("--n", help="attempts column (counts layout)")
     fit.add_argument("--c", help="successes column (counts layout)")
-    fit.add_argument("--success", help="success column (attempts layout)")
+    fit.add_argument("--success", help="success column, boolean or 0/1 (attempts layout)")
     fit.add_argument("--attempt", help="attempt-index column (attempts layout)")
     fit.add_argument("--outcomes", help="list-of-booleans column (llmonkeys layout)")
-    fit.add_argument("--group-by", nargs="+", default=None, metavar="COL")
-    fit.add_argument("--design", choices=("fixed", "sequential"), default="fixed")
-    fit.add_argument("--batch-size", type=int, help="batch size of a sequential design")
-    fit.add_argument("--cap", type=int, help="attempt cap of a sequential design")
+    _add_group_options(fit, "fit (default: every group)")
+    _add_design_options(fit)
     fit.add_argument("--model", default="scaled_beta", help="model name or TOML path")
-    fit.add_argument("--seed", type=int, required=True)
-    fit.add_argument("--format", choices=("table", "json", "latex", "markdown"), default="table")
+    fit.add_argument("--seed", type=int, required=True, help="seed of the sampler")
+    fit.add_argument("--format", choices=("table", "json", "latex", "markdown"), default="table",
+                     help="format of the summary printed")
     fit.add_argument("--out", type=Path,
                      help="folder for report.md, the summary (md, tex, csv, json, txt), figures "
                           "(PNG and PDF) and the posteriors (NetCDF)")
     _add_sampler_options(fit)
     _add_report_options(fit)
 
-    back = sub.add_parser("backtest", help="score estimators on subsamples (BRIEF §9 protocol)",
-                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    back = _sub(sub, "backtest", "score estimators on subsamples of the data (the protocol of "
+                "Schaeffer, Kazdan et al., arXiv:2502.17578)")
     _add_counts_file_options(back, "backtest")
-    back.add_argument("--estimators", nargs="+",
-                      default=list(DEFAULT_ESTIMATORS))
-    back.add_argument("--attempts", nargs="+", type=int, default=[100, 215, 464, 1000])
-    back.add_argument("--problems", nargs="+", type=int, default=[128])
+    back.add_argument("--estimators", nargs="+", default=list(DEFAULT_ESTIMATORS),
+                      help="baselines and Bayesian models (bayes:<model>)")
+    back.add_argument("--attempts", nargs="+", type=int, default=[100, 215, 464, 1000],
+                      help="attempts per problem in the subsamples")
+    back.add_argument("--problems", nargs="+", type=int, default=[128],
+                      help="problems in the subsamples")
     back.add_argument("--seeds", type=int, default=3, help="number of seeds (0..N-1)")
     back.add_argument("--truth", type=float, help="known asymptotic exponent (simulated data)")
     back.add_argument("--interval", type=float, default=None,
                       help="probability of the Bayesian intervals (default: the convention)")
-    back.add_argument("--draws", type=int, default=500, help="draws per chain of Bayesian fits")
+    back.add_argument("--draws", type=int, default=500,
+                      help="draws (and tuning steps) per chain of Bayesian fits")
     back.add_argument("--out", type=Path, help="folder for the table (CSV) and figure (PNG, PDF)")
 
-    comp = sub.add_parser("compare", help="fit several families, compare them by LOO and say "
-                          "whether the data support a power law",
-                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    comp = _sub(sub, "compare", "fit several families, compare them by LOO and say whether the "
+                "data support a power law")
     _add_counts_file_options(comp, "compare models on")
-    comp.add_argument("--models", nargs="+",
-                      default=list(VERDICT_MODELS),
+    comp.add_argument("--models", nargs="+", default=list(VERDICT_MODELS),
                       help="models to fit (include power-law and light-tailed families)")
-    comp.add_argument("--seed", type=int, required=True)
+    comp.add_argument("--seed", type=int, required=True, help="seed of the first fit")
     comp.add_argument("--method", default="stacking",
-                      choices=("stacking", "BB-pseudo-BMA", "pseudo-BMA"))
+                      choices=("stacking", "BB-pseudo-BMA", "pseudo-BMA"),
+                      help="how the models are weighted")
     comp.add_argument("--stacked", action="store_true",
                       help="also print the stacking-weighted exponents and forecasts")
     comp.add_argument("--out", type=Path,
                       help="folder for the table (md, tex, csv), verdict (JSON) and figure")
     _add_sampler_options(comp)
 
-    sub.add_parser("models", help="list the built-in models with their priors")
+    _sub(sub, "models", "list the built-in models with their priors and the reason for each")
     return parser
 
 
@@ -175,13 +226,30 @@ def _interval(args: argparse.Namespace):
     return IntervalConvention(args.interval or current.prob, args.interval_kind or current.kind)
 
 
-def _summary_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {"interval": _interval(args), "window": tuple(args.window) if args.window else None,
-            "horizons": args.horizon, "targets": tuple(args.target)}
+def _summary_kwargs(args: argparse.Namespace, window: tuple[int, int] | None) -> dict[str, Any]:
+    return {"interval": _interval(args), "window": window, "horizons": args.horizon,
+            "targets": tuple(args.target)}
+
+
+def _design(args: argparse.Namespace) -> Design:
+    if args.design == "sequential":
+        return mp.Design("sequential", batch_size=args.batch_size, cap=args.cap)
+    return mp.Design("fixed")
+
+
+def _check_before_work(args: argparse.Namespace) -> None:
+    """Everything that can be checked before reading data or sampling: options, --out, models."""
+    check_options(args)
+    if getattr(args, "out", None) is not None:
+        check_destination(args.out, "--out")
+    for model in [getattr(args, "model", None), *(getattr(args, "models", None) or ())]:
+        if model is not None:
+            load_spec(model)
 
 
 def run_demo(args: argparse.Namespace) -> int:
     """Simulate → empirical curve → fit → exponent posterior beside the truth."""
+    _check_before_work(args)
     truth = {"alpha": args.alpha, "beta": args.beta}
     out = mp.simulate("beta", truth, n_problems=args.problems, n_attempts=args.attempts,
                       seed=args.seed)
@@ -211,36 +279,47 @@ def run_demo(args: argparse.Namespace) -> int:
     horizons = [args.attempts, 10 * args.attempts, 1000 * args.attempts]
     print(result.to_markdown(horizons=horizons))
     if args.out:
-
         write_report(result, args.out, summary_kwargs={"horizons": horizons},
                      command=args.command_line, truth={"asymptotic_exponent": args.alpha})
     return 0
 
 
-def run_fit(args: argparse.Namespace) -> int:
-    """Read a file, fit every group, print a table and optionally write every format."""
-    design = (mp.Design("sequential", batch_size=args.batch_size, cap=args.cap)
-              if args.design == "sequential" else mp.Design("fixed"))
-    columns: dict[str, Any] = {"problem": args.problem, "design": design}
+def _read_fit_data(args: argparse.Namespace) -> Outcomes | OutcomesGroups:
+    """The file of ``fit``, read with the columns of its layout (and ``--group`` picked)."""
+    columns: dict[str, Any] = {"problem": args.problem, "design": _design(args)}
     if args.group_by:
         columns["group_by"] = args.group_by
+    required = {"counts": (("--n", args.n), ("--c", args.c)),
+                "attempts": (("--success", args.success),),
+                "llmonkeys": (("--outcomes", args.outcomes),)}[args.layout]
+    missing = [option for option, value in required if not value]
+    if missing:
+        raise UsageError(f"{' and '.join(missing)} required for --layout {args.layout}")
     if args.layout == "counts":
-        if not (args.n and args.c):
-            raise SystemExit("monkeypower fit: --n and --c are required for the counts layout")
         columns.update(n=args.n, c=args.c)
     elif args.layout == "attempts":
-        if not args.success:
-            raise SystemExit("monkeypower fit: --success is required for the attempts layout")
         columns.update(success=args.success, attempt=args.attempt)
-    elif args.outcomes:
+    else:
         columns["outcomes"] = args.outcomes
     data = mp.read_outcomes(args.file, layout=args.layout, **columns)
+    return pick_group(data, args.group, required=False)
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    """Read a file, fit every group (or ``--group``), print a table, optionally write --out."""
+    _check_before_work(args)
+    data = _read_fit_data(args)
+    window = shared_window(data, args.window)
     if isinstance(data, mp.OutcomesGroups):
         print(f"monkeypower: fitting {len(data)} groups with model {args.model!r} (compiled "
               "once)", file=sys.stderr, flush=True)
+        if args.window is None:
+            print(f"monkeypower: effective exponents of every group over one window, k in "
+                  f"[{window[0]:,}, {window[1]:,}] (1 to the largest n of any group), so they "
+                  "can be compared; set another with --window K1 K2", file=sys.stderr,
+                  flush=True)
     result = mp.fit(data, args.model, **_fit_kwargs(args))
-
-    summary_kwargs = _summary_kwargs(args)
+    summary_kwargs = _summary_kwargs(args, window)
     rendered = render_tables(result, summary_kwargs)
     print(rendered[args.format])
     if args.out:
@@ -249,21 +328,16 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_one_group(args: argparse.Namespace):
+def _read_one_group(args: argparse.Namespace) -> Outcomes:
     """The counts file's single group (``--group`` picks one when the file holds several)."""
     data = mp.read_outcomes(args.file, problem=args.problem, n=args.n, c=args.c,
-                            group_by=args.group_by)
-    if isinstance(data, mp.OutcomesGroups):
-        if not args.group:
-            raise mp.OutcomesError(
-                f"the file holds {len(data)} groups; choose one with --group (e.g. "
-                f"--group {' '.join(map(str, next(iter(data))))})")
-        data = data[tuple(args.group)]
-    return data
+                            group_by=args.group_by, design=_design(args))
+    return pick_group(data, args.group, required=True)
 
 
 def run_compare(args: argparse.Namespace) -> int:
     """Fit each model, compare by leave-one-problem-out LOO, print the table and the verdict."""
+    _check_before_work(args)
     data = _read_one_group(args)
     kwargs = _fit_kwargs(args)
     kwargs.pop("seed")
@@ -276,18 +350,15 @@ def run_compare(args: argparse.Namespace) -> int:
     verdict = power_law_verdict(comparison)
     print(verdict.to_markdown())
     if args.stacked:
-
         print()
         print(summary_to_markdown(comparison.stacked_table))
     if args.out:
-
-
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "comparison.md").write_text(verdict.to_markdown() + "\n")
-        (args.out / "comparison.tex").write_text(comparison.to_latex() + "\n")
-        comparison.table.to_csv(args.out / "comparison.csv")
-        (args.out / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=2))
-        save_figure(comparison.plot(), args.out / "compare")
+        with atomic_folder(args.out, "--out") as out:
+            (out / "comparison.md").write_text(verdict.to_markdown() + "\n")
+            (out / "comparison.tex").write_text(comparison.to_latex() + "\n")
+            comparison.table.to_csv(out / "comparison.csv")
+            (out / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=2))
+            save_figure(comparison.plot(), out / "compare")
         print(f"wrote {args.out}/comparison.{{md,tex,csv}}, verdict.json, compare.{{png,pdf}}",
               file=sys.stderr)
     return 0
@@ -295,32 +366,55 @@ def run_compare(args: argparse.Namespace) -> int:
 
 def run_backtest(args: argparse.Namespace) -> int:
     """Subsample, fit every estimator, score against the full data; print the summary."""
+    _check_before_work(args)
     data = _read_one_group(args)
-    result = mp.backtest(
-        data, estimators=args.estimators, attempts=args.attempts, problems=args.problems,
-        seeds=range(args.seeds), truth=args.truth, interval=args.interval,
-        fit_kwargs={"draws": args.draws, "tune": args.draws, "chains": 2,
-                    "progressbar": False},
-    )
+    options = {"estimators": args.estimators, "attempts": args.attempts,
+               "problems": args.problems, "seeds": range(args.seeds), "truth": args.truth,
+               "interval": args.interval,
+               "fit_kwargs": {"draws": args.draws, "tune": args.draws, "chains": 2,
+                              "progressbar": False}}
+    try:  # the backtest's own checks against the data, before any fit
+        make_plan(data, horizon=None, **options)
+    except (ValueError, TypeError) as err:
+        if isinstance(err, DesignError):
+            raise
+        raise UsageError(f"--estimators/--attempts/--problems/--seeds: {err}") from None
+    result = mp.backtest(data, **options)
     print(result.to_markdown())
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        result.table.to_csv(args.out / "backtest.csv", index=False)
-        figure = result.plot()
-        for suffix in ("png", "pdf"):
-            figure.savefig(args.out / f"backtest.{suffix}")
+        with atomic_folder(args.out, "--out") as out:
+            result.table.to_csv(out / "backtest.csv", index=False)
+            save_figure(result.plot(), out / "backtest")
         print(f"wrote {args.out}/backtest.{{csv,png,pdf}}", file=sys.stderr)
     return 0
 
 
 def run_models(_: argparse.Namespace) -> int:
-    """Print each built-in model's summary and priors."""
+    """Print each built-in model's summary, and each prior with what it means and why."""
     for name in available_models():
         spec = load_spec(name)
         print(f"{name} (family {spec.family}): {spec.summary}")
-        for line in spec.describe_priors().splitlines():
-            print(f"    {line}")
+        for variable, prior in spec.priors.items():
+            print(f"    {variable} ~ {prior}" + (f": {prior.meaning}" if prior.meaning else ""))
+            if prior.reason:
+                print(textwrap.fill(" ".join(prior.reason.split()), width=96,
+                                    initial_indent="        why: ",
+                                    subsequent_indent="             "))
+        reason = spec.sampler_defaults.get("reason")
+        if reason:
+            settings = ", ".join(f"{k} {v}" for k, v in spec.sampler_defaults.items()
+                                 if k != "reason")
+            print(textwrap.fill(" ".join(str(reason).split()), width=96,
+                                initial_indent=f"    sampler ({settings}): ",
+                                subsequent_indent="        "))
+        print()
     return 0
+
+
+HANDLED = (OutcomesError, SpecError, DesignError, UsageError, OutputFolderError, SavedFitError,
+           FileNotFoundError, PermissionError, IsADirectoryError)
+"""Errors about the user's input, options or files: one line on stderr and exit status 2.
+Anything else is a bug in monkeypower and keeps its traceback."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -332,8 +426,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "compare": run_compare, "models": run_models}
     try:
         return handlers[args.command](args)
-    except (OutcomesError, SpecError, DesignError, FileNotFoundError) as err:
-        print(f"monkeypower {args.command}: error: {err}", file=sys.stderr)
+    except HANDLED as err:
+        text = " ".join(str(err).split()) if not isinstance(err, OSError) or not err.filename \
+            else f"{err.filename}: {err.strerror}"
+        print(f"monkeypower {args.command}: error: {cli_spelling(text)}", file=sys.stderr)
         return 2
 
 

@@ -72,6 +72,52 @@ def _as_count_array(values: Any, column: str) -> np.ndarray:
     return as_float.astype(np.int64)
 
 
+def _id_kind(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "boolean"
+    if isinstance(value, (int, np.integer)):
+        return "integer"
+    if isinstance(value, (float, np.floating)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__
+
+
+def _checked_ids(problem: np.ndarray) -> np.ndarray:
+    """Problem ids of one kind: all strings, or all numbers (saved and reloaded losslessly).
+
+    An object column mixing kinds (JSON ``1`` and ``"b"``) is refused, naming the rows of the
+    rarer kind; a column of Python ints becomes int64. Other objects (lists, dicts) are refused.
+    """
+    if problem.dtype.kind != "O" or problem.size == 0:
+        return problem
+    kinds = np.array([_id_kind(v) for v in problem], dtype=object)
+    present = pd.unique(kinds)
+    odd = [k for k in present if k not in ("string", "integer", "number")]
+    if odd:
+        rows = np.flatnonzero(kinds == odd[0])
+        raise OutcomesError(
+            f"column 'problem': expected string or integer problem ids, found {odd[0]} values "
+            f"in {describe_rows(rows)}, e.g. {problem[rows[0]]!r}")
+    if set(present) == {"integer", "number"}:
+        present = ["number"]
+    if len(present) > 1:
+        counts = {k: int((kinds == k).sum()) for k in present}
+        rare = min(counts, key=counts.get)
+        rows = np.flatnonzero(kinds == rare)
+        found = ", ".join(f"{n} {k}" for k, n in counts.items())
+        raise OutcomesError(
+            f"column 'problem': mixed kinds of problem ids ({found}); "
+            f"the {rare} ids are in {describe_rows(rows)}, e.g. {problem[rows[0]]!r}. Expected "
+            "one kind: quote every id in the file, or none")
+    if present[0] == "integer":
+        return problem.astype(np.int64)
+    if present[0] == "number":
+        return problem.astype(np.float64)
+    return problem
+
+
 @dataclass(frozen=True, eq=False)
 class Outcomes:
     """Repeated-sampling outcomes of one model on one benchmark.
@@ -125,13 +171,14 @@ class Outcomes:
             raise OutcomesError(
                 f"column 'problem': missing problem ids in {describe_rows(missing)}"
             )
+        problem = _checked_ids(problem)
         duplicated = np.flatnonzero(pd.Series(problem).duplicated(keep=False).to_numpy())
         if duplicated.size:
             ids = pd.unique(problem[duplicated])[:5].tolist()
             raise OutcomesError(
                 f"column 'problem': duplicate problem ids {ids} in {describe_rows(duplicated)}; "
-                "expected one row per problem (pass group_by= if the table holds several models "
-                "or benchmarks)"
+                "expected one row per problem (group by the columns that tell models or "
+                "benchmarks apart, group_by=)"
             )
         for name, values, rows in (
             ("n", n, np.flatnonzero(n < 1)),
@@ -255,7 +302,7 @@ class Outcomes:
             raise DesignError(
                 f"{what} is not valid for a sequential design ({self.design}): attempts stopped "
                 "once a success appeared, so c/n and the unbiased pass@k estimator are biased "
-                "and attempts cannot be subsampled at random (BRIEF §1). Fit the model instead: "
+                "and attempts cannot be subsampled at random. Fit the model instead: "
                 "its likelihood is valid for sequential designs."
             )
 

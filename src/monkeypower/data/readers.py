@@ -14,12 +14,15 @@ Nothing here modifies the caller's data.
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from monkeypower.data.design import Design, parse_design
 from monkeypower.data.design_detection import warn_if_not_fixed
@@ -46,13 +49,18 @@ def _to_pandas(data: Any) -> pd.DataFrame:
 
 def _require_columns(frame: pd.DataFrame, columns: Mapping[str, str | None]) -> None:
     """Raise naming each missing column, its role and the columns that do exist."""
+    _check_present(list(frame.columns), columns)
     if frame.shape[0] == 0:
         raise OutcomesError("empty input: the table has no rows (expected at least one problem)")
-    missing = {role: col for role, col in columns.items() if col is not None and col not in frame}
+
+
+def _check_present(present: Sequence[Any], columns: Mapping[str, str | None]) -> None:
+    """Raise naming each missing column and its role, listing every column the table has."""
+    missing = {role: col for role, col in columns.items() if col is not None and col not in present}
     if missing:
         described = ", ".join(f"{col!r} (for {role})" for role, col in missing.items())
         raise OutcomesError(
-            f"missing column {described}; the table has columns {list(frame.columns)}. "
+            f"missing column {described}; the table has columns {list(present)}. "
             "Name the right columns with the corresponding arguments, e.g. problem=..., n=..., "
             "c=..."
         )
@@ -280,9 +288,16 @@ def _checked_success(part: pd.DataFrame, column: str) -> np.ndarray:
         )
     ok = values.isin([0, 1, True, False]).to_numpy()
     if not ok.all():
+        numeric = pd.to_numeric(values, errors="coerce")
+        fractional = bool(((numeric > 0) & (numeric < 1)).any())
+        hint = (
+            "; fractional values look like per-problem scores or pass@k estimates, not one "
+            "outcome per attempt: an attempt log needs one row per attempt with a boolean or 0/1 "
+            "success (a per-problem table of successes and attempts is read with the counts "
+            "layout, n=... and c=...)" if fractional else "")
         raise OutcomesError(
             f"column {column!r}: expected booleans or 0/1, found {values[~ok].head(3).tolist()} "
-            f"in {describe_rows(part.index[~ok])}"
+            f"in {describe_rows(part.index[~ok])}{hint}"
         )
     return values.astype(int).to_numpy().astype(bool)
 
@@ -466,17 +481,74 @@ def from_llmonkeys(
 _READERS = {"counts": from_counts, "attempts": from_attempts, "llmonkeys": from_llmonkeys}
 
 
+def _suffix(path: Path) -> str:
+    return "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    """One JSON object per line; errors name the line."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    records = []
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise OutcomesError(f"{path}, line {number}: not valid JSON ({err.msg} at column "
+                                    f"{err.colno}); expected one JSON object per line") from None
+            if not isinstance(record, dict):
+                raise OutcomesError(f"{path}, line {number}: expected a JSON object "
+                                    f"({{\"column\": value, ...}}), got {type(record).__name__}")
+            records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
 def _read_table(path: Path, columns: list[str] | None) -> pd.DataFrame:
-    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
-    if suffix in (".csv", ".csv.gz"):
-        return pd.read_csv(path)
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path, columns=columns)
-    if suffix in (".jsonl", ".ndjson", ".jsonl.gz"):
-        return pd.read_json(path, lines=True)
+    suffix = _suffix(path)
+    try:
+        if suffix in (".csv", ".csv.gz"):
+            return pd.read_csv(path)
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path, columns=columns)
+        if suffix in (".jsonl", ".ndjson", ".jsonl.gz"):
+            return _read_jsonl(path)
+    except pd.errors.EmptyDataError:
+        raise OutcomesError(f"{path}: the file is empty (expected a header line and one row "
+                            "per problem)") from None
+    except pd.errors.ParserError as err:
+        raise OutcomesError(f"{path}: not a readable CSV table ({str(err).strip()})") from None
+    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile) as err:
+        raise OutcomesError(f"{path}: cannot be decoded as {suffix} text ({err})") from None
+    except (OSError, ValueError) as err:
+        if isinstance(err, (OutcomesError, FileNotFoundError, PermissionError)):
+            raise
+        raise OutcomesError(f"{path}: not a readable {suffix} file ({type(err).__name__}: "
+                            f"{str(err).splitlines()[0] if str(err) else 'no detail'})") from None
     raise OutcomesError(
         f"{path}: unknown file type {suffix!r}; expected .csv, .parquet or .jsonl"
     )
+
+
+def _parquet_columns(path: Path, columns: Mapping[str, Any]) -> list[str] | None:
+    """The columns to read from a Parquet file; a missing one is reported with the whole schema."""
+    keys = ("problem", "n", "c", "success", "attempt", "outcomes", "design_column")
+    roles = {k: columns[k] for k in keys if isinstance(columns.get(k), str)}
+    roles.update({f"group_by[{i}]": col
+                  for i, col in enumerate(_as_group_keys(columns.get("group_by")))})
+    if not roles:
+        return None
+    try:
+        present = pq.ParquetFile(path).schema_arrow.names
+    except (OSError, ValueError) as err:
+        raise OutcomesError(f"{path}: not a readable Parquet file ({str(err).splitlines()[0]})") \
+            from None
+    try:
+        _check_present(present, roles)
+    except OutcomesError as err:
+        raise OutcomesError(f"{path}: {err}") from None
+    return list(dict.fromkeys(roles.values()))
 
 
 def read_outcomes(
@@ -515,16 +587,16 @@ def read_outcomes(
         raise ValueError(f"layout must be one of {sorted(_READERS)}, got {layout!r}")
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
-    wanted = None
-    if path.suffix.lower() in (".parquet", ".pq"):
-        keys = ("problem", "n", "c", "success", "attempt", "outcomes", "design_column")
-        wanted = [columns[k] for k in keys if isinstance(columns.get(k), str)]
-        wanted += list(_as_group_keys(columns.get("group_by")))
-        wanted = list(dict.fromkeys(wanted)) or None
-        if wanted:
-            import pyarrow.parquet as pq
-
-            present = set(pq.ParquetFile(path).schema_arrow.names)
-            wanted = [col for col in wanted if col in present] or None
+    if path.is_dir():
+        raise OutcomesError(f"{path}: is a folder; expected a CSV, Parquet or JSONL file")
+    wanted = _parquet_columns(path, columns) if _suffix(path) in (".parquet", ".pq") else None
     frame = _read_table(path, wanted)
-    return _READERS[layout](frame, **columns)
+    try:
+        return _READERS[layout](frame, **columns)
+    except OutcomesError as err:
+        lines = {".csv": 2, ".csv.gz": 2, ".jsonl": 1, ".ndjson": 1, ".jsonl.gz": 1}
+        where = ""
+        if "rows [" in str(err) and _suffix(path) in lines:
+            where = (f" (rows count data rows from 0: row r is line r + {lines[_suffix(path)]} "
+                     "of the file)")
+        raise OutcomesError(f"{path}: {err}{where}") from None

@@ -8,13 +8,14 @@ successes among :math:`n'` attempts drawn without replacement from :math:`n` att
 .. math:: c' \sim \text{Hypergeometric}(N = n,\ K = c,\ n'),
           \qquad P(c' = j) = \binom{c}{j}\binom{n-c}{n'-j} \Big/ \binom{n}{n'}.
 
-This is valid only for a **fixed** design: under a sequential design attempts stopped once a
-success appeared, so the recorded attempts are not an exchangeable sample (BRIEF §1).
+Subsampling *attempts* is valid only for a **fixed** design: under a sequential design attempts
+stopped once a success appeared, so the recorded attempts are not an exchangeable sample.
+Drawing whole *problems* is valid under either design (each problem's record is kept intact).
 
 References
 ----------
 R. Schaeffer, J. Kazdan, et al., "How Do Large Language Monkeys Get Their Power (Laws)?",
-ICML 2025, arXiv:2502.17578 (the backtest protocol, BRIEF §9).
+ICML 2025, arXiv:2502.17578 (the backtest protocol).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def subsample(
     Parameters
     ----------
     outcomes : Outcomes
-        Data from a **fixed** design.
+        The data. ``n_attempts`` needs a **fixed** design; ``n_problems`` alone works for a
+        sequential design too (whole problems are drawn, their records kept intact).
     n_problems : int, optional
         Problems to keep (``1 <= n_problems <= M``), drawn without replacement; the kept
         problems stay in their original order. Default: all problems.
@@ -68,7 +70,7 @@ def subsample(
     Raises
     ------
     DesignError
-        For a sequential design, where attempts cannot be subsampled at random.
+        For ``n_attempts`` on a sequential design, where attempts cannot be subsampled at random.
     ValueError
         If ``n_problems > M`` or ``n_attempts`` exceeds the smallest ``n`` in the data.
     TypeError
@@ -84,7 +86,8 @@ def subsample(
     >>> sub.n_problems, int(sub.n.max())
     (64, 100)
     """
-    outcomes.require_fixed_design("subsampling attempts at random")
+    if n_attempts is not None:
+        outcomes.require_fixed_design("subsampling attempts at random")
     rng = as_generator(seed)
     m = outcomes.n_problems
     if n_problems is None:

@@ -52,8 +52,19 @@ class EstimandDraws(Result):
         flat = self.draws.reshape(-1, *self.draws.shape[2:])
         return resolve_interval(interval).bounds(flat, axis=0)
 
+    def nan_fraction(self) -> np.ndarray:
+        """Share of NaN draws per scalar (per k for curves): a row with any is not estimable."""
+        draws = self.draws if self.draws.ndim == 3 else self.draws[..., None]
+        return np.isnan(draws).mean(axis=(0, 1))
+
     def rows(self, interval=None) -> list[dict[str, object]]:
-        """One summary row per scalar (per k for curves): estimand, detail, k, statistics."""
+        """One summary row per scalar (per k for curves): estimand, detail, k, statistics.
+
+        A scalar with any NaN draw (the computation failed for those draws) is not estimable:
+        every statistic of its row is NaN rather than a median or interval of the remaining
+        draws, which would be silently conditioned on the draws that worked
+        (:meth:`nan_fraction` says how many failed).
+        """
         convention = resolve_interval(interval)
         lower_name, upper_name = convention.column_names
         draws = self.draws if self.draws.ndim == 3 else self.draws[..., None]
@@ -72,16 +83,17 @@ class EstimandDraws(Result):
             ess_bulk[finite] = azs.ess(ds, method="bulk")["x"].values
             ess_tail[finite] = azs.ess(ds, method="tail")["x"].values
         rows = []
+        failed = np.isnan(flat).any(axis=0)
         for j, k in enumerate(ks):
-            column = flat[:, j]
+            column = flat[:, j] if not failed[j] else np.full(flat.shape[0], np.nan)
             rows.append({
                 "estimand": self.name,
                 "detail": self.detail if k is None else k_detail(self.detail, k),
                 "median": float(np.median(column)),
                 "mean": float(np.mean(column)) if np.isfinite(column).all() else float("nan"),
                 "sd": float(np.std(column, ddof=1)) if np.isfinite(column).all() else float("nan"),
-                lower_name: float(lower[j]),
-                upper_name: float(upper[j]),
+                lower_name: float(lower[j]) if not failed[j] else float("nan"),
+                upper_name: float(upper[j]) if not failed[j] else float("nan"),
                 "ess_bulk": float(ess_bulk[j]) if finite[j] else float("nan"),
                 "ess_tail": float(ess_tail[j]) if finite[j] else float("nan"),
                 "r_hat": float(rhat[j]) if finite[j] else float("nan"),

@@ -1,4 +1,4 @@
-"""Sampler health: divergences, R-hat, bulk and tail ESS — checked, reported, never hidden."""
+"""Fit health: divergences, R-hat, bulk and tail ESS, Pareto k, and what the data cannot support."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from monkeypower.data.outcomes import Outcomes
 from monkeypower.errors import warn_caller
 
-__all__ = ["SamplingWarning", "Diagnostics", "check_sampling", "RHAT_MAX", "ESS_MIN_PER_CHAIN"]
+__all__ = ["SamplingWarning", "Diagnostics", "check_sampling", "RHAT_MAX", "ESS_MIN_PER_CHAIN",
+           "DataSupportWarning", "MIN_SOLVED_PROBLEMS", "UNSUPPORTED_WITHOUT_SIGNAL",
+           "data_support", "pareto_health"]
 
 RHAT_MAX = 1.01
 """R-hat above this flags non-convergence (Vehtari et al. 2021, arXiv 1903.08008)."""
@@ -119,3 +122,76 @@ def check_sampling(
             SamplingWarning,
         )
     return diagnostics
+
+
+class DataSupportWarning(UserWarning):
+    """Data that cannot support some estimands (no success, one problem, NaN draws)."""
+
+
+MIN_SOLVED_PROBLEMS = 3
+"""Fewer problems with a success than this leave the tail exponent mostly to the prior."""
+
+UNSUPPORTED_WITHOUT_SIGNAL = ("asymptotic_exponent", "prefactor", "effective_exponent")
+"""Estimands that are not estimable when no attempt (or every attempt) succeeded."""
+
+
+def pareto_health(pareto_k: np.ndarray, good_k: float) -> dict[str, object]:
+    r"""Pareto k̂ of leave-one-problem-out PSIS-LOO, summarised for a fit's diagnostics.
+
+    Parameters
+    ----------
+    pareto_k : numpy.ndarray
+        Per-problem Pareto shape estimates (Vehtari et al. 2024, arXiv:1507.02646).
+    good_k : float
+        The reliability threshold :math:`\min(1 - 1/\log_{10} S, 0.7)` for S draws.
+
+    Returns
+    -------
+    dict
+        ``max_pareto_k``, ``n_high_pareto_k`` (problems above the threshold),
+        ``pareto_k_threshold`` and ``problems`` (a sentence when any is above it).
+    """
+    pareto_k = np.asarray(pareto_k, dtype=np.float64)
+    finite = pareto_k[np.isfinite(pareto_k)]
+    high = int((~(pareto_k <= good_k)).sum())
+    problems = []
+    if high:
+        problems.append(f"{high} of {pareto_k.size} problems have Pareto k > {good_k:.2f}: their "
+                        "leave-one-problem-out estimates (LOO, model comparison) are unreliable")
+    return {"max_pareto_k": float(finite.max()) if finite.size else float("nan"),
+            "n_high_pareto_k": high, "pareto_k_threshold": float(good_k), "problems": problems}
+
+
+def data_support(outcomes: Outcomes) -> tuple[list[str], bool]:
+    """What the data cannot support, as sentences, and whether the exponents are estimable.
+
+    Returns
+    -------
+    problems : list of str
+        One sentence per limitation: a single problem (population estimands mean nothing),
+        no success at all or every attempt a success (the exponents and prefactor are the
+        prior's), fewer than :data:`MIN_SOLVED_PROBLEMS` problems with a success.
+    estimable : bool
+        False when the exponents and prefactor (:data:`UNSUPPORTED_WITHOUT_SIGNAL`) are not
+        estimable from these data and are reported as not estimable.
+    """
+    n, c = np.asarray(outcomes.n), np.asarray(outcomes.c)
+    problems, estimable = [], True
+    if outcomes.n_problems == 1:
+        problems.append("one problem only: the population (its exponents, prefactor and "
+                        "population pass_D@k) is estimated from a single draw and means nothing")
+    solved = int((c > 0).sum())
+    if c.sum() == 0:
+        estimable = False
+        problems.append(f"no success in any of the {int(n.sum()):,} attempts: the exponents and "
+                        "prefactor would be the prior's, not the data's; reported as not "
+                        "estimable (pass_D@k rows are upper-bounded by the data)")
+    elif (c == n).all():
+        estimable = False
+        problems.append("every attempt succeeded: -log pass_D@k is 0 at every observed k, so the "
+                        "exponents and prefactor are not estimable")
+    elif solved < MIN_SOLVED_PROBLEMS:
+        problems.append(f"only {solved} problem(s) with a success ({int(c.sum())} success(es) in "
+                        "all): the tail exponent rests on them and its interval is mostly the "
+                        "prior's")
+    return problems, estimable

@@ -10,6 +10,7 @@ per-problem ``log_likelihood`` group that :func:`arviz_stats.loo` needs is built
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,20 @@ import xarray as xr
 from monkeypower.data.design import Design
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.data.sufficient import SufficientStats
+from monkeypower.errors import warn_caller
 from monkeypower.estimands import Curve, EstimandDraws, PosteriorDraws, compute
 from monkeypower.estimands.problems import ProblemPosterior, problem_posterior
-from monkeypower.fitting.diagnostics import Diagnostics, check_sampling
+from monkeypower.fitting.diagnostics import (
+    UNSUPPORTED_WITHOUT_SIGNAL,
+    DataSupportWarning,
+    Diagnostics,
+    check_sampling,
+    data_support,
+    pareto_health,
+)
 from monkeypower.fitting.json_schema import fit_to_dict
 from monkeypower.fitting.loo import problem_loo
+from monkeypower.fitting.persistence import read_tree, save_tree
 from monkeypower.fitting.spec import ModelSpec, ResolvedModel, resolve_model
 from monkeypower.intervals import IntervalConvention, resolve_interval
 from monkeypower.presentation.protocol import Result
@@ -238,17 +248,61 @@ class Fit(Result):
         -------
         pandas.DataFrame
             ``attrs["interval"]`` holds the convention; ``attrs["diagnostics"]`` the health
-            checks.
+            checks (:meth:`health`: divergences, R-hat, ESS, Pareto k; ``data_problems``: what
+            the data cannot support, also in ``problems``); ``attrs["notes"]`` names the rows
+            reported as not estimable (all their statistics NaN). A
+            :class:`~monkeypower.fitting.diagnostics.DataSupportWarning` says what the data
+            cannot support: no success at all, a single problem, fewer than three problems
+            with a success, NaN draws.
         """
         convention = resolve_interval(interval)
-        rows = [row for e in self.estimands(window=window, horizons=horizons, targets=targets,
-                                            max_draws=max_draws)
-                for row in e.rows(convention)]
-        table = pd.DataFrame(rows)
+        estimands = self.estimands(window=window, horizons=horizons, targets=targets,
+                                   max_draws=max_draws)
+        table = pd.DataFrame([row for e in estimands for row in e.rows(convention)])
+        health, notes = self.health(), []
+        support, estimable = data_support(self.outcomes)
+        if not estimable:
+            blank = table["estimand"].isin(UNSUPPORTED_WITHOUT_SIGNAL).to_numpy()
+            table.loc[blank, table.columns[2:]] = np.nan
+            notes.append("not estimable from these data (see the diagnostics): "
+                         + ", ".join(UNSUPPORTED_WITHOUT_SIGNAL))
+        failed = [f"{e.label} ({share:.0%} of draws)" if e.k is None
+                  else f"{e.label} at k = {k:g} ({share:.0%} of draws)"
+                  for e in estimands
+                  for k, share in zip(e.k if e.k is not None else [None], e.nan_fraction(),
+                                      strict=True) if share > 0]
+        if failed:
+            notes.append("not estimable (the computation gave NaN for some draws, so no interval "
+                         "is reported): " + "; ".join(failed))
+        health["data_problems"] = support + ([notes[-1]] if failed else [])
+        health["problems"] = health["problems"] + health["data_problems"]
+        health["ok"] = not health["problems"]
+        if health["data_problems"]:
+            warn_caller(f"{self._name()}: " + "; ".join(health["data_problems"]),
+                        DataSupportWarning)
         table.attrs["interval"] = convention.to_dict()
-        table.attrs["diagnostics"] = self.diagnostics.to_dict()
+        table.attrs["diagnostics"] = health
         table.attrs["title"] = self._name()
+        table.attrs["notes"] = notes
         return table
+
+    def health(self) -> dict[str, Any]:
+        """Sampler health and Pareto k of leave-one-problem-out PSIS-LOO, as one dict.
+
+        :meth:`Diagnostics.to_dict` (divergences, R-hat, ESS, ``ok``, ``problems``) extended by
+        :func:`~monkeypower.fitting.diagnostics.pareto_health` (``max_pareto_k``,
+        ``n_high_pareto_k``, ``pareto_k_threshold``); high Pareto k joins ``problems``.
+        """
+        if getattr(self, "_pareto", None) is None:
+            with warnings.catch_warnings():  # one distinct (n, c) pair: arviz's remark is moot
+                warnings.filterwarnings("ignore", message="The point-wise LOO is the same")
+                result = problem_loo(self, warn=False)
+            self._pareto = pareto_health(result.pareto_k.values, result.good_k)
+        health = self.diagnostics.to_dict()
+        pareto = dict(self._pareto)
+        health["problems"] = list(health["problems"]) + pareto.pop("problems")
+        health.update(pareto, ok=not health["problems"])
+        return health
 
     def to_dict(self, **kwargs: Any) -> dict[str, Any]:
         """The stable JSON schema (see ``docs/json_schema.md``); kwargs as :meth:`summary`."""
@@ -317,20 +371,29 @@ class Fit(Result):
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
-        """Write the fit to NetCDF (lossless: draws, data, spec, seed, package version)."""
-        path = Path(path)
-        self.tree.to_netcdf(path, engine="h5netcdf")
-        return path
+        """Write the fit to NetCDF (lossless: draws, data, spec, seed, package version).
+
+        The file carries a SHA-256 of its content, which :func:`load_fit` checks; it is written
+        to a temporary file beside ``path`` and renamed into place, so a failure never leaves
+        half a file.
+        """
+        return save_tree(self.tree, Path(path))
 
 
 def load_fit(path: str | Path, *, warn: bool = True) -> Fit:
-    """Read a fit written by :meth:`Fit.save`."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
-    tree = xr.open_datatree(path, engine="h5netcdf").load()
-    if "model_spec" not in tree.attrs:
-        raise ValueError(f"{path} is not a monkeypower fit (no model_spec attribute)")
-    return Fit(tree, warn=warn)
+    """Read a fit written by :meth:`Fit.save`, and check it.
 
+    The file is read into memory and closed at once (it can be overwritten while the fit is
+    in use). Before the fit is built, :func:`monkeypower.fitting.persistence.read_tree` checks
+    the content checksum, the attributes, that every draw lies in its prior's support and that
+    the stored (n, c) pairs are those of the stored data.
 
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    SavedFitError
+        If any check fails; the message names the file and the check.
+    """
+    tree, model = read_tree(path)
+    return Fit(tree, model=model, warn=warn)

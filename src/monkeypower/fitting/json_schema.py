@@ -54,5 +54,7 @@ def fit_to_dict(fit: Fit, table: pd.DataFrame) -> dict[str, Any]:
         "estimand_definitions": {name: ESTIMANDS[name].definition
                                  for name in dict.fromkeys(table.estimand)},
         "estimands": rows,
-        "diagnostics": fit.diagnostics.to_dict(),
+        "diagnostics": {key: value if isinstance(value, (list, bool)) else clean_json_value(value)
+                        for key, value in table.attrs["diagnostics"].items()},
+        "notes": list(table.attrs.get("notes", [])),
     }

@@ -27,8 +27,11 @@ import pandas as pd
 
 from monkeypower.estimands import ESTIMANDS
 from monkeypower.fitting import Fit, FitGroups
+from monkeypower.fitting.diagnostics import data_support
+from monkeypower.fitting.groups import group_label, group_stems
 from monkeypower.intervals import resolve_interval
 from monkeypower.output import figures
+from monkeypower.output.atomic import atomic_folder
 from monkeypower.output.figures import common_target, plot_exponents, plot_scaling
 from monkeypower.presentation.style import save_figure
 from monkeypower.presentation.tables import (
@@ -41,6 +44,8 @@ from monkeypower.presentation.tables import (
 from monkeypower.version import __version__
 
 __all__ = ["FIGURES", "render_tables", "write_report", "fit_stem"]
+# fit_stem: kept for callers of a single key; write_report names files with group_stems, which
+# never lets two groups share a file.
 
 FIGURES = ("scaling", "exponents", "forecast", "population")
 """The per-fit figures :func:`write_report` draws, in report order."""
@@ -49,9 +54,12 @@ TABLE_SUFFIXES = {"table": "txt", "markdown": "md", "latex": "tex", "json": "jso
 
 
 def fit_stem(key: tuple) -> str:
-    """File-name stem of a group key: its labels joined by ``_``; ``"fit"`` for a single fit."""
-    stem = "_".join(str(k) for k in key).replace("/", "-").replace(" ", "_")
-    return stem or "fit"
+    """File-name stem of one group key alone (``"fit"`` for a single fit).
+
+    Stems of several groups come from :func:`monkeypower.fitting.groups.group_stems`, which
+    keeps them distinct where sanitising would merge two keys.
+    """
+    return group_stems([key])[key]
 
 
 def _items(result: Fit | FitGroups) -> tuple[list[tuple[tuple, Fit]], tuple[str, ...]]:
@@ -82,9 +90,12 @@ def render_tables(
     """
     kwargs = dict(summary_kwargs or {})
     fits, names = _items(result)
-    tables, dicts = [], []
+    tables, dicts, health, notes = [], [], {}, []
     for key, one in fits:
         table = one.summary(**kwargs)
+        health[group_label(key)] = table.attrs["diagnostics"]
+        notes += [f"{group_label(key)}: {note}" if names else note
+                  for note in table.attrs.get("notes", [])]
         for name, value in zip(names, key, strict=True):
             table.insert(0, name, value)
         tables.append(table)
@@ -93,14 +104,17 @@ def render_tables(
         dicts.append(entry)
     combined = pd.concat(tables, ignore_index=True)
     combined.attrs = dict(tables[0].attrs)
-    if len(tables) > 1:
-        combined.attrs["diagnostics"] = {", ".join(map(str, key)): one.diagnostics.to_dict()
-                                         for key, one in fits}
+    combined.attrs["notes"] = notes
+    if names:
+        combined.attrs["diagnostics"] = health
         combined.attrs["title"] = (f"{tables[0].attrs['title'].split(' of ')[0]}s by "
                                    f"{readable_groups(names)}")
     text = combined.to_string(index=False, float_format=lambda v: f"{v:.4g}")
     header = f"Intervals: {combined.attrs['interval']['description']}.\n"
-    diagnostics = "\n".join(f"{key or 'fit'}: {one.diagnostics}" for key, one in fits)
+    diagnostics = "\n".join(f"{group_label(key)}: {diagnostics_sentence(health[group_label(key)])}"
+                            for key, _ in fits)
+    if notes:
+        diagnostics += "\n" + "\n".join(f"Note: {note}" for note in notes)
     return {
         "table": header + text + "\n\n" + diagnostics,
         "markdown": summary_to_markdown(combined),
@@ -148,7 +162,9 @@ def _draw(kind: str, one: Fit, target: float, truth: Mapping[str, float] | None,
           interval: Any, window: tuple[int, int] | None):
 
     if kind == "scaling":
-        return figures.plot_scaling(one, interval=interval)
+        # the least-squares line needs two k with 0 < pass_D@k < 1; none without a success or
+        # when every attempt succeeded (the sequential design draws no empirical curve at all)
+        return figures.plot_scaling(one, interval=interval, lsq=_has_signal(one.outcomes))
     if kind == "exponents":
         return figures.plot_exponents(one, window=window, truth=truth, interval=interval)
     if kind == "forecast":
@@ -176,7 +192,10 @@ def write_report(
         The fit(s). Group fits get one report section (and one figure folder) per group, plus
         figures with every group on one axis.
     out : str or Path
-        The folder (created if missing; files in it are overwritten).
+        The folder. It is written atomically: everything goes into a temporary folder beside
+        it, renamed into place once all succeeded (:func:`monkeypower.output.atomic.atomic_folder`);
+        a failure leaves an existing ``out`` as it was. An existing ``out`` is replaced only
+        when it is empty or was written by monkeypower.
     summary_kwargs : mapping, optional
         Passed to :meth:`monkeypower.fitting.fit.Fit.summary`; its ``interval`` is the convention
         of every table and figure (default: the convention in force).
@@ -196,9 +215,28 @@ def write_report(
     -------
     Path
         The report (``out / "report.md"``).
+
+    Raises
+    ------
+    OutputFolderError
+        If ``out`` is a file, cannot be written, or holds files monkeypower did not write.
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    final = Path(out)
+    with atomic_folder(final) as work:
+        _write_into(work, result, summary_kwargs, command, target, truth, tables, progress)
+    _progress(progress, f"wrote {final / 'report.md'}")
+    return final / "report.md"
+
+
+def _has_signal(outcomes: Any) -> bool:
+    """Whether the least-squares line can be drawn: some success, and not every attempt one."""
+    return bool(outcomes.c.sum() > 0 and (outcomes.c < outcomes.n).any())
+
+
+def _write_into(out: Path, result: Fit | FitGroups, summary_kwargs: Mapping[str, Any] | None,
+                command: str | None, target: float | None, truth: Mapping[str, float] | None,
+                tables: Mapping[str, str] | None, progress: bool) -> None:
+    """The body of :func:`write_report`, writing into the (temporary) folder ``out``."""
     kwargs = dict(summary_kwargs or {})
     convention = resolve_interval(kwargs.get("interval"))
     kwargs["interval"] = convention
@@ -211,12 +249,13 @@ def write_report(
 
     figure_dir = out / "figures"
     sections = []
+    stems = group_stems(key for key, _ in fits)
     if target is None:  # one target for every group, so their forecasts compare
         targets = kwargs.get("targets") or ()
         target = (float(targets[0]) if targets
                   else common_target([one.outcomes for _, one in fits]))
     for index, (key, one) in enumerate(fits, start=1):
-        stem = fit_stem(key)
+        stem = stems[key]
         where = f" ({', '.join(map(str, key))})" if key else ""
         _progress(progress, f"[{index}/{len(fits)}] saving the posterior{where}")
         nc = one.save(out / f"{stem}.nc")
@@ -233,8 +272,9 @@ def write_report(
     overview = []
     if len(fits) > 1:
         _progress(progress, "drawing the figures with every group")
-        overview.append(("scaling", save_figure(plot_scaling(result, interval=convention),
-                                                figure_dir / "scaling", )))
+        lsq = all(_has_signal(one.outcomes) for _, one in fits)
+        overview.append(("scaling", save_figure(
+            plot_scaling(result, interval=convention, lsq=lsq), figure_dir / "scaling")))
         overview.append(("exponents", save_figure(
             plot_exponents(result, window=kwargs.get("window"), interval=convention),
             figure_dir / "exponents")))
@@ -277,10 +317,7 @@ def write_report(
         for kind, paths in overview:
             lines += _figure_lines(out, kind, paths, captions[kind])
     lines += sections
-    report = out / "report.md"
-    report.write_text("\n".join(lines).rstrip() + "\n")
-    _progress(progress, f"wrote {report}")
-    return report
+    (out / "report.md").write_text("\n".join(lines).rstrip() + "\n")
 
 
 def _figure_lines(out: Path, kind: str, paths: Sequence[Path], caption: str) -> list[str]:
@@ -295,9 +332,11 @@ def _fit_section(out: Path, key: tuple, names: Sequence[str], one: Fit, nc: Path
                  window: str) -> str:
     outcomes = one.outcomes
     heading = ", ".join(f"{n} = {v}" for n, v in zip(names, key, strict=True)) or "The fit"
-    diagnostics = one.diagnostics
-    status = "all checks passed" if diagnostics.ok else "**PROBLEMS**: " + "; ".join(
-        diagnostics.problems)
+    health = one.health()
+    health["problems"] += data_support(outcomes)[0]
+    health["ok"] = not health["problems"]
+    status = "all checks passed" if health["ok"] else "**PROBLEMS**: " + "; ".join(
+        health["problems"])
     settings = one.sampler_settings
     lines = [
         f"## {heading}", "",
@@ -309,7 +348,7 @@ def _fit_section(out: Path, key: tuple, names: Sequence[str], one: Fit, nc: Path
         f"- **Sampler**: {settings['sampler']}, {settings['chains']} chains × "
         f"{settings['draws']} draws after {settings['tune']} tuning steps, target_accept "
         f"{settings['target_accept']:g}, seed {one.seed}.",
-        f"- **Diagnostics**: {diagnostics_sentence(diagnostics.to_dict(), status=False)}: "
+        f"- **Diagnostics**: {diagnostics_sentence(health, status=False)}: "
         f"{status}.",
         f"- **Posterior**: [{nc.name}]({nc.relative_to(out).as_posix()}) "
         f"(`monkeypower.load_fit(\"{nc.name}\")`).",

@@ -114,7 +114,8 @@ def diagnostics_sentence(diagnostics: Mapping[str, Any], status: bool = True) ->
     if "max_pareto_k" in diagnostics:
         high = int(diagnostics.get("n_high_pareto_k", 0))
         text += (f", max Pareto k {float(diagnostics['max_pareto_k']):.2f} "
-                 f"({plural(high, 'problem')} above 0.7)")
+                 f"({plural(high, 'problem')} above "
+                 f"{float(diagnostics.get('pareto_k_threshold', 0.7)):.2f})")
     if not status:
         return text
     if diagnostics.get("ok", not diagnostics.get("problems")):

@@ -88,8 +88,10 @@ def beta_binomial_mle(
     Parameters
     ----------
     outcomes : Outcomes
-        The data. A sequential design is accepted (its likelihood kernel is the same; the
-        binomial coefficient is dropped), but the plug-in scale uses the biased :math:`c/n`.
+        The data. With ``scaled=True`` (the paper's estimator) a **fixed** design: its plug-in
+        scale :math:`\max_i c_i/n_i` is biased upward under sequential stopping, so sequential
+        data are refused. With ``scaled=False`` a sequential design is accepted (the likelihood
+        kernel is the same; the binomial coefficient is dropped; ``extras["note"]`` says so).
     scaled : bool, default True
         Scaled Beta with plug-in :math:`s` (the paper's estimator), or plain Beta (:math:`s=1`).
     window : (int, int), optional
@@ -102,9 +104,14 @@ def beta_binomial_mle(
 
     Raises
     ------
+    DesignError
+        If ``scaled=True`` and the design is sequential.
     ValueError
         If ``scaled=True`` and no problem was ever solved (:math:`s` would be 0).
     """
+    if scaled:
+        outcomes.require_fixed_design(
+            "the scaled Beta-Binomial MLE (its plug-in scale max c/n)")
     stats = compress(outcomes)
     p_hat = outcomes.c / outcomes.n
     s, family = _scale_and_family(p_hat, outcomes.n_problems, scaled)
@@ -148,8 +155,8 @@ def beta_binomial_mle(
     }
     if sequential:
         extras["note"] = (
-            "sequential design: binomial coefficient dropped from the likelihood; the plug-in "
-            "scale uses c/n, which is biased under sequential stopping"
+            "sequential design: binomial coefficient dropped from the likelihood (the plain "
+            "Beta-Binomial kernel is valid under sequential stopping)"
         )
 
     def population_curve(kk: np.ndarray) -> np.ndarray:
