@@ -200,7 +200,8 @@ def write_page() -> None:
     lines = ["# Model comparison across population families", "",
              "Every number on this page is written by `benchmarks/family_comparison.py`; "
              "rerun it to refresh them. LOO leaves out one problem at a time with its success "
-             "probability integrated out (Vehtari, Gelman & Gabry 2017, arXiv:1507.04544; see [concepts](concepts.md)), computed on the distinct (n, c) pairs "
+             "probability integrated out (Vehtari, Gelman & Gabry 2017, arXiv:1507.04544; see "
+             "[concepts](concepts.md)), computed on the distinct (n, c) pairs "
              "(`monkeypower.compare`).", ""]
     for part, section in (("recovery", _recovery_section), ("loo", _loo_section),
                           ("backtest", _backtest_section)):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import monkeypower as mp
+from monkeypower.cli import main
 from monkeypower.data.eval_logs import (
     inspect_attempts,
     lm_eval_counts,
@@ -330,3 +331,24 @@ def test_read_log_decides_the_framework_from_the_file(inspect_logs, lm_eval_dir,
         read_log(other)
     with pytest.raises(OutcomesError, match="no such file"):
         read_log(tmp_path / "missing.eval.json")
+
+
+def test_cli_fits_an_inspect_log(inspect_logs, capsys):
+    _, by = inspect_logs
+    log = by[("mockllm/model", "tiny")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 1 x 60 draws: the sampler checks warn, as they should
+        rc = main(["fit", str(log), "--layout", "log", "--model", "beta", "--seed", "1",
+                   "--draws", "60", "--tune", "60", "--chains", "1", "--no-progress",
+                   "--format", "json"])
+    assert rc == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [g["group"] for g in printed["groups"]] == [{"model": "mockllm/model",
+                                                        "task": "tiny"}]
+
+
+def test_cli_needs_problem_column_except_for_logs(tmp_path, capsys):
+    counts = tmp_path / "counts.csv"
+    counts.write_text("p,n,c\n1,10,2\n")
+    assert main(["fit", str(counts), "--n", "n", "--c", "c", "--seed", "1"]) == 2
+    assert "--problem required for --layout counts" in capsys.readouterr().err

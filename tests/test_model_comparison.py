@@ -187,3 +187,23 @@ def test_cli_compare_writes_table_verdict_and_figure(tmp_path, data):
     for name in ("comparison.md", "comparison.tex", "comparison.csv", "compare.png",
                  "compare.pdf"):
         assert (out / name).stat().st_size > 0
+
+
+def test_compare_repeats_each_fits_sampler_problems(fits, data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplingWarning)
+        # 1 chain x 50 draws cannot reach ESS 100 (ESS stays below ~1.5 x draws): a fit that
+        # fails its own health checks
+        short = mp.fit(data, "beta", seed=5, draws=50, tune=50, chains=1, progressbar=False)
+    assert short.diagnostics.problems
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LOOWarning)
+        comparison = mp.compare({"beta": fits["beta"], "short": short})
+        clean = mp.compare(fits)
+    assert any(text.startswith("short: ") for text in comparison.sampler_problems)
+    assert "Sampler problems" in comparison.to_markdown()
+    assert "Sampler problems" in comparison.to_latex()
+    assert any("short" in note for note in comparison.summary().attrs["notes"])
+    # negative control: fits that passed their checks produce no such note
+    if not any(one.diagnostics.problems for one in fits.values()):
+        assert "Sampler problems" not in clean.to_markdown()

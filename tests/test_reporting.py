@@ -168,7 +168,7 @@ def test_seven_group_latex_is_a_longtable_with_health_per_group(groups):
     assert tex.count(r"\textbf{model = Pythia") == 7
     # the worst group's health, pluralised properly, and the problems named
     assert "sampler: 1 divergence, max R-hat 1.040, min ESS bulk 53" in tex
-    assert "max Pareto k 0.80 (2 problems above 0.7)" in tex
+    assert "max Pareto k 0.80 (2 problems above 0.70)" in tex
     assert "problems in Pythia 1B" in caption and "1 divergence," in caption
     assert "2 divergences" in summary_to_latex(seven_groups(groups, n_divergent=2))
     # Markdown: a sampler table with one row per group, the worst flagged

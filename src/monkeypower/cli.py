@@ -53,6 +53,8 @@ examples:
   monkeypower fit attempts.parquet --layout attempts --problem "Problem Idx" \\
       --success Score --attempt "Scaling Parameter" --design sequential \\
       --batch-size 60 --cap 10020 --model scaled_beta --seed 1 --format json --out results/
+  # evaluation logs (Inspect AI .eval files, lm-eval samples_*.jsonl): one fit per model x task
+  monkeypower fit logs/ --layout log --scorer match --model beta --seed 1
   monkeypower backtest counts.csv --problem problem_idx --n n --c c --group-by model \\
       --group "Pythia 12B" --attempts 100 1000 --seeds 3 --out backtest/
   monkeypower compare counts.csv --problem problem_idx --n n --c c --group-by model \\
@@ -154,11 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sampler_options(demo)
 
     fit = _sub(sub, "fit", "fit a model to outcome data in a file", EXAMPLES)
-    fit.add_argument("file", type=Path, help="CSV, Parquet or JSONL file")
-    fit.add_argument("--layout", choices=("counts", "attempts", "llmonkeys"), default="counts",
-                     help="one row per problem (counts), per attempt (attempts), or per "
-                          "problem with a list of outcomes (llmonkeys)")
-    fit.add_argument("--problem", required=True, help="problem-id column")
+    fit.add_argument("file", type=Path, help="CSV, Parquet or JSONL file, or an eval log / folder")
+    fit.add_argument("--layout", choices=("counts", "attempts", "llmonkeys", "log"),
+                     default="counts",
+                     help="one row per problem (counts), per attempt (attempts), per problem "
+                          "with a list of outcomes (llmonkeys), or an evaluation log (log: "
+                          "Inspect AI .eval/.json, lm-eval samples_*.jsonl; groups by model "
+                          "and task unless --group-by says otherwise)")
+    fit.add_argument("--problem", help="problem-id column (every layout but log)")
+    fit.add_argument("--scorer", help="Inspect scorer whose value is the success (log layout; "
+                                      "needed when the log has several scorers)")
+    fit.add_argument("--metric", help="lm-eval per-document metric, e.g. pass@1 (log layout)")
     fit.add_argument("--n", help="attempts column (counts layout)")
     fit.add_argument("--c", help="successes column (counts layout)")
     fit.add_argument("--success", help="success column, boolean or 0/1 (attempts layout)")
@@ -286,6 +294,12 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _read_fit_data(args: argparse.Namespace) -> Outcomes | OutcomesGroups:
     """The file of ``fit``, read with the columns of its layout (and ``--group`` picked)."""
+    if args.layout == "log":
+        data = mp.read_log(args.file, scorer=args.scorer, metric=args.metric,
+                           group_by=args.group_by or ("model", "task"))
+        return pick_group(data, args.group, required=False)
+    if not args.problem:
+        raise UsageError(f"--problem required for --layout {args.layout}")
     columns: dict[str, Any] = {"problem": args.problem, "design": _design(args)}
     if args.group_by:
         columns["group_by"] = args.group_by

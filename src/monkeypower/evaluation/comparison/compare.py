@@ -213,9 +213,22 @@ class ModelComparison(Result):
         return table
 
     # ---------------------------------------------------------------- reports
+    @property
+    def sampler_problems(self) -> list[str]:
+        """Each compared fit's failed health checks (divergences, R-hat, ESS), by model name.
+
+        An ELPD from a fit that failed its checks is not to be trusted as it stands, so every
+        rendering of the comparison repeats them.
+        """
+        return [f"{name}: " + "; ".join(one.diagnostics.problems)
+                for name, one in self.fits.items() if one.diagnostics.problems]
+
     def summary(self) -> pd.DataFrame:
-        """The comparison table (a copy)."""
-        return self.table.copy()
+        """The comparison table (a copy); ``attrs["notes"]`` names fits that failed checks."""
+        table = self.table.copy()
+        table.attrs["title"] = "Model comparison by leave-one-problem-out PSIS-LOO"
+        table.attrs["notes"] = [f"sampler problems in {text}" for text in self.sampler_problems]
+        return table
 
     def to_markdown(self) -> str:
         """The LOO table as Markdown, saying what LOO left out and how weights were made."""
@@ -243,6 +256,10 @@ class ModelComparison(Result):
                 else:
                     cells.append(f"{value:.2f}")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        problems = self.sampler_problems
+        lines += ["", "Sampler problems (these ELPDs are not to be trusted as they stand): "
+                  + " | ".join(problems) + "."] if problems else [
+                      "", "Sampler: every compared fit passed its health checks."]
         return "\n".join(lines)
 
     def to_latex(self, label: str = "tab:loo") -> str:
@@ -259,7 +276,9 @@ class ModelComparison(Result):
         lines += [r"\bottomrule", r"\end{tabular}",
                   r"\caption{Model comparison by PSIS-LOO, leaving out one problem at a time "
                   rf"with its success probability integrated out ({first.n_data_points:,} "
-                  rf"problems). Weights: {latex_escape(self.method)}.}}",
+                  rf"problems). Weights: {latex_escape(self.method)}."
+                  + (" Sampler problems: " + latex_escape(" | ".join(self.sampler_problems))
+                     + "." if self.sampler_problems else "") + "}",
                   rf"\label{{{label}}}", r"\end{table}"]
         return "\n".join(lines)
 
