@@ -16,21 +16,6 @@ import pymc.sampling.jax  # noqa: E402, F401
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def pytest_collection_modifyitems(config, items):
-    """Keep each test module on one xdist worker, except the notebooks, one group each.
-
-    ``--dist loadgroup`` then schedules whole modules, so a module's fitted fixtures (and the
-    compiled models the process caches) are built once, while the notebooks, each its own
-    kernel, spread over the workers.
-    """
-    for item in items:
-        group = item.module.__name__
-        params = item.callspec.params if hasattr(item, "callspec") else {}
-        if group.endswith("test_notebooks") and "path" in params:
-            group = f"notebook-{params['path'].stem}"
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The folder of real evaluation data beside the checkout; skips where it is absent.

@@ -35,8 +35,15 @@ def test_there_are_notebooks():
         p.name for p in NOTEBOOKS}
 
 
-@pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS])
+# executing them is split over two files (this one and test_notebooks_run_b.py) so that
+# xdist's --dist loadfile runs the two halves, each its own kernel, on both workers
+@pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS[0::2]])
 def test_notebook_executes_without_errors(path, tmp_path, shared_data_if_present, monkeypatch):
+    execute_notebook(path, tmp_path, shared_data_if_present, monkeypatch)
+
+
+def execute_notebook(path, tmp_path, shared_data_if_present, monkeypatch):
+    """Run a copy of the notebook in a fresh kernel; fail on the first error."""
     copy = tmp_path / path.name
     shutil.copy(path, copy)
     book = nbformat.read(copy, as_version=4)
@@ -55,6 +62,7 @@ def test_notebook_executes_without_errors(path, tmp_path, shared_data_if_present
     if path.name == "replicate_paper.ipynb":
         used_real = "Using the shared Pythia/MATH data" in _text(book)
         assert used_real == (shared_data_if_present is not None)
+
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

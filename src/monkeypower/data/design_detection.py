@@ -32,6 +32,7 @@ import pandas as pd
 from scipy.stats import pearsonr
 
 from monkeypower.data.design import Design, parse_design
+from monkeypower.data.frames import as_frame, require_columns
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.errors import OutcomesError, warn_caller
 
@@ -101,30 +102,6 @@ class DesignEvidence:
         return f"{where}{verdict}; " + "; ".join(self.facts)
 
     __str__ = describe
-
-
-def _as_frame(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    if type(data).__module__.startswith("polars"):
-        return data.to_pandas()
-    if isinstance(data, Mapping):
-        return pd.DataFrame(dict(data))
-    raise TypeError(
-        "detect_design expects Outcomes, OutcomesGroups, a pandas or polars DataFrame or a "
-        f"mapping of columns, got {type(data).__name__}"
-    )
-
-
-def _require(frame: pd.DataFrame, roles: Mapping[str, str | None]) -> None:
-    if frame.shape[0] == 0:
-        raise OutcomesError("empty input: the table has no rows (expected at least one problem)")
-    missing = {role: col for role, col in roles.items() if col is not None and col not in frame}
-    if missing:
-        described = ", ".join(f"{col!r} (for {role})" for role, col in missing.items())
-        raise OutcomesError(
-            f"missing column {described}; the table has columns {list(frame.columns)}"
-        )
 
 
 def _success_values(part: pd.DataFrame, column: str) -> np.ndarray:
@@ -369,7 +346,7 @@ def detect_design(
         }
     if isinstance(data, Outcomes):
         return _judge_outcomes(data, declared, warn, options)
-    frame = _as_frame(data)
+    frame = as_frame(data)
     is_attempts = success is not None or ("success" in frame and not {n, c} <= set(frame))
     group_cols = () if group_by is None else (group_by,) if isinstance(group_by, str) \
         else tuple(group_by)
@@ -380,7 +357,7 @@ def detect_design(
     else:
         roles.update({"n": n, "c": c})
     roles.update({f"group_by[{i}]": col for i, col in enumerate(group_cols)})
-    _require(frame, roles)
+    require_columns(frame, roles)
     parts = frame.groupby(list(group_cols), sort=False) if group_cols else [((), frame)]
     verdicts = {}
     for key, part in parts:

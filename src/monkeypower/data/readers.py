@@ -26,44 +26,13 @@ import pyarrow.parquet as pq
 
 from monkeypower.data.design import Design, parse_design
 from monkeypower.data.design_detection import warn_if_not_fixed
+from monkeypower.data.frames import as_frame, check_present, require_columns
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.errors import OutcomesError, describe_rows
 
 __all__ = ["from_counts", "from_attempts", "from_matrix", "from_llmonkeys", "read_outcomes"]
 
 Layout = Literal["counts", "attempts", "llmonkeys"]
-
-
-def _to_pandas(data: Any) -> pd.DataFrame:
-    """Accept a pandas or polars DataFrame, or a mapping of columns; never mutate it."""
-    if isinstance(data, pd.DataFrame):
-        return data
-    if type(data).__module__.startswith("polars"):
-        return data.to_pandas()
-    if isinstance(data, Mapping):
-        return pd.DataFrame(dict(data))
-    raise TypeError(
-        f"expected a pandas or polars DataFrame or a mapping of columns, got {type(data).__name__}"
-    )
-
-
-def _require_columns(frame: pd.DataFrame, columns: Mapping[str, str | None]) -> None:
-    """Raise naming each missing column, its role and the columns that do exist."""
-    _check_present(list(frame.columns), columns)
-    if frame.shape[0] == 0:
-        raise OutcomesError("empty input: the table has no rows (expected at least one problem)")
-
-
-def _check_present(present: Sequence[Any], columns: Mapping[str, str | None]) -> None:
-    """Raise naming each missing column and its role, listing every column the table has."""
-    missing = {role: col for role, col in columns.items() if col is not None and col not in present}
-    if missing:
-        described = ", ".join(f"{col!r} (for {role})" for role, col in missing.items())
-        raise OutcomesError(
-            f"missing column {described}; the table has columns {list(present)}. "
-            "Name the right columns with the corresponding arguments, e.g. problem=..., n=..., "
-            "c=..."
-        )
 
 
 def _as_group_keys(group_by: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -115,11 +84,11 @@ def _prepare(
     design: Design | str | None, design_column: str | None,
 ) -> tuple[pd.DataFrame, tuple[str, ...], dict[tuple, Design]]:
     """Shared first steps of the table readers: columns present, groups, one design each."""
-    frame = _to_pandas(data)
+    frame = as_frame(data)
     group_cols = _as_group_keys(group_by)
     roles = {**roles, "design_column": design_column}
     roles.update({f"group_by[{i}]": col for i, col in enumerate(group_cols)})
-    _require_columns(frame, roles)
+    require_columns(frame, roles)
     return frame, group_cols, _designs_by_group(frame, group_cols, design, design_column)
 
 
@@ -450,11 +419,11 @@ def from_llmonkeys(
     """
     if isinstance(data, (str, Path)):
         data = pd.read_parquet(data)
-    frame = _to_pandas(data)
+    frame = as_frame(data)
     group_cols = _as_group_keys(group_by)
     roles = {"problem": problem, "outcomes": outcomes}
     roles.update({f"group_by[{i}]": col for i, col in enumerate(group_cols)})
-    _require_columns(frame, roles)
+    require_columns(frame, roles)
     n_values = np.empty(len(frame), dtype=np.int64)
     c_values = np.empty(len(frame), dtype=np.int64)
     for pos, (label, cell) in enumerate(frame[outcomes].items()):
@@ -545,7 +514,7 @@ def _parquet_columns(path: Path, columns: Mapping[str, Any]) -> list[str] | None
         raise OutcomesError(f"{path}: not a readable Parquet file ({str(err).splitlines()[0]})") \
             from None
     try:
-        _check_present(present, roles)
+        check_present(present, roles)
     except OutcomesError as err:
         raise OutcomesError(f"{path}: {err}") from None
     return list(dict.fromkeys(roles.values()))
