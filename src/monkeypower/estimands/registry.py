@@ -152,11 +152,17 @@ def _effective_exponent(
                          draws.reshape(shape))
 
 
-def _curve(name: str, post: PosteriorDraws, k: Any, neg_log: bool,
-           max_draws: int | None) -> EstimandDraws:
+def _checked_k(k: Any) -> np.ndarray:
+    """The k values of a curve-valued estimand as floats (non-negative, else ValueError)."""
     k = np.atleast_1d(np.asarray(k, dtype=np.float64))
     if (k < 0).any():
         raise ValueError("k must be non-negative")
+    return k
+
+
+def _curve(name: str, post: PosteriorDraws, k: Any, neg_log: bool,
+           max_draws: int | None) -> EstimandDraws:
+    k = _checked_k(k)
     flat, shape = post.flat(max_draws)
     if name == "population_pass_at_k":
         log_fail = curves.population_log_fail(post.family, flat, k)
@@ -194,9 +200,7 @@ def _measured_pass_at_k(
 
 
 def _pass_all(name: str, post: PosteriorDraws, k: Any, max_draws: int | None) -> EstimandDraws:
-    k = np.atleast_1d(np.asarray(k, dtype=np.float64))
-    if (k < 0).any():
-        raise ValueError("k must be non-negative")
+    k = _checked_k(k)
     flat, shape = post.flat(max_draws)
     if name == "population_pass_all_k":
         log_pass = curves.population_log_pass_all(post.family, flat, k)
