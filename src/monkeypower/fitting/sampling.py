@@ -2,7 +2,8 @@
 
 The PyMC model is built once per (spec, sampler) and reused across fits and groups: data are
 swapped in (``pm.set_data``; nutpie's ``with_data``), so a collection of groups pays
-compilation once.
+compilation once per process, and nutpie's compiled wrapper is cached on disk
+(:mod:`monkeypower.fitting.nutpie_compile`), so later processes on the machine load it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 import numpy as np
 import nutpie
 import pymc as pm
-import pymc.sampling.jax  # noqa: F401  (before JAX starts, so PyMC can set the host device count)
 import xarray as xr
 
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
@@ -22,6 +22,7 @@ from monkeypower.data.sufficient import SufficientStats, compress
 from monkeypower.fitting.fit import Fit
 from monkeypower.fitting.groups import FitGroups
 from monkeypower.fitting.model import build_model, pair_data
+from monkeypower.fitting.nutpie_compile import compile_for_nutpie
 from monkeypower.fitting.posterior_tree import assemble_tree
 from monkeypower.fitting.settings import (
     DEFAULT_SAMPLER,
@@ -57,7 +58,7 @@ class Runner:
             with self.model:
                 pm.set_data(values, coords=coords)
             if self._nutpie_compiled is None:
-                self._nutpie_compiled = nutpie.compile_pymc_model(self.model)
+                self._nutpie_compiled = compile_for_nutpie(self.model)
             compiled = self._nutpie_compiled.with_data(**values)
             return nutpie.sample(
                 compiled, draws=s.draws, tune=s.tune, chains=s.chains, seed=seed,

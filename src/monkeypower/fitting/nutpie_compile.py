@@ -1,0 +1,198 @@
+"""Compile a PyMC model for nutpie once per machine, not once per process.
+
+``nutpie.compile_pymc_model`` wraps PyTensor's numba logp/gradient function in a numba ``cfunc``
+that nutpie's Rust sampler calls. PyTensor caches its own function on disk (``~/.pytensor/numba``),
+but nutpie's wrapper captures its data arrays in closures ("dynamic globals"), so numba cannot cache
+the wrapper, and building it recompiles the whole model graph: about 7 s of the ~12 s a cold
+``beta`` fit spends compiling, in *every* process (measured in ``benchmarks/cold_start.py``).
+
+:func:`compile_for_nutpie` builds the same :class:`nutpie.compile_pymc.CompiledPyMCModel`, with two
+changes that make the wrapper cacheable:
+
+* the wrapper is generated source with the data read through nutpie's ``user_data`` pointer only
+  (no captured arrays), and with deterministic shared-variable keys, so the compiled code does not
+  depend on the process;
+* it is registered with PyTensor's numba cache locator under a key made of PyTensor's own cache
+  key of the inner function, the wrapper source and the numba/nutpie versions, so a second
+  process loads the compiled wrapper from disk.
+
+The result is used exactly like nutpie's (``with_data``, ``nutpie.sample``). When the inner
+function has no PyTensor cache key (a graph PyTensor cannot cache) or nutpie's internals are not
+the ones this module was written against, it falls back to ``nutpie.compile_pymc_model``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+
+import numba
+import numpy as np
+import nutpie
+import pymc as pm
+from nutpie import compile_pymc as nutpie_pymc
+from pymc.initial_point import make_initial_point_fn
+from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
+
+__all__ = ["compile_for_nutpie", "WRAPPER_VERSION", "SUPPORTED_NUTPIE"]
+
+WRAPPER_VERSION = "1"
+SUPPORTED_NUTPIE = ("0.16.",)
+
+_LOGP_SIGNATURE = numba.types.int64(
+    numba.types.uint64,
+    numba.types.CPointer(numba.types.double),
+    numba.types.CPointer(numba.types.double),
+    numba.types.CPointer(numba.types.double),
+    numba.types.voidptr,
+)
+_EXPAND_SIGNATURE = numba.types.int64(
+    numba.types.uint64,
+    numba.types.uint64,
+    numba.types.CPointer(numba.types.double),
+    numba.types.CPointer(numba.types.double),
+    numba.types.voidptr,
+)
+
+_LOGP_TEMPLATE = """
+def logp_wrapper(dim, x_, out_, logp_, user_data_):
+    if dim != {n_dim}:
+        return -1
+    try:
+        x = numba.carray(x_, ({n_dim},))
+        out = numba.carray(out_, ({n_dim},))
+        logp = numba.carray(logp_, ())
+        shared = numba.carray(user_data_, (), RECORD)["shared"]
+{unpack}
+        logp_val, grad = inner(x{args})
+        logp[()] = logp_val
+        out[...] = grad
+        if not np.all(np.isfinite(out)):
+            return 3
+        if not np.isfinite(logp_val):
+            return 4
+    except Exception:
+        return 1
+    return 0
+"""
+
+_EXPAND_TEMPLATE = """
+def expand_wrapper(dim, expanded, x_, out_, user_data_):
+    if dim != {n_dim}:
+        return -1
+    if expanded != {n_expanded}:
+        return -1
+    try:
+        x = numba.carray(x_, ({n_dim},))
+        out = numba.carray(out_, ({n_expanded},))
+        shared = numba.carray(user_data_, (), RECORD)["shared"]
+{unpack}
+        (values,) = inner(x{args})
+        out[...] = values
+    except Exception:
+        return -2
+    return 0
+"""
+
+
+def _unpack_lines(keys: list[str], shared_data: dict[str, np.ndarray]) -> tuple[str, str]:
+    """Source lines reading each shared array through the ``user_data`` record, and the call args."""
+    lines, names = [], []
+    for index, key in enumerate(keys):
+        value = shared_data[key]
+        name = f"shared_{index}"
+        flat = (f"numba.carray(address_as_void_pointer(shared['data']['{key}'][()]), "
+                f"int(shared['size']['{key}'][()]), DTYPE_{key})")
+        shape = ", ".join(f"int(shared['shape']['{key}'][{axis}])" for axis in range(value.ndim))
+        shape = f"({shape},)" if value.ndim == 1 else f"({shape})"
+        lines.append(f"        {name} = {flat}.reshape({shape})")
+        names.append(name)
+    return "\n".join(lines), "".join(f", {name}" for name in names)
+
+
+def _cached_cfunc(template: str, signature, inner, keys, shared_data, record, n_dim,
+                  n_expanded=None):
+    """A numba ``cfunc`` from ``template``, cached on disk when PyTensor caches ``inner``."""
+    inner_key = CACHED_SRC_FUNCTIONS.get(inner.py_func)
+    if inner_key is None:
+        return None
+    unpack, args = _unpack_lines(keys, shared_data)
+    source = template.format(n_dim=n_dim, n_expanded=n_expanded, unpack=unpack, args=args)
+    env = {"__name__": __name__, "numba": numba, "np": np, "inner": inner, "RECORD": record,
+           "address_as_void_pointer": nutpie_pymc.address_as_void_pointer}
+    env.update({f"DTYPE_{key}": shared_data[key].dtype for key in keys})
+    digest = hashlib.sha256("|".join([
+        inner_key, source, str(record), numba.__version__, nutpie.__version__, WRAPPER_VERSION,
+    ]).encode()).hexdigest()
+    name = source.split("(")[0].split()[-1]
+    py_func = compile_numba_function_src(source, name, env, cache_key=f"monkeypower_{digest}")
+    return numba.cfunc(signature, cache=True)(py_func)
+
+
+def compile_for_nutpie(model: pm.Model) -> nutpie_pymc.CompiledPyMCModel:
+    """Compile ``model`` for :func:`nutpie.sample`, reusing compiled code across processes.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model, with its data in ``pm.Data`` containers (swappable with ``with_data``).
+
+    Returns
+    -------
+    nutpie.compile_pymc.CompiledPyMCModel
+        The same object ``nutpie.compile_pymc_model(model)`` returns (numba backend, default
+        ``support_point`` initialisation), whose ``cfunc`` wrappers come from disk after the first
+        process on the machine compiled them.
+    """
+    if not nutpie.__version__.startswith(SUPPORTED_NUTPIE):
+        return nutpie.compile_pymc_model(model)
+    pymc_initial_point_fn = nutpie_pymc._wrap_with_lock(make_initial_point_fn(
+        model=model, overrides=None, default_strategy="support_point",
+        jitter_rvs=set(model.free_RVs), return_transformed=True,
+    ))
+    (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, initial_point_fn, shape_info,
+     reparameterized_names) = nutpie_pymc._make_functions(
+        model, mode="NUMBA", compute_grad=True, join_expanded=True,
+        pymc_initial_point_fn=pymc_initial_point_fn, var_names=None,
+    )
+    shared_var_keys: dict = {}
+    shared_data: dict[str, np.ndarray] = {}
+    for variable in [*logp_fn_pt.get_shared(), *expand_fn_pt.get_shared()]:
+        if variable in shared_var_keys:
+            continue
+        key = f"s{len(shared_var_keys)}"
+        shared_var_keys[variable] = key
+        shared_data[key] = np.array(variable.get_value(), order="C", copy=True)
+        shared_data[key].flags.writeable = False
+    user_data = nutpie_pymc.make_user_data(shared_var_keys, shared_data)
+    all_keys = list(shared_var_keys.values())
+    logp_keys = [shared_var_keys[v] for v in logp_fn_pt.get_shared()]
+    expand_keys = [shared_var_keys[v] for v in expand_fn_pt.get_shared()]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Cannot cache compiled function",
+                                category=numba.NumbaWarning)
+        logp_c = _cached_cfunc(_LOGP_TEMPLATE, _LOGP_SIGNATURE, logp_fn_pt.vm.jit_fn,
+                               logp_keys, shared_data, user_data.dtype, n_dim)
+        expand_c = _cached_cfunc(_EXPAND_TEMPLATE, _EXPAND_SIGNATURE, expand_fn_pt.vm.jit_fn,
+                                 expand_keys, shared_data, user_data.dtype, n_dim,
+                                 n_expanded)
+    if logp_c is None or expand_c is None or all_keys != list(shared_data):
+        return nutpie.compile_pymc_model(model)
+    dims, coords = nutpie_pymc._prepare_dims_and_coords(model, shape_info, reparameterized_names)
+    return nutpie_pymc.CompiledPyMCModel(
+        _n_dim=n_dim,
+        dims=dims,
+        _coords=coords,
+        _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=False)},
+        compiled_logp_func=logp_c,
+        compiled_expand_func=expand_c,
+        initial_point_func=initial_point_fn,
+        shared_data=shared_data,
+        shared_var_keys=shared_var_keys,
+        user_data=user_data,
+        n_expanded=n_expanded,
+        shape_info=shape_info,
+        logp_func=logp_fn_pt,
+        expand_func=expand_fn_pt,
+        reparameterized_names=reparameterized_names,
+    )
