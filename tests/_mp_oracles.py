@@ -124,15 +124,16 @@ def mp_log_moment_hyp(c, f, a, b, s, dps=MP_DPS) -> mpmath.mpf:
         return (C * mpmath.log(S) if c else 0) + lbeta(A + C, B) - lbeta(A, B) + mpmath.log(hyp)
 
 
-def mp_log_integral(psi_float, psi_mp, span, extra=()):
+def mp_log_integral(psi_float, psi_mp, span, extra=(), grid=None):
     r""":math:`\log\int e^{\psi(t)}dt` with mpmath.
 
     The peak and the points where :math:`\psi` has dropped by 0.5 ... 40 nats are located on a
-    dense float grid over ``span``; the integral (cut where :math:`\psi` is 80 nats below its
+    dense float grid over ``span`` (or the given increasing ``grid``, which must start and end
+    at the span's ends); the integral (cut where :math:`\psi` is 80 nats below its
     peak, a relative contribution < 1e-30) is done by ``mpmath.quad`` over the pieces between
     them (plus ``extra`` break points), and its own error estimate is returned.
     """
-    t = np.linspace(span[0], span[1], 200_001)
+    t = np.linspace(span[0], span[1], 200_001) if grid is None else np.asarray(grid, float)
     with np.errstate(all="ignore"):
         psi = psi_float(t)
     psi = np.where(np.isfinite(psi), psi, -np.inf)
@@ -142,8 +143,8 @@ def mp_log_integral(psi_float, psi_mp, span, extra=()):
                           method="bounded", options={"xatol": 1e-12})
     t_peak, peak = float(res.x), float(-res.fun)
     keep = np.nonzero(psi > peak - 80.0)[0]
-    step = t[1] - t[0]
-    lo, hi = t[keep[0]] - step, t[keep[-1]] + step
+    lo = t[max(keep[0] - 1, 0)] if keep[0] > 0 else t[0] - 1.0
+    hi = t[min(keep[-1] + 1, t.size - 1)] if keep[-1] < t.size - 1 else t[-1] + 1.0
     assert span[0] < lo and hi < span[1], "oracle span too short"
     pts = {lo, hi, t_peak, *extra}
     for drop in (0.5, 2.0, 8.0, 20.0, 40.0):
@@ -251,6 +252,53 @@ def mp_kumaraswamy_loglog(c, f, a, b):
     return mp_log_integral(psi_float, psi_mp, (left, 60.0))
 
 
+def mp_generalized_beta_loglog(c, f, alpha, nu, beta, scale):
+    r"""Oracle for :math:`p = sX`, :math:`u = X^\nu \sim \mathrm{Beta}(\alpha/\nu, \beta)`.
+
+    In :math:`z = \log(-\log u)` (the kernel integrates in :math:`\operatorname{logit} u`):
+
+    .. math:: L = c\log s - \log B(\alpha/\nu, \beta) + \log\int \exp\{z
+        - \tfrac{\alpha+c}{\nu}e^z + (\beta-1)\log(1-e^{-e^z})
+        + f\log(1 - s\,e^{-e^z/\nu})\}\,dz .
+
+    The scaled Kumaraswamy is ``alpha = nu = a``; at ``alpha = 1`` unscaled this is
+    :func:`mp_kumaraswamy_loglog` (the same variable, checked against it).
+    """
+    k = (alpha + c) / nu
+    lnu, ls = math.log(nu), math.log(scale)
+
+    def fail_float(z):
+        if scale == 1.0:
+            return _log1mexp_of_log(z - lnu)
+        lx = ls - np.exp(np.minimum(z - lnu, 700.0))  # log(s x)
+        with np.errstate(all="ignore"):
+            return np.where(lx > -math.log(2), np.log(-np.expm1(lx)), np.log1p(-np.exp(lx)))
+
+    def psi_float(z):
+        z = np.asarray(z, float)
+        ez = np.exp(np.minimum(z, 700.0))
+        return (beta - 1) * _log1mexp_of_log(z) - k * ez + (f * fail_float(z) if f else 0.0) + z
+
+    K, B, F, NU, S = (mpmath.mpf(v) for v in (k, beta, f, nu, scale))
+
+    def l1me(x):  # log(1 - e^-x), accurate for tiny and huge x
+        return mpmath.log(-mpmath.expm1(-x)) if x < 1 else mpmath.log1p(-mpmath.exp(-x))
+
+    def psi_mp(z):
+        ez = mpmath.exp(z)
+        out = (B - 1) * l1me(ez) - K * ez + z
+        if f:
+            out += F * (l1me(ez / NU) if scale == 1.0 else mpmath.log1p(-S * mpmath.exp(-ez / NU)))
+        return out
+    # the left tail decays like e^(beta z): long for tiny beta; dense where the peak can be sharp
+    left = -(120.0 / min(beta, 1.0)) - 60.0
+    grid = np.concatenate([np.linspace(left, -60.0, 100_001)[:-1], np.linspace(-60.0, 60.0, 200_001)])
+    value, err = mp_log_integral(psi_float, psi_mp, (left, 60.0), grid=grid)
+    with mpmath.workdps(MP_DPS):
+        const = (c * mpmath.log(mpmath.mpf(scale)) if c else 0) - _mp_log_beta(alpha / nu, beta)
+    return value + float(const), err
+
+
 def _mp_logaddexp_weighted(w, l1, l2):
     """log(w e^l1 + (1 - w) e^l2) in mpmath (w may be 0 or 1)."""
     with mpmath.workdps(MP_DPS):
@@ -283,6 +331,10 @@ def reference_log_moment(name: str, c: float, f: float, params: dict) -> float:
         return _scaled_beta_ref(c, f, p["alpha"], p["beta"], p["scale"])
     if name == "kumaraswamy":
         return mp_kumaraswamy_loglog(c, f, p["a"], p["b"])[0]
+    if name == "scaled_kumaraswamy":
+        return mp_generalized_beta_loglog(c, f, p["a"], p["a"], p["b"], p["scale"])[0]
+    if name == "generalized_beta":
+        return mp_generalized_beta_loglog(c, f, p["alpha"], p["nu"], p["beta"], p["scale"])[0]
     if name == "logit_normal":
         return mp_logit_normal(c, f, p["mu"], p["sigma"])[0]
     if name in ("zero_inflated_beta", "zero_inflated_scaled_beta"):

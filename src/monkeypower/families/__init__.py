@@ -21,9 +21,11 @@ from ._scaled_beta_numba import log_moment_numba as scaled_beta_log_moment_numba
 from .base import Family, TailBehaviour, TailKind
 from .beta import BetaFamily
 from .beta_mixture import BetaMixtureFamily
+from .generalized_beta import GeneralizedBetaFamily
 from .kumaraswamy import KumaraswamyFamily
 from .logit_normal import LogitNormalFamily
 from .scaled_beta import ScaledBetaFamily
+from .scaled_kumaraswamy import ScaledKumaraswamyFamily
 from .zero_inflated import ZeroInflatedBetaFamily, ZeroInflatedScaledBetaFamily
 
 __all__ = [
@@ -35,9 +37,11 @@ __all__ = [
     "BetaFamily",
     "BetaMixtureFamily",
     "Family",
+    "GeneralizedBetaFamily",
     "KumaraswamyFamily",
     "LogitNormalFamily",
     "ScaledBetaFamily",
+    "ScaledKumaraswamyFamily",
     "TailBehaviour",
     "TailKind",
     "ZeroInflatedBetaFamily",
@@ -57,6 +61,8 @@ FAMILIES: dict[str, Family] = {
         ZeroInflatedBetaFamily(),
         ZeroInflatedScaledBetaFamily(),
         BetaMixtureFamily(),
+        ScaledKumaraswamyFamily(),
+        GeneralizedBetaFamily(),
     )
 }
 """Registry of the available families, keyed by :attr:`Family.name`."""

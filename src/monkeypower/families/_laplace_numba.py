@@ -16,16 +16,18 @@ do.
 How a family plugs in
 ---------------------
 Nothing here knows any family.  A quadrature family's own module defines, as numba functions of
-scalars (``t1``, ``t2`` its two parameters),
+scalars (``t1``, ``t2`` its two parameters; a family with four, such as the generalized Beta,
+passes ``t1, t2, t3, t4`` wherever two are written here),
 
-* ``h(y, c, f, t1, t2)``: the log-integrand :math:`h(y)` (the numba twin of its backend code);
-* ``dh(y, c, f, t1, t2) -> (h'(y), h''(y))``;
+* ``h(y, c, f, t1, t2)``: the log-integrand :math:`h(y)` (the numba twin of its backend code; an
+  additive constant does not matter, the placement only uses differences of ``h``);
+* ``dh(y, c, f, *theta) -> (h'(y), h''(y))``;
 * ``setup(c, f, t1, t2, starts) -> (lo, hi, n)``: a bracket of the mode, :math:`h'(lo) > 0 >
   h'(hi)`, with ``n <= MAX_STARTS`` candidate starting points written to ``starts``;
 
 and one cached wrapper ``place(c, f, t1, t2, frac, log_w0, log_map)`` that returns
-``place_flat(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map)``, and bundles them as a
-:class:`NumbaIntegrand`.  :func:`place_flat` is inlined (``inline="always"``) into that wrapper,
+``place_flat(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map)`` (four parameters:
+:func:`place_flat4`), and bundles them as a :class:`NumbaIntegrand` (with ``n_params=4``).  :func:`place_flat` is inlined (``inline="always"``) into that wrapper,
 so the family's functions are called directly (no function pointers, no dynamic globals) and the
 wrapper is cached on disk by numba in the family's module.  Numba invalidates that cache when the
 family's module changes, not when this module does: after editing the placement algorithm here,
@@ -65,7 +67,9 @@ __all__ = [
     "nb_log_sigmoid",
     "nb_sigmoid",
     "place_flat",
+    "place_flat4",
     "place_nodes",
+    "place_nodes_multi",
 ]
 
 #: Most candidate starting points a family's ``setup`` may write.
@@ -118,15 +122,18 @@ def nb_lambert_w(z):  # pragma: no cover - compiled
 
 
 @numba.njit(inline="always")
-def _place_one(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):  # pragma: no cover
-    """Fill one row of ``nodes`` / ``log_w`` (length ``2 * n_side``): see :mod:`._laplace`."""
+def _place_one(h, dh, setup, c, f, theta, frac, log_w0, log_map, nodes, log_w):  # pragma: no cover
+    """Fill one row of ``nodes`` / ``log_w`` (length ``2 * n_side``): see :mod:`._laplace`.
+
+    ``theta`` is the tuple of the family's parameters at this element.
+    """
     starts = np.empty(MAX_STARTS)
-    lo, hi, n_starts = setup(c, f, t1, t2, starts)
+    lo, hi, n_starts = setup(c, f, *theta, starts)
     best = 0.0
     best_step = 0.0
     for i in range(n_starts):
         cand = min(max(starts[i], lo), hi)
-        d1, d2 = dh(cand, c, f, t1, t2)
+        d1, d2 = dh(cand, c, f, *theta)
         if d1 > 0.0:
             lo = max(lo, cand)
         if d1 < 0.0:
@@ -136,7 +143,7 @@ def _place_one(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):
             best, best_step = cand, step
     y = best
     for _ in range(MODE_STEPS):
-        d1, d2 = dh(y, c, f, t1, t2)
+        d1, d2 = dh(y, c, f, *theta)
         if d1 > 0.0:
             lo = max(lo, y)
         if d1 < 0.0:
@@ -151,8 +158,8 @@ def _place_one(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):
         else:
             y = 0.5 * (lo + hi)
     mode = y
-    h_star = h(mode, c, f, t1, t2)
-    kappa = max(-dh(mode, c, f, t1, t2)[1], _TINY)
+    h_star = h(mode, c, f, *theta)
+    kappa = max(-dh(mode, c, f, *theta)[1], _TINY)
     d0 = math.sqrt(2.0 * DROP / kappa)
     n_side = frac.shape[0] // 2
     for side in range(2):
@@ -163,8 +170,8 @@ def _place_one(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map, nodes, log_w):
         step_old = _FAR
         for _ in range(EDGE_STEPS):
             yy = mode + sign * d
-            g = h_star - h(yy, c, f, t1, t2)
-            slope = -sign * dh(yy, c, f, t1, t2)[0]
+            g = h_star - h(yy, c, f, *theta)
+            slope = -sign * dh(yy, c, f, *theta)[0]
             if g >= DROP:
                 d_hi = min(d_hi, d)
             else:
@@ -211,8 +218,21 @@ def place_flat(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map):  # pragma: no
     nodes = np.empty((n, m))
     log_w = np.empty((n, m))
     for i in range(n):
-        _place_one(h, dh, setup, c[i], f[i], t1[i], t2[i], frac, log_w0, log_map, nodes[i],
+        _place_one(h, dh, setup, c[i], f[i], (t1[i], t2[i]), frac, log_w0, log_map, nodes[i],
                    log_w[i])
+    return nodes, log_w
+
+
+@numba.njit(inline="always")
+def place_flat4(h, dh, setup, c, f, t1, t2, t3, t4, frac, log_w0, log_map):  # pragma: no cover
+    """:func:`place_flat` for a family with four parameters."""
+    n = c.shape[0]
+    m = frac.shape[0]
+    nodes = np.empty((n, m))
+    log_w = np.empty((n, m))
+    for i in range(n):
+        _place_one(h, dh, setup, c[i], f[i], (t1[i], t2[i], t3[i], t4[i]), frac, log_w0, log_map,
+                   nodes[i], log_w[i])
     return nodes, log_w
 
 
@@ -234,8 +254,10 @@ class NumbaIntegrand:
         The numba log-integrand, its first two derivatives and the mode bracket with starting
         points (signatures in the module docstring).
     place
-        The family's cached wrapper of :func:`place_flat`:
+        The family's cached wrapper of :func:`place_flat` (or :func:`place_flat4`):
         ``(c, f, t1, t2, frac, log_w0, log_map) -> (nodes, log_w)`` on flat float64 arrays.
+    n_params
+        How many parameters ``t1, t2, ...`` the functions take (2 or 4).
     """
 
     name: str
@@ -245,6 +267,7 @@ class NumbaIntegrand:
     dh: Any
     setup: Any
     place: Any
+    n_params: int = 2
 
     def __reduce__(self) -> tuple[Any, tuple[str, str]]:
         # by reference: a deterministic pickle (PyTensor hashes an Op's pickled props into its
@@ -271,11 +294,14 @@ def _flat_float64(*args: Any) -> tuple[tuple[int, ...], list[np.ndarray]]:
 
 
 def laplace_nodes_numpy(
-    integrand: NumbaIntegrand, c: Any, f: Any, t1: Any, t2: Any, n_side: int,
+    integrand: NumbaIntegrand, c: Any, f: Any, thetas: tuple[Any, ...], n_side: int,
     log_map: float | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and log-weights, shape ``broadcast + (2 n_side,)``, for NumPy inputs."""
-    shape, flat = _flat_float64(c, f, t1, t2)
+    """Nodes and log-weights, shape ``broadcast + (2 n_side,)``, for NumPy inputs.
+
+    ``thetas`` holds the family's ``integrand.n_params`` parameters.
+    """
+    shape, flat = _flat_float64(c, f, *thetas)
     _, frac, log_w0 = _gl_tables(n_side)
     nodes, log_w = integrand.place(*flat, frac, log_w0, -1.0 if log_map is None else float(log_map))
     return nodes.reshape(*shape, 2 * n_side), log_w.reshape(*shape, 2 * n_side)
@@ -299,15 +325,30 @@ def place_nodes(
     same placement written against the backend (:func:`._laplace.laplace_nodes`).
     ``numba_nodes`` defaults to yes for NumPy and PyTensor (fast, no graph to compile) and no for
     JAX (traced). Placement carries no gradient either way: the integral does not depend on where
-    the nodes sit.
+    the nodes sit.  :func:`place_nodes_multi` is the same for any number of parameters.
     """
+    return place_nodes_multi(integrand, c, f, (p1, p2), xp, generic, n_side, log_map, numba_nodes)
+
+
+def place_nodes_multi(
+    integrand: NumbaIntegrand,
+    c: Array,
+    f: Array,
+    thetas: tuple[Array, ...],
+    xp: ArrayBackend,
+    generic: Any,
+    n_side: int,
+    log_map: float | None,
+    numba_nodes: bool | None = None,
+) -> tuple[Array, Array]:
+    """:func:`place_nodes` with the parameters as a tuple; ``generic(c, f, *thetas, xp)``."""
     if numba_nodes is None:
         numba_nodes = xp.name in ("numpy", "pytensor")
     if not numba_nodes:
-        return generic(c, f, p1, p2, xp)
+        return generic(c, f, *thetas, xp)
     if xp.name == "pytensor":
-        return laplace_nodes_pytensor(integrand, c, f, p1, p2, n_side, log_map)
-    return laplace_nodes_numpy(integrand, c, f, p1, p2, n_side, log_map)
+        return laplace_nodes_pytensor(integrand, c, f, thetas, n_side, log_map)
+    return laplace_nodes_numpy(integrand, c, f, thetas, n_side, log_map)
 
 
 # ---------------------------------------------------------------------------
@@ -318,7 +359,8 @@ def place_nodes(
 class LaplaceNodes(Op):
     """Quadrature nodes and log-weights of a family, as a PyTensor Op without gradient.
 
-    Inputs ``(c, f, theta1, theta2)``, float64 tensors of one common shape (use
+    Inputs ``(c, f, theta1, theta2)`` (or ``theta1 ... theta4`` for a four-parameter family),
+    float64 tensors of one common shape (use
     :func:`laplace_nodes_pytensor`, which broadcasts them); outputs ``nodes`` and ``log_w`` of
     that shape plus a trailing node axis of length ``2 n_side``.  Every input's gradient is
     disconnected: the quadrature sum does not depend on where its nodes are.
@@ -334,8 +376,11 @@ class LaplaceNodes(Op):
         self.log_map = -1.0 if log_map is None else float(log_map)
         super().__init__()
 
-    def make_node(self, c: Any, f: Any, t1: Any, t2: Any) -> Apply:  # noqa: D102
-        ins = [pt.as_tensor_variable(x) for x in (c, f, t1, t2)]
+    def make_node(self, c: Any, f: Any, *thetas: Any) -> Apply:  # noqa: D102
+        if len(thetas) != self.integrand.n_params:
+            raise ValueError(f"{self.integrand.name} takes {self.integrand.n_params} parameters, "
+                             f"got {len(thetas)}")
+        ins = [pt.as_tensor_variable(x) for x in (c, f, *thetas)]
         ins = [x if x.dtype == "float64" else pt.cast(x, "float64") for x in ins]
         ndim = ins[0].type.ndim
         if any(x.type.ndim != ndim for x in ins):
@@ -359,27 +404,33 @@ class LaplaceNodes(Op):
         return [(*input_shapes[0], 2 * self.n_side)] * 2
 
     def connection_pattern(self, node: Apply) -> list[list[bool]]:  # noqa: D102
-        return [[False, False] for _ in range(4)]
+        return [[False, False] for _ in node.inputs]
 
     def pullback(self, inputs: list, outputs: list, cotangents: list) -> list:
         """No gradient: node placement is invariant for the quadrature sum."""
-        return [disconnected_type() for _ in range(4)]
+        return [disconnected_type() for _ in inputs]
 
     def grad(self, inputs: list, output_grads: list) -> list:
         """Gradient for PyTensor versions without :meth:`pullback`."""
-        return [disconnected_type() for _ in range(4)]
+        return [disconnected_type() for _ in inputs]
 
 
 _IMPLS: dict[tuple[str, str, int, float], Any] = {}
 
 
 def _op_impl(integrand: NumbaIntegrand, n_side: int, log_map: float) -> Any:
-    """A numba function ``(c, f, t1, t2) -> (nodes, log_w)`` for one placement setting."""
+    """A numba function ``(c, f, t1, t2) -> (nodes, log_w)`` for one placement setting.
+
+    (``(c, f, t1, t2, t3, t4)`` for a four-parameter family.)
+    """
     key = (integrand.module, integrand.attr, n_side, log_map)
     if key not in _IMPLS:
         place = integrand.place
         _, frac, log_w0 = _gl_tables(n_side)
         m = 2 * n_side
+        if integrand.n_params == 4:
+            _IMPLS[key] = _op_impl4(place, frac, log_w0, log_map, m)
+            return _IMPLS[key]
 
         @numba.njit
         def impl(c, f, t1, t2):  # pragma: no cover - compiled
@@ -400,6 +451,29 @@ def _op_impl(integrand: NumbaIntegrand, n_side: int, log_map: float) -> Any:
     return _IMPLS[key]
 
 
+def _op_impl4(place: Any, frac: np.ndarray, log_w0: np.ndarray, log_map: float, m: int) -> Any:
+    """:func:`_op_impl`'s numba function for a four-parameter family."""
+
+    @numba.njit
+    def impl(c, f, t1, t2, t3, t4):  # pragma: no cover - compiled
+        shape = c.shape
+        n = c.size
+        nodes, log_w = place(
+            np.ascontiguousarray(c).reshape(n),
+            np.ascontiguousarray(f).reshape(n),
+            np.ascontiguousarray(t1).reshape(n),
+            np.ascontiguousarray(t2).reshape(n),
+            np.ascontiguousarray(t3).reshape(n),
+            np.ascontiguousarray(t4).reshape(n),
+            frac,
+            log_w0,
+            log_map,
+        )
+        return nodes.reshape(shape + (m,)), log_w.reshape(shape + (m,))
+
+    return impl
+
+
 @register_funcify_default_op_cache_key(LaplaceNodes)
 def numba_funcify_laplace_nodes(op: LaplaceNodes, node: Any = None, **kwargs: Any) -> Any:
     """Native implementation for PyTensor's numba linker (salted with the sources' hash)."""
@@ -407,11 +481,11 @@ def numba_funcify_laplace_nodes(op: LaplaceNodes, node: Any = None, **kwargs: An
 
 
 def laplace_nodes_pytensor(
-    integrand: NumbaIntegrand, c: Any, f: Any, t1: Any, t2: Any, n_side: int,
+    integrand: NumbaIntegrand, c: Any, f: Any, thetas: tuple[Any, ...], n_side: int,
     log_map: float | None,
 ) -> tuple[Any, Any]:
     """Symbolic nodes and log-weights (no gradient) for broadcast inputs."""
-    ins = [pt.as_tensor_variable(x) for x in (c, f, t1, t2)]
+    ins = [pt.as_tensor_variable(x) for x in (c, f, *thetas)]
     ins = [x if x.dtype == "float64" else pt.cast(x, "float64") for x in ins]
     nodes, log_w = LaplaceNodes(integrand, n_side, log_map)(*pt.broadcast_arrays(*ins))
     return nodes, log_w
