@@ -1,0 +1,114 @@
+"""Benchmark: a cold ``monkeypower fit`` as a user meets it, against a hand-written PyMC script.
+
+Every row is a whole process (``subprocess``): imports, compilation, sampling, output. The
+first process runs with empty compile caches (PyTensor's ``base_compiledir`` and numba's cache
+directory pointed at a new temporary folder: a fresh machine); the second process reuses what
+the first left on disk, as any later run on the machine does. The reference is a 20-line PyMC
+script fitting the same Beta-Binomial model with ``pm.sample`` (4 chains × 1,000 draws after
+1,000 tuning steps, as ``monkeypower fit`` runs). 128 problems, n = 1,000 attempts each.
+
+CPU is user+system time of the process and its children (``resource``); wall is elapsed time.
+
+Run:  python3 -m uv run python benchmarks/cold_start.py [--out docs/tables/cold_start.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HAND_WRITTEN = r"""
+import sys, numpy as np, pandas as pd, pymc as pm
+df = pd.read_csv(sys.argv[1])
+with pm.Model():
+    alpha = pm.LogNormal("alpha", -1.0, 1.0)
+    mean = pm.Beta("mean", 1.0, 1.0)
+    pm.BetaBinomial("c", n=df["n"].to_numpy(), alpha=alpha, beta=alpha * (1 - mean) / mean,
+                    observed=df["c"].to_numpy())
+    idata = pm.sample(draws=1000, tune=1000, chains=4, random_seed=1, progressbar=False)
+print(float(idata.posterior["alpha"].mean()))
+"""
+
+IMPORT_PYMC = "import pymc"
+
+
+def _write_counts(folder: Path) -> Path:
+    import monkeypower as mp
+
+    out = mp.simulate("beta", {"alpha": 0.3, "beta": 3.0}, n_problems=128, n_attempts=1000,
+                      seed=0)
+    path = folder / "counts.csv"
+    path.write_text("problem,n,c\n" + "".join(
+        f"{i},{n},{c}\n" for i, (n, c) in enumerate(zip(out.n, out.c, strict=True))))
+    return path
+
+
+def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(args, env=env, check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="also write the Markdown table here")
+    args = parser.parse_args()
+    python = sys.executable
+    cli = [python, "-m", "monkeypower.cli"]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        counts = _write_counts(folder)
+        script = folder / "hand_written.py"
+        script.write_text(HAND_WRITTEN)
+        commands = {
+            "import pymc": [python, "-c", IMPORT_PYMC],
+            "monkeypower --help": [*cli, "--help"],
+            "hand-written PyMC script (beta-binomial)": [python, str(script), str(counts)],
+            "monkeypower fit --model beta": [
+                *cli, "fit", str(counts), "--problem", "problem", "--n", "n", "--c", "c",
+                "--model", "beta", "--seed", "1", "--no-progress"],
+            "monkeypower fit --model scaled_beta": [
+                *cli, "fit", str(counts), "--problem", "problem", "--n", "n", "--c", "c",
+                "--model", "scaled_beta", "--seed", "1", "--no-progress"],
+        }
+        for label, command in commands.items():
+            caches = folder / f"caches-{len(rows)}"
+            env = dict(os.environ, MPLBACKEND="Agg", NUMBA_CACHE_DIR=str(caches / "numba"),
+                       PYTENSOR_FLAGS=f"base_compiledir={caches / 'pytensor'}")
+            first = _timed(command, env)
+            second = _timed(command, env)
+            rows.append((label, *first, *second))
+            print(f"{label}: first {first[0]:.1f} s wall / {first[1]:.1f} s CPU, "
+                  f"second {second[0]:.1f} s wall / {second[1]:.1f} s CPU", flush=True)
+    load = os.getloadavg()[0]
+    lines = [
+        f"128 problems, n = 1,000; 4 chains × 1,000 draws after 1,000 tuning steps; "
+        f"load average at the end {load:.1f} on {os.cpu_count()} cores.",
+        "",
+        "| whole process | first process, fresh caches: wall s | CPU s "
+        "| second process: wall s | CPU s |",
+        "|---|---|---|---|---|",
+        *(f"| {label} | {w1:.1f} | {c1:.1f} | {w2:.1f} | {c2:.1f} |"
+          for label, w1, c1, w2, c2 in rows),
+    ]
+    table = "\n".join(lines)
+    print(table)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
