@@ -9,7 +9,7 @@ import pytest
 import monkeypower as mp
 from monkeypower.data.sufficient import compress
 from monkeypower.fitting.model import build_model, pair_data
-from monkeypower.fitting.nutpie_compile import compile_for_nutpie
+from monkeypower.fitting.nutpie_compile import _graph_cache_path, compile_for_nutpie
 from monkeypower.fitting.spec import resolve_model
 
 
@@ -22,6 +22,16 @@ def _stats(alpha, seed, n_problems):
 def compiled():
     model = build_model(_stats(0.3, 0, 64), resolve_model("beta"))
     return model, compile_for_nutpie(model)
+
+
+def _values(model, point):
+    """The flat unconstrained point as PyMC's dict of value variables."""
+    values, offset = {}, 0
+    for name, start in model.initial_point().items():
+        size = int(np.size(start))
+        values[name] = point[offset:offset + size].reshape(np.shape(start))
+        offset += size
+    return values
 
 
 def _call(compiled_model, point):
@@ -48,12 +58,7 @@ def test_callback_matches_pymc_logp_and_gradient_after_a_data_swap(compiled):
     rng = np.random.default_rng(3)
     for _ in range(3):
         point = rng.normal(scale=0.5, size=base.n_dim)
-        ip = model.initial_point()
-        values, offset = {}, 0
-        for name in ip:
-            size = int(np.size(ip[name]))
-            values[name] = point[offset:offset + size].reshape(np.shape(ip[name]))
-            offset += size
+        values = _values(model, point)
         logp, grad = _call(swapped, point)
         np.testing.assert_allclose(logp, logp_fn(values), rtol=1e-10)
         np.testing.assert_allclose(grad, dlogp_fn(values), rtol=1e-8, atol=1e-10)
@@ -61,8 +66,18 @@ def test_callback_matches_pymc_logp_and_gradient_after_a_data_swap(compiled):
     assert not np.isclose(_call(base, point)[0], logp)
 
 
-def test_a_second_compile_loads_the_wrapper_from_disk(compiled):
-    model, _ = compiled
+def test_a_second_compile_loads_from_disk_with_its_own_data(compiled):
+    first_model, first = compiled
+    # a new model of the same graph on other data: the rewritten functions and the wrapper come
+    # from disk, and the data in them must be this model's, not the first one's
+    model = build_model(_stats(0.6, 1, 90), resolve_model("beta"))
+    assert _graph_cache_path(model) == _graph_cache_path(first_model)
+    assert _graph_cache_path(model).exists()
     again = compile_for_nutpie(model)
     assert again.compiled_logp_func.cache_hits == 1
     assert again.compiled_expand_func.cache_hits == 1
+    point = np.full(again.n_dim, 0.2)
+    logp, grad = _call(again, point)
+    np.testing.assert_allclose(logp, model.compile_logp()(_values(model, point)), rtol=1e-10)
+    np.testing.assert_allclose(grad, model.compile_dlogp()(_values(model, point)), rtol=1e-8)
+    assert not np.isclose(logp, _call(first, point)[0])  # negative control: other data

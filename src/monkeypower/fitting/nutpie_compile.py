@@ -6,8 +6,8 @@ but nutpie's wrapper captures its data arrays in closures ("dynamic globals"), s
 the wrapper, and building it recompiles the whole model graph: about 7 s of the ~12 s a cold
 ``beta`` fit spends compiling, in *every* process (measured in ``benchmarks/cold_start.py``).
 
-:func:`compile_for_nutpie` builds the same :class:`nutpie.compile_pymc.CompiledPyMCModel`, with two
-changes that make the wrapper cacheable:
+:func:`compile_for_nutpie` builds the same :class:`nutpie.compile_pymc.CompiledPyMCModel`, with
+three changes that make a later process cheap:
 
 * the wrapper is generated source with the data read through nutpie's ``user_data`` pointer only
   (no captured arrays), and with deterministic shared-variable keys, so the compiled code does not
@@ -24,19 +24,28 @@ the ones this module was written against, it falls back to ``nutpie.compile_pymc
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+import pickle
+import tempfile
 import warnings
+from pathlib import Path
 
 import numba
 import numpy as np
 import nutpie
 import pymc as pm
+import pytensor
 from nutpie import compile_pymc as nutpie_pymc
 from pymc.initial_point import make_initial_point_fn
+from pytensor.configdefaults import config as pytensor_config
 from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
+
+from monkeypower.version import __version__
 
 __all__ = ["compile_for_nutpie", "WRAPPER_VERSION", "SUPPORTED_NUTPIE"]
 
-WRAPPER_VERSION = "1"
+WRAPPER_VERSION = "2"
 SUPPORTED_NUTPIE = ("0.16.",)
 
 _LOGP_SIGNATURE = numba.types.int64(
@@ -129,6 +138,78 @@ def _cached_cfunc(template: str, signature, inner, keys, shared_data, record, n_
     return numba.cfunc(signature, cache=True)(py_func)
 
 
+def _graph_key(model: pm.Model) -> str:
+    """A key for the model's graph: its logp and trace variables as PyTensor prints them."""
+    text = io.StringIO()
+    pytensor.dprint([model.logp(), *model.unobserved_value_vars], file=text, print_type=True)
+    versions = (pm.__version__, pytensor.__version__, nutpie.__version__, numba.__version__,
+                __version__, WRAPPER_VERSION)
+    return hashlib.sha256((text.getvalue() + repr(versions)).encode()).hexdigest()
+
+
+def _graph_cache_path(model: pm.Model) -> Path:
+    return Path(pytensor_config.base_compiledir) / "monkeypower" / f"{_graph_key(model)}.pkl"
+
+
+def _load_functions(path: Path, model: pm.Model):
+    """The compiled PyTensor functions of an earlier process, with this model's data in them."""
+    try:
+        with path.open("rb") as handle:
+            stored = pickle.load(handle)
+        n_dim, n_expanded, logp_fn_pt, expand_fn_pt, shape_info, reparameterized_names = (
+            stored["n_dim"], stored["n_expanded"], pickle.loads(stored["logp"]),
+            pickle.loads(stored["expand"]), stored["shape_info"], stored["reparameterized"])
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, AttributeError, TypeError):
+        return None
+    if logp_fn_pt is None or expand_fn_pt is None:  # pytensor's unpickle_function is off
+        return None
+    for function in (logp_fn_pt, expand_fn_pt):
+        for variable in function.get_shared():
+            if variable.name not in model.named_vars:
+                return None
+            variable.set_value(model.named_vars[variable.name].get_value())
+    return n_dim, n_expanded, logp_fn_pt, expand_fn_pt, shape_info, reparameterized_names
+
+
+def _store_functions(path: Path, functions) -> None:
+    """Write the compiled functions atomically (a concurrent reader sees all or nothing)."""
+    n_dim, n_expanded, logp_fn_pt, expand_fn_pt, shape_info, reparameterized_names = functions
+    payload = pickle.dumps({
+        "n_dim": n_dim, "n_expanded": n_expanded, "logp": pickle.dumps(logp_fn_pt),
+        "expand": pickle.dumps(expand_fn_pt), "shape_info": shape_info,
+        "reparameterized": reparameterized_names,
+    })
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "wb") as out:
+        out.write(payload)
+    os.replace(temporary, path)
+
+
+def _pytensor_functions(model: pm.Model, pymc_initial_point_fn):
+    """nutpie's logp/gradient and trace functions, rewritten once per machine and graph."""
+    path = _graph_cache_path(model)
+    loaded = _load_functions(path, model) if path.exists() else None
+    if loaded is not None:
+        n_free = len(model.free_RVs)
+        names, _, shapes = loaded[4]
+        initial_point_fn = nutpie_pymc._rv_dict_to_flat_array_wrapper(
+            pymc_initial_point_fn, names=names[:n_free], shapes=shapes[:n_free])
+        return (*loaded[:4], initial_point_fn, *loaded[4:])
+    (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, initial_point_fn, shape_info,
+     reparameterized_names) = nutpie_pymc._make_functions(
+        model, mode="NUMBA", compute_grad=True, join_expanded=True,
+        pymc_initial_point_fn=pymc_initial_point_fn, var_names=None,
+    )
+    try:
+        _store_functions(path, (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, shape_info,
+                                reparameterized_names))
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass  # an unpicklable graph is compiled in every process, as before
+    return (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, initial_point_fn, shape_info,
+            reparameterized_names)
+
+
 def compile_for_nutpie(model: pm.Model) -> nutpie_pymc.CompiledPyMCModel:
     """Compile ``model`` for :func:`nutpie.sample`, reusing compiled code across processes.
 
@@ -151,10 +232,7 @@ def compile_for_nutpie(model: pm.Model) -> nutpie_pymc.CompiledPyMCModel:
         jitter_rvs=set(model.free_RVs), return_transformed=True,
     ))
     (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, initial_point_fn, shape_info,
-     reparameterized_names) = nutpie_pymc._make_functions(
-        model, mode="NUMBA", compute_grad=True, join_expanded=True,
-        pymc_initial_point_fn=pymc_initial_point_fn, var_names=None,
-    )
+     reparameterized_names) = _pytensor_functions(model, pymc_initial_point_fn)
     shared_var_keys: dict = {}
     shared_data: dict[str, np.ndarray] = {}
     for variable in [*logp_fn_pt.get_shared(), *expand_fn_pt.get_shared()]:
