@@ -12,9 +12,14 @@
 """
 
 from monkeypower.evaluation.planning.allocation import ALLOCATIONS
+from monkeypower.evaluation.planning.campaign import (
+    KnownPopulation,
+    RecordedOutcomes,
+    simulate_campaign,
+)
 from monkeypower.evaluation.planning.plan import plan
 from monkeypower.evaluation.planning.result import CampaignResult, PlanResult
 from monkeypower.evaluation.planning.targets import PLANNABLE, PlanTarget, parse_target
 
-__all__ = ["ALLOCATIONS", "PLANNABLE", "CampaignResult", "PlanResult", "PlanTarget", "parse_target",
-           "plan"]
+__all__ = ["ALLOCATIONS", "PLANNABLE", "CampaignResult", "KnownPopulation", "PlanResult",
+           "PlanTarget", "RecordedOutcomes", "parse_target", "plan", "simulate_campaign"]

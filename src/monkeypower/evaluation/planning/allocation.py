@@ -8,9 +8,9 @@ still available to it, e.g. in a pool of recorded outcomes).
     The same number for every problem (water-filling around caps); below one batch each,
     batches go to the problems with the fewest attempts so far.
 ``fewest_successes``
-    Batches dealt in order of fewest successes so far (ties: fewest attempts), cycling until the
-    budget is spent: the dynamic sampling of Kazdan et al. 2025 (arXiv:2510.05197), which gives
-    problems without successes more budget.
+    The round's budget spread evenly over the problems with the fewest successes so far (the
+    next group only gets what caps leave over): the dynamic sampling of Kazdan et al. 2025
+    (arXiv:2510.05197), which gives problems without successes more budget.
 ``preposterior``
     Greedy on the expected variance reduction :math:`R_j(m)`
     (:mod:`~monkeypower.evaluation.planning.preposterior`), treating reductions of different
@@ -95,28 +95,28 @@ def uniform(budget: int, n: np.ndarray, caps: np.ndarray, min_batch: int,
 
 def fewest_successes(budget: int, n: np.ndarray, c: np.ndarray, caps: np.ndarray, min_batch: int,
                      rng: np.random.Generator) -> np.ndarray:
-    """Batches in order of fewest successes, then fewest attempts (ties at random)."""
+    """The budget to the problems with the fewest successes, spread evenly among them.
+
+    Problems are taken group by group in increasing order of successes (within a group, fewest
+    attempts first, ties at random); each group's share is spread as :func:`uniform` does, and
+    only what its caps leave goes on to the next group.
+    """
     n, c = np.asarray(n), np.asarray(c)
     caps = np.asarray(caps, dtype=np.int64)
     _check(budget, min_batch, caps)
     order = np.lexsort((rng.permutation(len(n)), n, c))
     alloc = np.zeros(len(n), dtype=np.int64)
-    left = budget
-    while left >= min_batch:
-        placed = False
-        for i in order:
-            if left < min_batch:
-                break
-            take = min(min_batch, int(caps[i] - alloc[i]))
-            if take < min_batch and alloc[i] == 0:
-                continue
-            if take <= 0:
-                continue
-            alloc[i] += take
-            left -= take
-            placed = True
-        if not placed:
-            break
+    left = int(budget)
+    for successes in np.unique(c):
+        group = np.flatnonzero((c == successes) & (caps >= min_batch))
+        room = int(caps[group].sum())
+        if left < min_batch or not group.size:
+            continue
+        spend = min(left, room)
+        if spend < min_batch:
+            continue
+        alloc[group] = uniform(spend, n[group], caps[group], min_batch, rng)
+        left -= spend
     return _finish(alloc, budget, min_batch, caps, order)
 
 

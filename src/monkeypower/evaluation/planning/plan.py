@@ -81,6 +81,7 @@ def plan(
     allocation: str = "preposterior",
     max_draws: int | None = 250,
     seed: int | None = None,
+    compare: bool = True,
 ) -> PlanResult:
     r"""Plan the next round: how many more attempts at each problem to shrink a target most.
 
@@ -121,6 +122,10 @@ def plan(
         Posterior draws used per chain (thinned); the cost is linear in them.
     seed : int, optional
         Breaks ties between interchangeable problems; default the fit's seed.
+    compare : bool, default True
+        Also evaluate the other rules' allocations (``expected_sd``). With ``False`` a
+        ``uniform`` or ``fewest_successes`` plan skips the preposterior altogether (its
+        ``expected_sd`` and ``reduction`` are then NaN); a campaign uses this.
 
     Returns
     -------
@@ -173,33 +178,39 @@ def plan(
                              f"attempted problem, got shape {available.shape}")
         caps[:m_attempted] = np.minimum(caps[:m_attempted], available)
 
+    n_all = np.concatenate([outcomes.n, np.zeros(unattempted, dtype=np.int64)])
+    c_all = np.concatenate([outcomes.c, np.zeros(unattempted, dtype=np.int64)])
+    rng = seeding.rng(fit.seed if seed is None else int(seed), seeding.text_key("plan"))
     post = fit.posterior_draws()
     flat, _ = post.flat(max_draws)
     draws = target_draws(parsed, post, flat, unattempted)
-    pair_n = np.append(stats.n, 0) if unattempted else np.asarray(stats.n)
-    pair_c = np.append(stats.c, 0) if unattempted else np.asarray(stats.c)
+    needs_preposterior = compare or allocation == "preposterior"
     pair_of = np.concatenate([np.asarray(stats.pair_of_problem),
                               np.full(unattempted, len(stats.n))]).astype(np.int64)
     grid = candidate_attempts(min_batch, max_per_problem)
-    curves = variance_reduction(post.family, flat, draws, pair_c, pair_n - pair_c, grid)
-
-    rng = seeding.rng(fit.seed if seed is None else int(seed), seeding.text_key("plan"))
-    n_all = np.concatenate([outcomes.n, np.zeros(unattempted, dtype=np.int64)])
-    c_all = np.concatenate([outcomes.c, np.zeros(unattempted, dtype=np.int64)])
+    if needs_preposterior:
+        pair_n = np.append(stats.n, 0) if unattempted else np.asarray(stats.n)
+        pair_c = np.append(stats.c, 0) if unattempted else np.asarray(stats.c)
+        curves = variance_reduction(post.family, flat, draws, pair_c, pair_n - pair_c, grid)
+    else:
+        curves = np.full((len(pair_of), len(grid)), np.nan)
     rules = {
         "preposterior": lambda: preposterior_greedy(budget, curves, grid, pair_of, caps,
                                                     min_batch, rng),
         "uniform": lambda: uniform(budget, n_all, caps, min_batch, rng),
         "fewest_successes": lambda: fewest_successes(budget, n_all, c_all, caps, min_batch, rng),
     }
-    allocations = {name: rules[name]() for name in ALLOCATIONS}
+    names = ALLOCATIONS if compare else (allocation,)
+    allocations = {name: rules[name]() for name in names}
     expected_sd = {
         name: float(np.sqrt(expected_variance(
             draws.variance, _reduction_at(alloc, grid, curves[pair_of]))))
+        if needs_preposterior else float("nan")
         for name, alloc in allocations.items()
     }
     chosen = allocations[allocation]
-    reduction = _reduction_at(chosen, grid, curves[pair_of])
+    reduction = (_reduction_at(chosen, grid, curves[pair_of]) if needs_preposterior
+                 else np.full(len(chosen), np.nan))
     return PlanResult(
         problem=outcomes.problem, n=outcomes.n, c=outcomes.c,
         attempts=chosen[:m_attempted], new_attempts=chosen[m_attempted:],
