@@ -263,4 +263,4 @@ def simulate_campaign(
     settings = {"source": source.name, "allocation": allocation, "target": planned.label,
                 "rounds": int(rounds), "budget": int(budget), "initial": int(initial),
                 "seed": int(seed), "model": model, "min_batch": int(min_batch)}
-    return CampaignResult(pd.DataFrame(rows), convention.label, settings)
+    return CampaignResult(pd.DataFrame(rows), convention.to_dict(), settings)

@@ -165,6 +165,9 @@ def plan(
     budget, min_batch, unattempted = int(budget), int(min_batch), int(unattempted)
     if unattempted < 0:
         raise ValueError(f"unattempted must be non-negative, got {unattempted}")
+    if not 1 <= min_batch <= budget:
+        raise ValueError(f"budget {budget} is smaller than the minimum batch {min_batch} (or "
+                         "the minimum batch is below 1)")
     max_per_problem = int(budget if max_per_problem is None else max_per_problem)
     if max_per_problem < min_batch:
         raise ValueError(f"max_per_problem {max_per_problem} is below min_batch {min_batch}")

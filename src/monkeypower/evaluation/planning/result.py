@@ -101,14 +101,14 @@ class CampaignResult(Result):
         One row per round and target: ``allocation``, ``round``, ``attempts`` (cumulative,
         initial ones included), ``target``, ``estimate`` (posterior mean), ``lower``,
         ``upper`` (the interval of the convention used), ``truth``, ``error`` and ``covered``.
-    interval : str
-        The interval convention's label.
+    interval : dict
+        The interval convention used (:meth:`IntervalConvention.to_dict`).
     settings : dict
         The campaign's settings (source, budget per round, seed, ...).
     """
 
     rows: pd.DataFrame
-    interval: str
+    interval: dict[str, Any]
     settings: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
