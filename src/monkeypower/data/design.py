@@ -74,9 +74,11 @@ class Design:
 
     @property
     def depends_on_outcomes(self) -> bool:
-        """Whether ``n`` depends on the outcomes (sequential or adaptive): only the likelihood
-        kernel is valid then, not ``c/n``, the unbiased pass@k estimator or attempt
-        subsampling."""
+        """Whether ``n`` depends on the outcomes (sequential or adaptive).
+
+        Only the likelihood kernel is valid then, not ``c/n``, the unbiased pass@k estimator or
+        attempt subsampling.
+        """
         return self.kind != "fixed"
 
     def to_dict(self) -> dict[str, object]:
@@ -100,8 +102,7 @@ FIXED = Design("fixed")
 
 
 def parse_design(design: Design | str | None) -> Design:
-    """Accept a :class:`Design`, ``"fixed"``, ``"sequential"``, ``"adaptive"`` or ``None``
-    (fixed)."""
+    """Accept a :class:`Design`, a kind's name, or ``None`` (fixed)."""
     if design is None:
         return FIXED
     if isinstance(design, Design):

@@ -49,8 +49,10 @@ def _check(budget: int, min_batch: int, caps: np.ndarray) -> None:
 
 def _finish(alloc: np.ndarray, budget: int, min_batch: int, caps: np.ndarray,
             order: np.ndarray) -> np.ndarray:
-    """Spend what is left (< one batch, or blocked by caps) on problems already given attempts,
-    in ``order``, then on new ones a batch at a time; checks the contract."""
+    """Spend what is left (< one batch, or blocked by caps), checking the contract.
+
+    It goes to problems already given attempts, in ``order``, then to new ones a batch at a time.
+    """
     left = budget - int(alloc.sum())
     for i in order:
         if left <= 0:
@@ -208,8 +210,10 @@ def preposterior_greedy(
 
 def _marginal_fill(alloc: np.ndarray, left: int, reduction: np.ndarray, m_grid: np.ndarray,
                    group_of_problem: np.ndarray, caps: np.ndarray, min_batch: int) -> int:
-    """Spend ``left`` a batch at a time on the largest marginal reduction (linear in m between
-    grid points); returns what is left (< one batch)."""
+    """Spend ``left`` a batch at a time on the largest marginal reduction.
+
+    Reductions are linear in m between grid points; returns what is left (< one batch).
+    """
     grid = np.concatenate([[0], m_grid]).astype(np.float64)
     curves = np.concatenate([np.zeros((len(reduction), 1)), reduction], axis=1)
 

@@ -81,7 +81,8 @@ def outcome_grid(
     start = lo + exact - 0.5  # the binned part covers [lo + exact - 0.5, hi + 0.5]
     bin_width = (hi + 0.5 - start) / bins
     binned = slots - exact + 0.5
-    x_large = np.where(slots < exact, lo[:, None] + slots, start[:, None] + binned * bin_width[:, None])
+    x_large = np.where(slots < exact, lo[:, None] + slots,
+                       start[:, None] + binned * bin_width[:, None])
     w_large = np.where(slots < exact, 1.0, bin_width[:, None])
     x = np.where(small, np.minimum(x_small, m), x_large)
     w = np.where(small, w_small, w_large)

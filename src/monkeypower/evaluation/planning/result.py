@@ -1,4 +1,7 @@
-"""What a plan and a simulated campaign return (both :class:`~monkeypower.presentation.protocol.Result`)."""
+"""What a plan and a simulated campaign return.
+
+Both are :class:`~monkeypower.presentation.protocol.Result` objects.
+"""
 
 from __future__ import annotations
 
