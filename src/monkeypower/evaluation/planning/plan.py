@@ -63,8 +63,10 @@ def expected_variance(variance: float, reductions: np.ndarray) -> float:
 
 
 def _reduction_at(attempts: np.ndarray, grid: np.ndarray, curves: np.ndarray) -> np.ndarray:
-    """Each problem's reduction at its attempts (linear between grid points, R(0) = 0, flat
-    beyond the last point); ``curves`` has one row per problem."""
+    """Each problem's reduction at its attempts; ``curves`` has one row per problem.
+
+    Linear between grid points, R(0) = 0, flat beyond the last point.
+    """
     x = np.concatenate([[0], grid]).astype(np.float64)
     y = np.concatenate([np.zeros((len(curves), 1)), curves], axis=1)
     a = np.clip(np.asarray(attempts, dtype=np.float64), 0.0, x[-1])
