@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from monkeypower.evaluation.planning.result import CampaignResult
 from monkeypower.presentation.style import SERIES_COLOURS, finish_axes, publication_style
@@ -16,7 +18,7 @@ __all__ = ["plot_campaigns"]
 
 def _rule(allocation: str, planned: Any, several_planned: bool) -> str:
     if allocation == "preposterior" and several_planned:
-        return f"preposterior ({planned})"
+        return f"preposterior ({str(planned).split(':')[0].split('_')[0]})"
     return allocation
 
 
@@ -37,7 +39,7 @@ def plot_campaigns(
     Returns
     -------
     matplotlib.figure.Figure
-        Log-log axes; each rule's mean error as a line, with the range over seeds shaded.
+        Log-log axes; each rule's mean error as a line, with the quartiles over seeds shaded.
     """
     if isinstance(campaigns, CampaignResult):
         campaigns = [campaigns]
@@ -67,13 +69,16 @@ def plot_campaigns(
                 data = values.to_numpy(dtype=np.float64)
                 colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
                 (line,) = ax.plot(x, np.nanmean(data, axis=1), marker="o", color=colour)
-                ax.fill_between(x, np.nanmin(data, axis=1), np.nanmax(data, axis=1),
-                                color=colour, alpha=0.12, linewidth=0)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # a single seed: no band
+                    lower, upper = np.nanquantile(data, [0.25, 0.75], axis=1)
+                ax.fill_between(x, lower, upper, color=colour, alpha=0.15, linewidth=0)
                 if rule not in labels:
                     handles.append(line)
                     labels.append(rule)
             ax.set_xscale("log")
             ax.set_yscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_xlabel("attempts spent (initial round included)")
             metric = ("squared log error" if target.startswith("forecast")
                       else "relative error")
