@@ -9,7 +9,8 @@ b∞; squared log error of -log pass_D@K at K = 10^5. Intervals: 90% equal-taile
 Cases
 -----
 ``sim``
-    A synthetic truth of BRIEF §9: Beta(0.15, 3.5), 128 problems drawn from it.
+    A synthetic truth of the paper's backtest grid (Schaeffer, Kazdan et al. 2025):
+    Beta(0.15, 3.5), 128 problems drawn from it.
 ``real``
     Pythia 12B on MATH (the shared data; 128 problems × 10,000 recorded attempts): new attempts
     are drawn without replacement from each problem's record (hypergeometric on the counts).
@@ -198,7 +199,8 @@ def page(cases: list[str]) -> None:
         "the rule's mean error after 38,400, as a multiple of 38,400: **≥ 3 meets the goal of "
         "one third of the attempts**; ∞ means uniform never reached it within its 115,200.",
         "",
-        "Cases: `sim` = Beta(0.15, 3.5) truth (BRIEF §9), truths are the population's b∞ and "
+        "Cases: `sim` = Beta(0.15, 3.5) truth (one of the synthetic truths of the paper's "
+        "backtest, Schaeffer, Kazdan et al. 2025), truths are the population's b∞ and "
         "the benchmark's own pass_D@10⁵; `real` = Pythia 12B on MATH, new attempts drawn "
         "without replacement from each problem's 10,000 recorded outcomes, truths from the "
         "same model fitted on the full record.",

@@ -15,7 +15,7 @@ the truth. Two sources of outcomes:
     Pythia/MATH). New attempts are drawn **without replacement** from what is left of the
     record: :math:`x \sim \text{Hypergeometric}(C_i - c_i, (N_i - C_i) - (n_i - c_i), m)`, an
     exact simulation of attempting again. Truths: given, or the same model fitted on the full
-    record (posterior mean), as the backtest does (BRIEF §9).
+    record (posterior mean), as the backtest does (Schaeffer, Kazdan et al. 2025).
 
 Data of a campaign whose rule looked at outcomes are recorded as ``Design("adaptive")`` (the
 uniform rule keeps ``"fixed"``).

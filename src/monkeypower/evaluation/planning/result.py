@@ -122,5 +122,5 @@ class CampaignResult(Result):
         table.attrs["interval"] = self.interval
         table.attrs["notes"] = [
             "error: relative error |estimate - truth| / truth for exponents; squared log error "
-            "of -log pass_D@K for the forecast (BRIEF §9)"]
+            "of -log pass_D@K for the forecast (as the backtest scores them)"]
         return table
