@@ -75,6 +75,13 @@ _LAZY = {
     "plot_forecast": "monkeypower.output.figures",
     "save_figure": "monkeypower.output.figures",
     "write_report": "monkeypower.output.report",
+    "plan": "monkeypower.evaluation.planning",
+    "PlanResult": "monkeypower.evaluation.planning",
+    "simulate_campaign": "monkeypower.evaluation.planning",
+    "CampaignResult": "monkeypower.evaluation.planning",
+    "KnownPopulation": "monkeypower.evaluation.planning",
+    "RecordedOutcomes": "monkeypower.evaluation.planning",
+    "plot_campaigns": "monkeypower.evaluation.planning.figure",
 }
 
 __all__ = [

@@ -21,19 +21,21 @@ from monkeypower.cli_validation import (
     pick_group,
     shared_window,
 )
-from monkeypower.data.design import Design
+from monkeypower.data.design import DESIGN_KINDS, Design
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.errors import DesignError, OutcomesError, SpecError
 from monkeypower.estimands import effective_exponent
 from monkeypower.evaluation.backtest import DEFAULT_ESTIMATORS
 from monkeypower.evaluation.backtest.plan import make_plan
 from monkeypower.evaluation.comparison import VERDICT_MODELS, power_law_verdict
+from monkeypower.evaluation.planning import ALLOCATIONS, parse_target
 from monkeypower.fitting.persistence import SavedFitError
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, SAMPLERS
 from monkeypower.fitting.spec import available_models, load_spec
 from monkeypower.intervals import IntervalConvention, get_interval
 from monkeypower.output.atomic import OutputFolderError, atomic_folder, check_destination
 from monkeypower.output.report import render_tables, write_report
+from monkeypower.presentation.protocol import frame_to_markdown
 from monkeypower.presentation.style import save_figure
 from monkeypower.presentation.tables import summary_to_markdown
 from monkeypower.seeding import child_seed
@@ -106,9 +108,9 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_design_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--design", choices=("fixed", "sequential"), default="fixed",
-                        help="how attempts were allocated: a fixed number per problem, or "
-                             "sequentially until a success")
+    parser.add_argument("--design", choices=DESIGN_KINDS, default="fixed",
+                        help="how attempts were allocated: a fixed number per problem, "
+                             "sequentially until a success, or adaptively in rounds")
     parser.add_argument("--batch-size", type=int, help="batch size of a sequential design")
     parser.add_argument("--cap", type=int, help="attempt cap of a sequential design")
 
@@ -216,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder for the table (md, tex, csv), verdict (JSON) and figure")
     _add_sampler_options(comp)
 
+    _add_plan_command(sub)
     _sub(sub, "models", "list the built-in models with their priors and the reason for each")
     return parser
 
@@ -242,6 +245,10 @@ def _summary_kwargs(args: argparse.Namespace, window: tuple[int, int] | None) ->
 def _design(args: argparse.Namespace) -> Design:
     if args.design == "sequential":
         return mp.Design("sequential", batch_size=args.batch_size, cap=args.cap)
+    if args.design == "adaptive":
+        if args.cap is not None:
+            raise UsageError("--cap: only for --design sequential")
+        return mp.Design("adaptive", batch_size=args.batch_size)
     return mp.Design("fixed")
 
 
@@ -425,6 +432,57 @@ def run_models(_: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- plan (the adaptive planner)
+def _add_plan_command(sub: Any) -> None:
+    plan = _sub(sub, "plan", "fit the counts so far, then plan the next round of attempts: how "
+                "many more at each problem to shrink a target estimand most")
+    _add_counts_file_options(plan, "plan for")
+    plan.add_argument("--budget", type=int, required=True, help="attempts to spend this round")
+    plan.add_argument("--target", dest="plan_target", default="asymptotic_exponent",
+                      help="estimand to shrink: asymptotic_exponent, effective_exponent[:K1,K2] "
+                           "or forecast_pass_at_k:K (a unique prefix works: forecast:1e5)")
+    plan.add_argument("--allocation", choices=ALLOCATIONS, default="preposterior",
+                      help="the planner (preposterior), or a simple rule to compare")
+    plan.add_argument("--min-batch", type=int, default=10,
+                      help="fewest attempts a problem gets in the round, if any")
+    plan.add_argument("--unattempted", type=int, default=0,
+                      help="problems of the benchmark not attempted yet (the plan may draw some)")
+    plan.add_argument("--max-per-problem", type=int, help="most attempts at one problem")
+    plan.add_argument("--model", default="beta", help="model name or TOML path")
+    plan.add_argument("--seed", type=int, required=True, help="seed of the sampler and the plan")
+    plan.add_argument("--out", type=Path, help="CSV file for the plan (one row per problem)")
+    _add_sampler_options(plan, draws=500)
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """Fit the counts, plan the next round, print it (problems that get attempts), write --out."""
+    _check_before_work(args)
+    try:
+        parse_target(args.plan_target)
+    except ValueError as err:
+        raise UsageError(f"--target: {err}") from None
+    if args.budget < args.min_batch or args.min_batch < 1 or args.unattempted < 0:
+        raise UsageError("--budget must be at least --min-batch (>= 1); --unattempted >= 0")
+    if args.out is not None and not args.out.parent.is_dir():
+        raise UsageError(f"--out: folder {args.out.parent} does not exist")
+    data = _read_one_group(args)
+    fitted = mp.fit(data, args.model, **_fit_kwargs(args))
+    try:
+        result = mp.plan(fitted, args.budget, args.plan_target, min_batch=args.min_batch,
+                         unattempted=args.unattempted, max_per_problem=args.max_per_problem,
+                         allocation=args.allocation, seed=args.seed)
+    except ValueError as err:
+        raise UsageError(f"--budget/--max-per-problem: {err}") from None
+    table = result.summary()
+    shown = table[table["attempts"] > 0].reset_index(drop=True)
+    shown.attrs = dict(table.attrs)
+    print(frame_to_markdown(shown))
+    if args.out:
+        result.to_csv(args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
 HANDLED = (OutcomesError, SpecError, DesignError, UsageError, OutputFolderError, SavedFitError,
            FileNotFoundError, PermissionError, IsADirectoryError)
 """Errors about the user's input, options or files: one line on stderr and exit status 2.
@@ -437,7 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.command_line = "monkeypower " + shlex.join(argv)
     handlers = {"demo": run_demo, "fit": run_fit, "backtest": run_backtest,
-                "compare": run_compare, "models": run_models}
+                "compare": run_compare, "models": run_models, "plan": run_plan}
     try:
         return handlers[args.command](args)
     except HANDLED as err:

@@ -396,6 +396,8 @@ def _maybe_warn(
 ) -> None:
     if not warn:
         return
+    if declared.is_adaptive and evidence.kind == "fixed":
+        return  # an adaptive allocation may leave no fingerprint; it is recorded, that suffices
     if evidence.kind == declared.kind:
         if evidence.kind != "sequential":
             return

@@ -134,7 +134,7 @@ class Outcomes:
         Attempts per problem, ``n >= 1``.
     c : array_like of int
         Successes per problem, ``0 <= c <= n``.
-    design : Design or {"fixed", "sequential"}, default "fixed"
+    design : Design or {"fixed", "sequential", "adaptive"}, default "fixed"
         How attempts were allocated (see :class:`monkeypower.data.design.Design`).
     labels : mapping, optional
         Group labels such as ``{"model": "Pythia 12B", "benchmark": "MATH"}``.
@@ -297,13 +297,26 @@ class Outcomes:
         return compress(self)
 
     def require_fixed_design(self, what: str) -> None:
-        """Raise :class:`DesignError` if the design is sequential, explaining why."""
+        """Raise :class:`DesignError` if ``n`` depended on the outcomes, explaining why.
+
+        Sequential and adaptive designs are refused alike (:attr:`Design.depends_on_outcomes`):
+        the model's likelihood is valid for both, ``c/n`` and everything built on it is not.
+        """
         if self.design.is_sequential:
             raise DesignError(
                 f"{what} is not valid for a sequential design ({self.design}): attempts stopped "
                 "once a success appeared, so c/n and the unbiased pass@k estimator are biased "
                 "and attempts cannot be subsampled at random. Fit the model instead: "
                 "its likelihood is valid for sequential designs."
+            )
+        if self.design.is_adaptive:
+            raise DesignError(
+                f"{what} is not valid for an adaptive design ({self.design}): the attempts "
+                "each problem got were chosen from its earlier outcomes (more where fewer "
+                "successes), so c/n, its maximum and the unbiased pass@k estimator are biased "
+                "and attempts cannot be subsampled at random. Fit the model instead: its "
+                "likelihood is valid for adaptive designs (the allocation depends only on "
+                "outcomes already observed)."
             )
 
 

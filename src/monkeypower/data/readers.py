@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from monkeypower.data.design import Design, parse_design
+from monkeypower.data.design import DESIGN_KINDS, Design, parse_design
 from monkeypower.data.design_detection import warn_if_not_fixed
 from monkeypower.data.frames import as_frame, check_present, require_columns
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
@@ -56,10 +56,10 @@ def _designs_by_group(
     if design is not None:
         raise ValueError("give either design= or design_column=, not both")
     values = frame[design_column]
-    bad = np.flatnonzero(~values.isin(["fixed", "sequential"]).to_numpy())
+    bad = np.flatnonzero(~values.isin(DESIGN_KINDS).to_numpy())
     if bad.size:
         raise OutcomesError(
-            f"column {design_column!r}: expected 'fixed' or 'sequential', got "
+            f"column {design_column!r}: expected 'fixed', 'sequential' or 'adaptive', got "
             f"{values.iloc[bad[:3]].tolist()} in {describe_rows(frame.index[bad])}"
         )
     groups = frame.groupby(list(group_cols), sort=False, dropna=False) if group_cols else [

@@ -35,11 +35,12 @@ def pair_data(stats: SufficientStats) -> dict[str, np.ndarray]:
     """The model's data containers for one dataset (used to swap data into a built model).
 
     Returns ``n``, ``c``, ``weight`` and ``log_binomial_coefficient`` per distinct pair; the
-    coefficient is zero for a sequential design.
+    coefficient is zero for a sequential or adaptive design (each round's coefficients are
+    constants in the parameters; the kernel alone is the likelihood's shape).
     """
     n = stats.n.astype(np.float64)
     c = stats.c.astype(np.float64)
-    if stats.outcomes.design.is_sequential:
+    if stats.outcomes.design.depends_on_outcomes:
         coef = np.zeros_like(n)
     else:
         coef = gammaln(n + 1) - gammaln(c + 1) - gammaln(n - c + 1)

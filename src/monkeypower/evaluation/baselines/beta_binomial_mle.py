@@ -89,9 +89,11 @@ def beta_binomial_mle(
     ----------
     outcomes : Outcomes
         The data. With ``scaled=True`` (the paper's estimator) a **fixed** design: its plug-in
-        scale :math:`\max_i c_i/n_i` is biased upward under sequential stopping, so sequential
-        data are refused. With ``scaled=False`` a sequential design is accepted (the likelihood
-        kernel is the same; the binomial coefficient is dropped; ``extras["note"]`` says so).
+        scale :math:`\max_i c_i/n_i` is biased upward under sequential stopping and under an
+        adaptive design (one problem given a single attempt that succeeded sets
+        :math:`s = 1`), so such data are refused. With ``scaled=False`` a sequential or
+        adaptive design is accepted (the likelihood kernel is the same; the binomial
+        coefficient is dropped; ``extras["note"]`` says so).
     scaled : bool, default True
         Scaled Beta with plug-in :math:`s` (the paper's estimator), or plain Beta (:math:`s=1`).
     window : (int, int), optional
@@ -105,20 +107,21 @@ def beta_binomial_mle(
     Raises
     ------
     DesignError
-        If ``scaled=True`` and the design is sequential.
+        If ``scaled=True`` and the design is sequential or adaptive.
     ValueError
         If ``scaled=True`` and no problem was ever solved (:math:`s` would be 0).
     """
     if scaled:
         outcomes.require_fixed_design(
-            "the scaled Beta-Binomial MLE (its plug-in scale max c/n)")
+            "the scaled Beta-Binomial MLE (its plug-in scale max c/n; on adaptive counts a "
+            "single problem with n = 1, c = 1 sets s = 1)")
     stats = compress(outcomes)
     p_hat = outcomes.c / outcomes.n
     s, family = _scale_and_family(p_hat, outcomes.n_problems, scaled)
     c = stats.c.astype(np.float64)
     f = (stats.n - stats.c).astype(np.float64)
     weight = stats.weight.astype(np.float64)
-    sequential = outcomes.design.is_sequential
+    sequential = outcomes.design.depends_on_outcomes
     log_binom = (np.zeros_like(c) if sequential
                  else gammaln(stats.n + 1.0) - gammaln(c + 1.0) - gammaln(f + 1.0))
 
@@ -155,8 +158,9 @@ def beta_binomial_mle(
     }
     if sequential:
         extras["note"] = (
-            "sequential design: binomial coefficient dropped from the likelihood (the plain "
-            "Beta-Binomial kernel is valid under sequential stopping)"
+            f"{outcomes.design.kind} design: binomial coefficient dropped from the likelihood "
+            "(the plain Beta-Binomial kernel is valid when n depends only on outcomes already "
+            "observed)"
         )
 
     def population_curve(kk: np.ndarray) -> np.ndarray:

@@ -212,7 +212,7 @@ def posterior_predictive(
     Raises
     ------
     DesignError
-        ``kind="same_problems"`` on a sequential design.
+        ``kind="same_problems"`` on a sequential or adaptive design.
     """
     if kind not in ("new_problems", "same_problems"):
         raise ValueError(f"kind must be 'new_problems' or 'same_problems', got {kind!r}")
@@ -223,10 +223,10 @@ def posterior_predictive(
     rng = seeding.rng(fit.seed if seed is None else int(seed), seeding.text_key(kind))
     draws = shape[0] * shape[1]
     if kind == "same_problems":
-        if design.is_sequential:
+        if design.depends_on_outcomes:
             raise DesignError(
-                f"kind='same_problems' replicates new attempts at fixed n, which a sequential "
-                f"design ({design}) does not make; use kind='new_problems'")
+                f"kind='same_problems' replicates new attempts at fixed n, which a "
+                f"{design.kind} design ({design}) does not make; use kind='new_problems'")
         p = conditional_p_draws(fit.family, flat, c, n - c, size=1, rng=rng).values[..., 0]
         n_rep, c_rep = np.broadcast_to(n, p.shape), rng.binomial(n, p)
     elif design.is_sequential:
