@@ -376,3 +376,45 @@ def test_stack_estimator_names_are_checked(data):
         mp.backtest(data, estimators=["stack:beta"], progress=False)
     with pytest.raises(ValueError, match="unknown"):
         mp.backtest(data, estimators=["stack:beta+nonsense"], progress=False)
+
+
+def test_real_unhealthy_fit_is_refitted_then_failed(data):
+    """Twenty draws per chain cannot reach a bulk ESS of 200 (100 per chain), nor can the refit's
+    forty: the fit is refitted once and then recorded as failed, never scored."""
+    result = mp.backtest(data, estimators=["least_squares", "bayes:beta"], attempts=[100],
+                         problems=[64], seeds=[0], truth=TRUTH, progress=False,
+                         fit_kwargs={"draws": 20, "tune": 20, "chains": 2})
+    row = _row(result.table, "bayes:beta", 100, 0)
+    assert row.failure == "unhealthy" and row.refitted and not row.sampler_ok
+    assert "draws 40, tune 40" in row.error and "ESS" in row.error
+    assert np.isnan(row.estimate) and np.isnan(row.squared_log_error)
+    summary = result.summary().set_index("estimator")
+    assert summary.loc["bayes:beta", "n_unhealthy"] == 1
+    assert summary.loc["bayes:beta", "paired_cases"] == 0
+
+
+def test_paired_comparison_in_summary_markdown_and_figure(result):
+    paired = result.paired()
+    assert set(paired.estimator) == {"beta_binomial_mle", "bayes:beta"}
+    assert (paired.n_cases == len(SEEDS)).all() and (paired.n_unpaired == 0).all()
+    assert ((paired.lower <= paired.median_log_ratio)
+            & (paired.median_log_ratio <= paired.upper)).all()
+    assert paired.attrs["interval"]["prob"] == result.interval.prob
+    by_hand = result.table.pivot_table(index=["n_attempts", "seed"], columns="estimator",
+                                       values="squared_log_error")
+    ratio = np.log(by_hand["bayes:beta"] / by_hand["least_squares"])
+    expected = ratio.groupby(level="n_attempts").median()
+    got = paired[paired.estimator == "bayes:beta"].set_index("n_attempts").median_log_ratio
+    assert np.allclose(got.loc[expected.index], expected)
+    summary = result.summary()
+    lsq = summary.estimator == "least_squares"
+    assert summary.loc[lsq, "paired_median_log_ratio"].isna().all()
+    assert summary.loc[~lsq, "paired_cases"].eq(len(SEEDS)).all()
+    assert "paired_median_log_ratio" in " ".join(summary.attrs["notes"])
+    assert "| paired_wins |" in result.to_markdown().replace("paired_wins | ", "paired_wins |")
+    before = dict(matplotlib.rcParams)
+    fig = result.plot_paired()
+    (ax,) = fig.axes
+    assert len(ax.containers) == 2 and ax.get_xscale() == "log"
+    assert layout_problems(fig) == []
+    assert dict(matplotlib.rcParams) == before

@@ -113,7 +113,6 @@ def plot_paired(paired: pd.DataFrame, ax: Any = None, *, width: str | float = "s
     baseline = str(paired["baseline"].iloc[0])
     metric = str(paired["metric"].iloc[0])
     several_m = paired["n_problems"].nunique() > 1
-    label_of = METRIC_LABELS.get(metric, metric)
     groups = list(paired.groupby(["estimator", "n_problems"], sort=False))
     with publication_style(width) as rc:
         fig, ax, own = new_axes(ax, width, aspect=0.8)
@@ -137,10 +136,10 @@ def plot_paired(paired: pd.DataFrame, ax: Any = None, *, width: str | float = "s
         ax.set_xticks(ticks, [f"{int(t):,}" for t in ticks])
         ax.set_xticks([], minor=True)
         ax.set_xlabel("attempts per problem in the subsample, n'")
-        ax.set_ylabel(f"log ratio to {baseline}")
+        ax.set_ylabel(f"log({metric} / {baseline}'s)", fontsize="small")
         interval = paired.attrs.get("interval", {})
         prob = interval.get("prob")
         band = f"{100 * prob:g}% bootstrap interval" if prob else "bootstrap interval"
-        ax.set_title(f"{label_of}: median over cases, {band}")
+        ax.set_title(f"median over cases, {band}")
         ncols = 2 if width_inches(width) >= 5 and len(handles) > 3 else 1
         return finish_axes(fig, ax, rc, handles, labels, own, ncols=ncols)
