@@ -80,7 +80,8 @@ _LAZY = {
 }
 
 __all__ = [
-    "Design", "DegenerateDataError", "DesignError", "OutcomesError", "SpecError", "IntervalConvention", "get_interval",
+    "Design", "DegenerateDataError", "DesignError", "OutcomesError", "SpecError",
+    "IntervalConvention", "get_interval",
     "interval_convention", "set_interval", "Outcomes", "OutcomesGroups", "empirical_curve",
     "pass_at_k", "reference_k_grid", "from_attempts", "from_counts", "from_llmonkeys",
     "from_matrix", "read_outcomes", "simulate",

@@ -1,6 +1,8 @@
-"""The backtest's figures: the paper's (error against attempts per problem, one line per
-estimator) and the paired comparison (each estimator's log error ratio against a baseline, with
-its bootstrap interval)."""
+"""The backtest's figures: the paper's, and the paired comparison.
+
+The paper's figure: error against attempts per problem, one line per estimator. The paired
+comparison: each estimator's log error ratio against a baseline, with its bootstrap interval.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-r"""The backtest's health gate: an unhealthy Bayesian fit is refitted once, then failed, never scored.
+r"""The backtest's health gate: an unhealthy fit is refitted once, then failed, never scored.
 
 A fit fails the sampler-health checks of :mod:`monkeypower.fitting.diagnostics` when it has
 divergent transitions, a rank-normalised split :math:`\hat R` above

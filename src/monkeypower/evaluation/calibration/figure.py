@@ -56,10 +56,10 @@ def rank_ecdf_band(ranks: np.ndarray, n_rank_draws: int, prob: float, seed: int
 
 
 def plot_rank_ecdf(result: SBCResult, *, width: str | float = "double") -> Figure:
-    """One panel per quantity: the rank ECDF difference and its simultaneous band.
+    r"""One panel per quantity: the rank ECDF difference and its simultaneous band.
 
     The band's probability is the result's interval convention; a quantity whose
-    :math:`\\chi^2` test flagged it is titled "non-uniform". Drawn under
+    :math:`\chi^2` test flagged it is titled "non-uniform". Drawn under
     :func:`~monkeypower.presentation.style.publication_style` on a new figure; global
     matplotlib state is left alone.
     """

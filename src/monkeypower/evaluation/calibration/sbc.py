@@ -64,8 +64,11 @@ def prior_draws(model: ResolvedModel, n_draws: int, seed: int) -> dict[str, np.n
 
 
 def true_quantities(model: ResolvedModel, variables: dict[str, np.ndarray]) -> pd.DataFrame:
-    r"""Every quantity SBC ranks, per simulation: prior variables, other natural parameters
-    and :math:`b_\infty` (only for a family with a power-law tail)."""
+    r"""Every quantity SBC ranks, per simulation.
+
+    The prior variables, the family's other natural parameters and :math:`b_\infty` (only for
+    a family with a power-law tail).
+    """
     family = model.family
     natural = family.natural_params(variables, NUMPY)
     columns = dict(variables)
