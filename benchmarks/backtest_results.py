@@ -160,12 +160,17 @@ def _paired_section(results: dict, seeds: int) -> list[str]:
              "resamples of the cases), share of cases won; cases where either estimator "
              "failed are left out and counted (n unpaired).", "",
              "| estimator | n' | cases | median log ratio | 90% bootstrap interval | "
-             "factor e^median | wins | n unpaired |", "|---|---|---|---|---|---|---|---|"]
+             "factor e^median | wins | n unpaired | vs least squares |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in paired.itertuples():
+        verdict = ("worse" if row.lower > 0 else "better" if row.upper < 0
+                   else "not distinguishable")
         lines.append(f"| {row.estimator} | {row.n_attempts:,} | {row.n_cases} | "
                      f"{row.median_log_ratio:+.2f} | [{row.lower:+.2f}, {row.upper:+.2f}] | "
                      f"{np.exp(row.median_log_ratio):.2g} | {pct(row.wins)} | "
-                     f"{row.n_unpaired} |")
+                     f"{row.n_unpaired} | {verdict} |")
+    lines += ["", "\"vs least squares\": worse or better when the 90% interval excludes 0, "
+              "else not distinguishable with these cases."]
     failures = table[table.error != ""]
     lines += ["", "Failures (never scored), by estimator and n' (degenerate: the baseline "
               "refused the subsample; unhealthy: the fit failed the sampler-health checks "

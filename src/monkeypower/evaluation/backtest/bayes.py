@@ -93,7 +93,12 @@ def fit_batch(
 def fit_models(
     plan: BacktestPlan, subsamples: Subsamples, bar: Progress
 ) -> dict[str, tuple[Fits, float]]:
-    """One batch per model a ``bayes:`` or ``stack:`` estimator needs: its fits and seconds."""
+    """One batch per model a ``bayes:`` or ``stack:`` estimator needs: its fits and seconds.
+
+    With the plan's ``health_gate`` every fit then passes
+    :func:`~monkeypower.evaluation.backtest.health.gate_health` (refitted once if unhealthy,
+    failed if still unhealthy); the seconds per fit are those of the batch, refits not counted.
+    """
     model_fits: dict[str, tuple[Fits, float]] = {}
     for model in plan.fitted_models:
         batch_seed = child_seed(text_key(model), *plan.seeds)
