@@ -356,7 +356,8 @@ def test_stacked_estimator_mixes_its_components(data):
     result = mp.backtest(
         data, estimators=["bayes:beta", "bayes:scaled_beta", "stack:beta+scaled_beta"],
         attempts=[100], problems=[64], seeds=range(2), truth=TRUTH,
-        fit_kwargs={"draws": 200, "tune": 200, "chains": 2}, progress=False)
+        fit_kwargs={"draws": 200, "tune": 200, "chains": 2}, progress=False,
+        health_gate=False)  # short scaled-Beta chains can miss R-hat 1.01: not the point here
     table = result.table.set_index(["estimator", "seed"])
     assert (result.table.error == "").all(), result.table.error.tolist()
     for seed in range(2):
