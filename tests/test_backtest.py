@@ -214,13 +214,14 @@ class _FakeDiagnostics:
 class _FakeFit:
     """Stands in for a Fit (no sampling): the exponent's draws are centred on 0.25 + n/2000."""
 
-    def __init__(self, outcomes, seed):
+    def __init__(self, outcomes, seed, healthy=None):
         self.seed = int(seed)
         self.center = 0.25 + outcomes.max_attempts / 2000
         rng = np.random.default_rng(self.seed)
         self.draws = self.center + 0.02 * rng.standard_normal((2, 50))
-        problems = ["max R-hat 1.05 > 1.01: chains disagree"] if outcomes.max_attempts == 300 \
-            else []
+        if healthy is None:
+            healthy = outcomes.max_attempts != 300
+        problems = [] if healthy else ["max R-hat 1.05 > 1.01: chains disagree"]
         self.diagnostics = _FakeDiagnostics(problems)
 
     def asymptotic_exponent(self):
@@ -238,10 +239,13 @@ class _FakeFit:
 
 
 def test_bayes_rows_without_truth_use_the_full_data_fit(data, monkeypatch):
-    seen = []
+    seen, refits = [], []
 
     def fake_fit(groups, model, *, seed, **kwargs):
-        assert isinstance(groups, OutcomesGroups) and model == "beta"
+        if not isinstance(groups, OutcomesGroups):  # the health gate's refit: still unhealthy
+            refits.append((groups.max_attempts, seed, kwargs))
+            return _FakeFit(groups, seed)
+        assert model == "beta"
         assert kwargs["draws"] == 500 and kwargs["chains"] == 2  # the modest defaults
         out = {}
         for i, key in enumerate(groups):
@@ -256,11 +260,48 @@ def test_bayes_rows_without_truth_use_the_full_data_fit(data, monkeypatch):
     table = result.table
     assert len(seen) == 3  # two subsamples and the full data, in one batch
     full_median = float(np.median(_FakeFit(data, seen[-1]).draws))
-    assert np.allclose(table.target, full_median) and (table.target_kind == "full_data").all()
-    assert np.allclose(table.relative_error, abs(table.estimate - full_median) / full_median)
-    assert list(table.fit_seed) == seen[:2]
+    scored = table.iloc[:1]  # the n' = 300 fit fails the health gate (below)
+    assert np.allclose(scored.target, full_median) and (scored.target_kind == "full_data").all()
+    assert np.allclose(scored.relative_error, abs(scored.estimate - full_median) / full_median)
+    # the unhealthy fit (n' = 300) was refitted once, alone, with more draws, a higher target
+    # acceptance and the seed child_seed(its seed, 1); still unhealthy, it is failed, not scored
+    ((attempts, refit_seed, refit_kwargs),) = refits
+    assert attempts == 300
+    assert refit_seed == int(np.random.SeedSequence([seen[1], 1]).generate_state(1)[0])
+    assert refit_kwargs["draws"] == 1000 and refit_kwargs["tune"] == 1000
+    assert refit_kwargs["target_accept"] == pytest.approx(0.95)
+    assert table.fit_seed.iloc[0] == seen[0] and pd.isna(table.fit_seed.iloc[1])
     assert list(table.sampler_ok) == [True, False]
-    assert "chains disagree" in table.warning.iloc[1]
+    assert list(table.refitted) == [False, True]
+    assert list(table.failure) == ["", "unhealthy"]
+    assert table.error.iloc[1].startswith("UnhealthyFitError: failed the sampler-health "
+                                          "checks twice")
+    assert "chains disagree" in table.error.iloc[1]
+    assert np.isnan(table.estimate.iloc[1]) and pd.isna(table.covered.iloc[1])
+    summary = result.summary()
+    assert list(summary.n_unhealthy) == [0, 1] and list(summary.n_failed) == [0, 1]
+    assert any("failed (unhealthy): bayes:beta" in note for note in summary.attrs["notes"])
+
+
+def test_health_gate_scores_a_fit_that_passes_on_refit(data, monkeypatch):
+    def fake_fit(groups, model, *, seed, **kwargs):
+        if not isinstance(groups, OutcomesGroups):
+            return _FakeFit(groups, seed, healthy=kwargs["draws"] > 500)
+        return {key: _FakeFit(groups[key], child, healthy=False)
+                for key, child in zip(groups, range(100, 200), strict=False)}
+
+    monkeypatch.setattr(backtest_bayes, "fit", fake_fit)
+    result = mp.backtest(data, estimators=["bayes:beta"], attempts=[100], problems=[64],
+                         seeds=[0, 1], truth=TRUTH, progress=False)
+    table = result.table
+    assert (table.failure == "").all() and table.refitted.all() and table.sampler_ok.all()
+    assert np.isfinite(table.estimate).all()
+    assert (result.summary().n_refitted == 2).all()
+    # without the gate the unhealthy first fits are scored (the old behaviour, on request)
+    ungated = mp.backtest(data, estimators=["bayes:beta"], attempts=[100], problems=[64],
+                          seeds=[0, 1], truth=TRUTH, progress=False, health_gate=False)
+    assert (~ungated.table.sampler_ok).all() and (~ungated.table.refitted).all()
+    assert np.isfinite(ungated.table.estimate).all()
 
 
 def test_failed_batch_is_refitted_one_by_one(data, monkeypatch):
@@ -269,7 +310,7 @@ def test_failed_batch_is_refitted_one_by_one(data, monkeypatch):
             raise RuntimeError("batch failed")
         if data_.max_attempts == 100:
             raise ValueError("degenerate subsample")
-        return _FakeFit(data_, seed)
+        return _FakeFit(data_, seed, healthy=True)
 
     monkeypatch.setattr(backtest_bayes, "fit", fake_fit)
     result = mp.backtest(data, estimators=["bayes:beta"], attempts=[100, 300], problems=[64],
@@ -315,7 +356,8 @@ def test_stacked_estimator_mixes_its_components(data):
     result = mp.backtest(
         data, estimators=["bayes:beta", "bayes:scaled_beta", "stack:beta+scaled_beta"],
         attempts=[100], problems=[64], seeds=range(2), truth=TRUTH,
-        fit_kwargs={"draws": 200, "tune": 200, "chains": 2}, progress=False)
+        fit_kwargs={"draws": 200, "tune": 200, "chains": 2}, progress=False,
+        health_gate=False)  # short scaled-Beta chains can miss R-hat 1.01: not the point here
     table = result.table.set_index(["estimator", "seed"])
     assert (result.table.error == "").all(), result.table.error.tolist()
     for seed in range(2):
@@ -335,3 +377,45 @@ def test_stack_estimator_names_are_checked(data):
         mp.backtest(data, estimators=["stack:beta"], progress=False)
     with pytest.raises(ValueError, match="unknown"):
         mp.backtest(data, estimators=["stack:beta+nonsense"], progress=False)
+
+
+def test_real_unhealthy_fit_is_refitted_then_failed(data):
+    """Twenty draws per chain cannot reach a bulk ESS of 200 (100 per chain), nor can the refit's
+    forty: the fit is refitted once and then recorded as failed, never scored."""
+    result = mp.backtest(data, estimators=["least_squares", "bayes:beta"], attempts=[100],
+                         problems=[64], seeds=[0], truth=TRUTH, progress=False,
+                         fit_kwargs={"draws": 20, "tune": 20, "chains": 2})
+    row = _row(result.table, "bayes:beta", 100, 0)
+    assert row.failure == "unhealthy" and row.refitted and not row.sampler_ok
+    assert "draws 40, tune 40" in row.error and "ESS" in row.error
+    assert np.isnan(row.estimate) and np.isnan(row.squared_log_error)
+    summary = result.summary().set_index("estimator")
+    assert summary.loc["bayes:beta", "n_unhealthy"] == 1
+    assert summary.loc["bayes:beta", "paired_cases"] == 0
+
+
+def test_paired_comparison_in_summary_markdown_and_figure(result):
+    paired = result.paired()
+    assert set(paired.estimator) == {"beta_binomial_mle", "bayes:beta"}
+    assert (paired.n_cases == len(SEEDS)).all() and (paired.n_unpaired == 0).all()
+    assert ((paired.lower <= paired.median_log_ratio)
+            & (paired.median_log_ratio <= paired.upper)).all()
+    assert paired.attrs["interval"]["prob"] == result.interval.prob
+    by_hand = result.table.pivot_table(index=["n_attempts", "seed"], columns="estimator",
+                                       values="squared_log_error")
+    ratio = np.log(by_hand["bayes:beta"] / by_hand["least_squares"])
+    expected = ratio.groupby(level="n_attempts").median()
+    got = paired[paired.estimator == "bayes:beta"].set_index("n_attempts").median_log_ratio
+    assert np.allclose(got.loc[expected.index], expected)
+    summary = result.summary()
+    lsq = summary.estimator == "least_squares"
+    assert summary.loc[lsq, "paired_median_log_ratio"].isna().all()
+    assert summary.loc[~lsq, "paired_cases"].eq(len(SEEDS)).all()
+    assert "paired_median_log_ratio" in " ".join(summary.attrs["notes"])
+    assert "| paired_wins |" in result.to_markdown().replace("paired_wins | ", "paired_wins |")
+    before = dict(matplotlib.rcParams)
+    fig = result.plot_paired()
+    (ax,) = fig.axes
+    assert len(ax.containers) == 2 and ax.get_xscale() == "log"
+    assert layout_problems(fig) == []
+    assert dict(matplotlib.rcParams) == before

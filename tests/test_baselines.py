@@ -11,7 +11,7 @@ from scipy import stats
 import monkeypower as mp
 from monkeypower.data.design import Design
 from monkeypower.data.subsample import subsample
-from monkeypower.errors import DesignError
+from monkeypower.errors import DegenerateDataError, DesignError
 from monkeypower.estimands import ESTIMANDS
 from monkeypower.evaluation import baselines as bl
 
@@ -366,8 +366,11 @@ def test_baseline_bad_arguments():
     with pytest.raises(ValueError, match=r"outside \[1, 100\]"):
         bl.least_squares(out, k=[1, 10, 200])
     unsolved = mp.Outcomes(problem=range(4), n=[100] * 4, c=[0] * 4)
-    with pytest.raises(ValueError, match="at least two grid points"):
+    with pytest.raises(DegenerateDataError, match="only 0 of 4 problems had a success"):
         bl.least_squares(unsolved)
+    all_solved = mp.Outcomes(problem=range(4), n=[100] * 4, c=[100] * 4)
+    with pytest.raises(ValueError, match="at least two grid points"):
+        bl.least_squares(all_solved)
     with pytest.raises(ValueError, match="at least one success"):
         bl.beta_binomial_mle(unsolved)
     with pytest.raises(ValueError, match="at least one success"):
@@ -379,3 +382,28 @@ def test_baseline_bad_arguments():
         res.forecast_neg_log_pass(10, curve="population")
     with pytest.raises(ValueError, match="positive"):
         res.forecast_neg_log_pass(0)
+
+
+@pytest.mark.parametrize("solved", [1, 2])
+@pytest.mark.parametrize("name", sorted(bl.BASELINES))
+def test_baselines_refuse_too_few_solved_problems(name, solved):
+    """With one or two of 128 problems ever solved, the unguarded estimators returned their
+    bound (Beta-Binomial MLE: alpha = 1000) or their start (discretized Beta: 0.5), "converged";
+    now each refuses and says how many problems had a success."""
+    c = np.zeros(128, dtype=int)
+    c[:solved] = [3, 1][:solved]
+    thin = mp.Outcomes(problem=range(128), n=[1000] * 128, c=c)
+    with pytest.raises(DegenerateDataError,
+                       match=rf"^{name} refuses these data: only {solved} of 128 problems"):
+        bl.BASELINES[name](thin)
+
+
+def test_optimum_on_a_bound_or_at_the_start_is_refused():
+    from monkeypower.evaluation.baselines.degenerate import require_interior_optimum
+
+    bounds = {"alpha": (1e-4, 1e3)}
+    with pytest.raises(DegenerateDataError, match="alpha = 1000 lies on the upper bound 1000"):
+        require_interior_optimum("beta_binomial_mle", {"alpha": 1e3}, bounds)
+    with pytest.raises(DegenerateDataError, match="never left its start"):
+        require_interior_optimum("discretized_beta", {"alpha": 0.5}, {}, {"alpha": 0.5})
+    require_interior_optimum("x", {"alpha": 0.3}, bounds, {"alpha": 0.5})  # interior, moved

@@ -27,7 +27,7 @@ from monkeypower.data.readers import (
 from monkeypower.data.simulate import simulate
 from monkeypower.data.subsample import subsample
 from monkeypower.data.sufficient import SufficientStats, compress
-from monkeypower.errors import DesignError, OutcomesError, SpecError
+from monkeypower.errors import DegenerateDataError, DesignError, OutcomesError, SpecError
 from monkeypower.intervals import (
     IntervalConvention,
     get_interval,
@@ -54,6 +54,8 @@ _LAZY = {
     "baselines": "monkeypower.evaluation.baselines",
     "backtest": "monkeypower.evaluation.backtest",
     "BacktestResult": "monkeypower.evaluation.backtest",
+    "sbc": "monkeypower.evaluation.calibration",
+    "SBCResult": "monkeypower.evaluation.calibration",
     "read_inspect_log": "monkeypower.data.eval_logs",
     "read_lm_eval_samples": "monkeypower.data.eval_logs",
     "count_attempts": "monkeypower.data.out_of_core",
@@ -85,7 +87,8 @@ _LAZY = {
 }
 
 __all__ = [
-    "Design", "DesignError", "OutcomesError", "SpecError", "IntervalConvention", "get_interval",
+    "Design", "DegenerateDataError", "DesignError", "OutcomesError", "SpecError",
+    "IntervalConvention", "get_interval",
     "interval_convention", "set_interval", "Outcomes", "OutcomesGroups", "empirical_curve",
     "pass_at_k", "reference_k_grid", "from_attempts", "from_counts", "from_llmonkeys",
     "from_matrix", "read_outcomes", "simulate",

@@ -10,7 +10,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["OutcomesError", "DesignError", "SpecError", "describe_rows", "warn_caller"]
+__all__ = ["OutcomesError", "DesignError", "SpecError", "DegenerateDataError",
+           "UnhealthyFitError", "describe_rows", "warn_caller"]
 
 
 class OutcomesError(ValueError):
@@ -23,6 +24,25 @@ class DesignError(ValueError):
 
 class SpecError(ValueError):
     """A model specification (TOML file or priors passed in Python) that is invalid."""
+
+
+class DegenerateDataError(ValueError):
+    """Data on which an estimator cannot give a meaningful number, so it refuses.
+
+    Raised by the point estimators (the baselines) when too few problems had a success, when
+    the optimum lies on a bound of the search box, or when the optimiser never left its start:
+    the number it would return is an artefact of the method, not an estimate from the data.
+    The message names the estimator and what was degenerate (e.g. how many problems had a
+    success).
+    """
+
+
+class UnhealthyFitError(RuntimeError):
+    """A Bayesian fit that failed the sampler-health checks even after a refit with more draws.
+
+    Raised (and recorded as a failure) by the backtest's health gate; the message lists the
+    failed checks (divergences, R-hat, bulk and tail ESS).
+    """
 
 
 def describe_rows(rows: Sequence[object], limit: int = 5) -> str:

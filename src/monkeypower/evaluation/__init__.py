@@ -1,1 +1,5 @@
-"""Set estimators side by side: baselines, family comparison and verdict, backtests."""
+"""Set estimators side by side, and check the inference itself.
+
+Baselines, family comparison and verdict, backtests, and simulation-based calibration
+(:mod:`monkeypower.evaluation.calibration`).
+"""

@@ -31,6 +31,16 @@ seed :math:`s`, every number of problems :math:`M'` and every number of attempts
 The result is a tidy table (one row per estimator × :math:`M'` × :math:`n'` × seed) with a
 summary and the paper's figure (error against attempts per problem, one line per estimator).
 
+Two rules make it a measuring instrument rather than a leaderboard of medians:
+
+- **failures are counted, never scored**: a baseline refuses degenerate subsamples
+  (:mod:`monkeypower.evaluation.baselines.degenerate`), a Bayesian fit failing the
+  sampler-health checks is refitted once with more draws and failed if still unhealthy
+  (:mod:`~monkeypower.evaluation.backtest.health`); each failure is a row with its kind;
+- **estimators are ranked by paired differences**: per case, the log ratio of each
+  estimator's error to least squares' on the same subsample, with a bootstrap interval over
+  cases (:mod:`~monkeypower.evaluation.backtest.paired`).
+
 The folder, in the order a backtest runs:
 
 - :mod:`~monkeypower.evaluation.backtest.plan`: the arguments checked, resolved to a plan
@@ -38,12 +48,14 @@ The folder, in the order a backtest runs:
 - :mod:`~monkeypower.evaluation.backtest.subsamples`: the subsample of every cell;
 - :mod:`~monkeypower.evaluation.backtest.point`: the point estimators (baselines) on them;
 - :mod:`~monkeypower.evaluation.backtest.bayes`: the Bayesian models, one batch of fits per
-  model, and :mod:`~monkeypower.evaluation.backtest.stacked`, the LOO-stacked ``stack:a+b``;
+  model, then :mod:`~monkeypower.evaluation.backtest.health` (refit or fail the unhealthy
+  ones), and :mod:`~monkeypower.evaluation.backtest.stacked`, the LOO-stacked ``stack:a+b``;
 - :mod:`~monkeypower.evaluation.backtest.score`, :mod:`~monkeypower.evaluation.backtest.table`:
   the scores and the tidy table;
 - :mod:`~monkeypower.evaluation.backtest.run`: :func:`backtest`, all of the above in turn;
 - :mod:`~monkeypower.evaluation.backtest.result`, :mod:`~monkeypower.evaluation.backtest.figure`:
-  :class:`BacktestResult` and its figure.
+  :class:`BacktestResult` and its figures; :mod:`~monkeypower.evaluation.backtest.paired`:
+  the paired comparison against least squares.
 
 References
 ----------
@@ -53,8 +65,10 @@ ICML 2025, arXiv:2502.17578.
 M. Chen et al., "Evaluating Large Language Models Trained on Code", arXiv:2107.03374.
 """
 from monkeypower.evaluation.backtest.figure import METRICS
+from monkeypower.evaluation.backtest.paired import paired_comparison, stack_tables
 from monkeypower.evaluation.backtest.plan import DEFAULT_ESTIMATORS, DEFAULT_FIT_KWARGS
 from monkeypower.evaluation.backtest.result import BacktestResult
 from monkeypower.evaluation.backtest.run import backtest
 
-__all__ = ["backtest", "BacktestResult", "DEFAULT_ESTIMATORS", "DEFAULT_FIT_KWARGS", "METRICS"]
+__all__ = ["backtest", "BacktestResult", "DEFAULT_ESTIMATORS", "DEFAULT_FIT_KWARGS", "METRICS",
+           "paired_comparison", "stack_tables"]

@@ -5,7 +5,10 @@ one grouped :func:`monkeypower.fit` on an :class:`~monkeypower.OutcomesGroups`, 
 compiled once. The batch seed is ``child_seed(text_key(model), *seeds)`` and the :math:`i`-th fit
 gets ``child_seed(batch seed, i)`` (:mod:`monkeypower.seeding`, the rule of :func:`monkeypower.fit`
 for groups); should the batch fail, every fit is rerun alone with that same seed, so one failing
-subsample gives one error row. ``"bayes:<model>"`` rows score the model's fits,
+subsample gives one error row. Every fit then passes the health gate
+(:mod:`~monkeypower.evaluation.backtest.health`): a fit failing the sampler-health checks is
+refitted once with more draws, and failed if it fails again. ``"bayes:<model>"`` rows score
+the model's fits,
 ``"stack:a+b"`` rows the LOO-stacked mixture of the listed models' fits
 (:mod:`~monkeypower.evaluation.backtest.stacked`).
 """
@@ -18,12 +21,15 @@ from typing import Any
 import numpy as np
 
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
+from monkeypower.errors import UnhealthyFitError
 from monkeypower.evaluation.backtest.capture import (
     error_text,
+    failure_kind,
     join_messages,
     join_warnings,
     run_quietly,
 )
+from monkeypower.evaluation.backtest.health import gate_health
 from monkeypower.evaluation.backtest.plan import (
     BAYES_PREFIX,
     BacktestPlan,
@@ -44,7 +50,8 @@ FULL = "full"
 """Key of the full-data fit in a batch (fitted only without a truth: the target)."""
 
 Fits = dict[Any, Any]
-"""A batch's outcomes: cell (or :data:`FULL`) → ``(fit, warnings)`` or the error it raised."""
+"""A batch's outcomes: cell (or :data:`FULL`) → ``(fit, warnings)`` or the error it raised;
+after the health gate ``(fit, warnings, refitted)`` or an error."""
 
 
 def fit_batch(
@@ -86,7 +93,12 @@ def fit_batch(
 def fit_models(
     plan: BacktestPlan, subsamples: Subsamples, bar: Progress
 ) -> dict[str, tuple[Fits, float]]:
-    """One batch per model a ``bayes:`` or ``stack:`` estimator needs: its fits and seconds."""
+    """One batch per model a ``bayes:`` or ``stack:`` estimator needs: its fits and seconds.
+
+    With the plan's ``health_gate`` every fit then passes
+    :func:`~monkeypower.evaluation.backtest.health.gate_health` (refitted once if unhealthy,
+    failed if still unhealthy); the seconds per fit are those of the batch, refits not counted.
+    """
     model_fits: dict[str, tuple[Fits, float]] = {}
     for model in plan.fitted_models:
         batch_seed = child_seed(text_key(model), *plan.seeds)
@@ -96,7 +108,13 @@ def fit_models(
             batch.append((FULL, plan.outcomes))
         name = BAYES_PREFIX + model
         bar.show(f"{name}: {len(batch)} fits")
-        model_fits[model] = fit_batch(model, batch, batch_seed, plan.fit_kwargs, bar, name)
+        fits, seconds = fit_batch(model, batch, batch_seed, plan.fit_kwargs, bar, name)
+        if plan.health_gate:
+            fits = gate_health(model, fits, dict(batch), plan.fit_kwargs, bar, name, fit)
+        else:
+            fits = {key: o if isinstance(o, BaseException) else (o[0], o[1], False)
+                    for key, o in fits.items()}
+        model_fits[model] = (fits, seconds)
     return model_fits
 
 
@@ -140,8 +158,11 @@ def bayes_rows(
         outcome = fits[cell]
         if isinstance(outcome, BaseException):
             row["error"] = error_text(outcome)
+            row["failure"] = failure_kind(outcome)
+            if isinstance(outcome, UnhealthyFitError):
+                row["sampler_ok"], row["refitted"] = False, True
             continue
-        fit_obj, warned = outcome
+        fit_obj, warned, row["refitted"] = outcome
         try:
             score_bayes(row, fit_obj, plan.horizon, plan.forecast_target, plan.interval,
                         plan.truth, full_value, n_problems_full)

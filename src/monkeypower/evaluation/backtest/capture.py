@@ -7,9 +7,22 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from monkeypower.errors import DegenerateDataError, UnhealthyFitError
 from monkeypower.fitting import SamplingWarning
 
-__all__ = ["error_text", "join_messages", "join_warnings", "run_quietly"]
+__all__ = ["FAILURE_KINDS", "error_text", "failure_kind", "join_messages", "join_warnings",
+           "run_quietly"]
+
+FAILURE_KINDS = {
+    "degenerate": "a point estimator refused degenerate data (DegenerateDataError: too few "
+                  "problems with a success, an optimum on a bound, an optimiser that never "
+                  "moved)",
+    "unhealthy": "a Bayesian fit failed the sampler-health checks (divergences, R-hat > 1.01, "
+                 "low bulk or tail ESS) and again after one refit with more draws "
+                 "(UnhealthyFitError)",
+    "error": "any other error (optimiser failure, a failed forecast, a failed comparison)",
+}
+"""The kinds of failure a backtest row records in its ``failure`` column, and what each is."""
 
 
 def run_quietly(
@@ -44,3 +57,12 @@ def join_messages(messages: Iterable[str]) -> str:
 def error_text(err: BaseException) -> str:
     """``Type: message`` of an error, as a row's ``error`` column shows it."""
     return f"{type(err).__name__}: {err}"
+
+
+def failure_kind(err: BaseException) -> str:
+    """The :data:`FAILURE_KINDS` key of an error: ``degenerate``, ``unhealthy`` or ``error``."""
+    if isinstance(err, DegenerateDataError):
+        return "degenerate"
+    if isinstance(err, UnhealthyFitError):
+        return "unhealthy"
+    return "error"

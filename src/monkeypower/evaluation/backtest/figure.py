@@ -1,4 +1,8 @@
-"""The backtest's figure (the paper's): error against attempts per problem, one line each."""
+"""The backtest's figures: the paper's, and the paired comparison.
+
+The paper's figure: error against attempts per problem, one line per estimator. The paired
+comparison: each estimator's log error ratio against a baseline, with its bootstrap interval.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from monkeypower.presentation.style import (
@@ -19,7 +24,7 @@ from monkeypower.presentation.style import (
 if TYPE_CHECKING:
     from monkeypower.evaluation.backtest.result import BacktestResult
 
-__all__ = ["METRICS", "METRIC_LABELS", "plot_backtest"]
+__all__ = ["METRICS", "METRIC_LABELS", "plot_backtest", "plot_paired"]
 
 METRICS = ("squared_log_error", "relative_error", "relative_error_vs_truth")
 """Error columns :meth:`BacktestResult.plot` can draw."""
@@ -93,5 +98,50 @@ def plot_backtest(
         if metric == "squared_log_error":
             title = f"K = {result.horizon:,}; {title}"
         ax.set_title(title)
+        ncols = 2 if width_inches(width) >= 5 and len(handles) > 3 else 1
+        return finish_axes(fig, ax, rc, handles, labels, own, ncols=ncols)
+
+
+def plot_paired(paired: pd.DataFrame, ax: Any = None, *, width: str | float = "single") -> Figure:
+    """Draw a paired-comparison table (:meth:`BacktestResult.paired`) against :math:`n'`.
+
+    One series per estimator (and :math:`M'` when there are several): the median log ratio
+    of its error to the baseline's at every :math:`n'`, with the bootstrap interval as error
+    bars; series are dodged sideways on the log x axis so their bars do not overlap. A line
+    at 0 marks no difference; below it the estimator's error is smaller.
+    """
+    if paired.empty:
+        raise ValueError("the paired table is empty: no estimator besides the baseline")
+    baseline = str(paired["baseline"].iloc[0])
+    metric = str(paired["metric"].iloc[0])
+    several_m = paired["n_problems"].nunique() > 1
+    groups = list(paired.groupby(["estimator", "n_problems"], sort=False))
+    with publication_style(width) as rc:
+        fig, ax, own = new_axes(ax, width, aspect=0.8)
+        handles: list[Any] = []
+        labels: list[str] = []
+        ax.axhline(0.0, color="0.5", linewidth=0.8, linestyle="--")
+        for index, ((estimator, m), group) in enumerate(groups):
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            dodge = 1.06 ** (index - (len(groups) - 1) / 2)
+            x = group["n_attempts"].to_numpy(dtype=np.float64) * dodge
+            y = group["median_log_ratio"].to_numpy(dtype=np.float64)
+            below = np.clip(y - group["lower"].to_numpy(dtype=np.float64), 0, None)
+            above = np.clip(group["upper"].to_numpy(dtype=np.float64) - y, 0, None)
+            label = f"{estimator} (M' = {int(m):,})" if several_m else str(estimator)
+            container = ax.errorbar(x, y, yerr=np.vstack([below, above]), marker="o",
+                                    color=colour, capsize=2, linestyle="-", label=label)
+            handles.append(container)
+            labels.append(label)
+        ax.set_xscale("log")
+        ticks = np.sort(paired["n_attempts"].unique())
+        ax.set_xticks(ticks, [f"{int(t):,}" for t in ticks])
+        ax.set_xticks([], minor=True)
+        ax.set_xlabel("attempts per problem in the subsample, n'")
+        ax.set_ylabel(f"log({metric} / {baseline}'s)", fontsize="small")
+        interval = paired.attrs.get("interval", {})
+        prob = interval.get("prob")
+        band = f"{100 * prob:g}% bootstrap interval" if prob else "bootstrap interval"
+        ax.set_title(f"median over cases, {band}")
         ncols = 2 if width_inches(width) >= 5 and len(handles) > 3 else 1
         return finish_axes(fig, ax, rc, handles, labels, own, ncols=ncols)

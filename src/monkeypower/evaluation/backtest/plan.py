@@ -64,6 +64,9 @@ class BacktestPlan:
         Sampler settings of the Bayesian fits (no ``seed``).
     forecast_target : float
         The full data's empirical :math:`-\log \text{pass}_D@K`.
+    health_gate : bool
+        Whether unhealthy Bayesian fits are refitted once and then failed
+        (:mod:`~monkeypower.evaluation.backtest.health`), rather than scored.
     """
 
     outcomes: Outcomes
@@ -76,6 +79,7 @@ class BacktestPlan:
     interval: IntervalConvention
     fit_kwargs: dict[str, Any]
     forecast_target: float
+    health_gate: bool = True
 
     @property
     def n_min(self) -> int:
@@ -138,6 +142,7 @@ class BacktestPlan:
             "problems": self.problems,
             "seeds": self.seeds,
             "fit_kwargs": self.fit_kwargs if self.bayes_names else {},
+            "health_gate": self.health_gate,
             "n_problems_full": self.m_full,
             "n_attempts_full": self.n_min,
         }
@@ -154,6 +159,7 @@ def make_plan(
     truth: float | None,
     interval: IntervalConvention | float | None,
     fit_kwargs: Mapping[str, Any] | None,
+    health_gate: bool = True,
 ) -> BacktestPlan:
     """Check the backtest's arguments (in the order documented) and resolve them to a plan."""
     if not isinstance(outcomes, Outcomes):
@@ -185,6 +191,7 @@ def make_plan(
         outcomes=outcomes, estimators=names, attempts=attempt_list, problems=problem_list,
         seeds=seed_list, horizon=horizon, truth=truth, interval=convention,
         fit_kwargs=fit_settings, forecast_target=empirical_target(outcomes, horizon),
+        health_gate=bool(health_gate),
     )
 
 

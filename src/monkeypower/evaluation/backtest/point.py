@@ -16,6 +16,7 @@ from monkeypower.data.outcomes import Outcomes
 from monkeypower.evaluation import baselines
 from monkeypower.evaluation.backtest.capture import (
     error_text,
+    failure_kind,
     join_messages,
     join_warnings,
     run_quietly,
@@ -61,6 +62,7 @@ def point_row(
         result, caught, seconds = run_quietly(baselines.BASELINES[name], data)
     except Exception as err:  # noqa: BLE001 - an estimator failure is a result
         row["error"] = error_text(err)
+        row["failure"] = failure_kind(err)
         return row
     row.update(estimand=result.estimand, estimate=float(result.estimate),
                seconds=seconds, warning=join_warnings(caught))

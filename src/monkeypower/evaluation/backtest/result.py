@@ -9,20 +9,37 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from monkeypower.evaluation.backtest.figure import plot_backtest
+from monkeypower.evaluation.backtest.capture import FAILURE_KINDS
+from monkeypower.evaluation.backtest.figure import plot_backtest, plot_paired
+from monkeypower.evaluation.backtest.paired import (
+    DEFAULT_BASELINE,
+    DEFAULT_N_BOOT,
+    paired_comparison,
+    paired_notes,
+)
 from monkeypower.intervals import IntervalConvention
 from monkeypower.presentation.protocol import Result
 
 __all__ = ["BacktestResult"]
 
 _RATES = ("exponent_interval_coverage", "forecast_predictive_coverage",
-          "forecast_credible_coverage")
+          "forecast_credible_coverage", "paired_wins")
+
+FAILURES_LISTED = 30
+"""At most this many failures are listed one by one in the summary's notes."""
+
+_PAIRED_SUMMARY = {"n_cases": "paired_cases", "median_log_ratio": "paired_median_log_ratio",
+                   "lower": "paired_lower", "upper": "paired_upper", "wins": "paired_wins"}
 
 
 def _notes(horizon: int) -> list[str]:
     """What each summary column is, by the estimand it scores."""
+    kinds = "; ".join(f"{kind}: {text}" for kind, text in FAILURE_KINDS.items())
     return [
         "Medians are over seeds and skip failed rows (n_failed)",
+        "n_failed counts rows with an error, never scored; by kind, n_degenerate and "
+        f"n_unhealthy ({kinds}); n_refitted counts Bayesian fits scored after the health "
+        "gate's refit",
         "exponent_*: the exponent each estimator reports (its estimand in exponent_estimand); "
         "exponent_median_relative_error is |estimate - target| / |target| against the same "
         "estimand (the truth when known, else the same estimator on the full data); "
@@ -94,6 +111,9 @@ class BacktestResult(Result):
             Whether the exponent interval contains the truth (only with ``truth``).
         ``sampler_ok``
             Whether the fit passed every sampler-health check (NA for point estimators).
+        ``refitted``
+            Whether the fit needed the health gate's refit (more draws) to pass them
+            (:mod:`~monkeypower.evaluation.backtest.health`; NA for point estimators).
         ``fit_seed``
             The seed the Bayesian fit ran with (NA for point estimators).
         ``seconds``
@@ -102,6 +122,9 @@ class BacktestResult(Result):
         ``warning``, ``error``
             Warnings raised (sampler-health problems included) and the error that stopped the
             estimator on this subsample (the row's numbers are then NaN); empty when none.
+        ``failure``
+            The kind of failure (:data:`~monkeypower.evaluation.backtest.capture.FAILURE_KINDS`:
+            ``degenerate``, ``unhealthy``, ``error``); empty when the row was scored.
 
         ``table.attrs`` repeats the settings (horizon, truth, interval convention, ...).
     horizon : int
@@ -139,7 +162,9 @@ class BacktestResult(Result):
         -------
         pandas.DataFrame
             Columns ``estimator``, ``n_problems``, ``n_attempts``, ``n_seeds`` (rows),
-            ``n_failed`` (rows with an error); then, named by the estimand they score, the
+            ``n_failed`` (rows with an error, never scored), ``n_degenerate`` and
+            ``n_unhealthy`` (failures of those kinds), ``n_refitted`` (fits scored after the
+            health gate's refit); then, named by the estimand they score, the
             exponent's: ``exponent_estimand`` (``asymptotic_exponent`` or
             ``effective_exponent``), ``exponent_median_relative_error``,
             ``exponent_median_relative_error_vs_truth`` and ``exponent_interval_coverage``
@@ -149,6 +174,10 @@ class BacktestResult(Result):
             that covered the full data's measured value: the calibration check; NaN for point
             estimators) and ``forecast_credible_coverage`` (the same for the credible interval
             of the expected curve: not a calibration check). Medians skip failed rows.
+            With least squares among the estimators, the paired comparison against it
+            (:meth:`paired`): ``paired_cases``, ``paired_median_log_ratio``,
+            ``paired_lower``, ``paired_upper``, ``paired_wins`` (blank on its own rows).
+            The notes define every column and list every failure.
             ``attrs``: ``title`` (:meth:`headline`), ``interval`` (the convention of the
             Bayesian intervals), ``notes``, and the settings of ``table.attrs``.
         """
@@ -156,9 +185,79 @@ class BacktestResult(Result):
         rows = [self._summary_row(estimator, m, n, group) for (estimator, m, n), group
                 in self.table.groupby(keys, sort=False, observed=True)]
         out = pd.DataFrame(rows)
+        notes = _notes(self.horizon)
+        if self._has_baseline():
+            paired = self.paired().rename(columns=_PAIRED_SUMMARY)
+            out = out.merge(paired[[*keys, *_PAIRED_SUMMARY.values()]], on=keys, how="left",
+                            sort=False)
+            notes.append(
+                "paired_cases, paired_median_log_ratio, paired_lower, paired_upper, "
+                f"paired_wins: each estimator against {DEFAULT_BASELINE} on the same "
+                "subsamples (BacktestResult.paired, squared log error of the forecast): "
+                + "; ".join(paired_notes(DEFAULT_BASELINE, "squared_log_error",
+                                         self.interval, DEFAULT_N_BOOT, 0)))
+        notes += self._failure_notes()
         out.attrs = {**self.table.attrs, "title": self.headline(),
-                     "interval": self.interval.to_dict(), "notes": _notes(self.horizon)}
+                     "interval": self.interval.to_dict(), "notes": notes}
         return out
+
+    def _has_baseline(self) -> bool:
+        estimators = set(self.table["estimator"])
+        return DEFAULT_BASELINE in estimators and len(estimators) > 1
+
+    def _failure_notes(self) -> list[str]:
+        """One note per failed row (at most :data:`FAILURES_LISTED`), then how many more."""
+        failed = self.table[self.table["error"] != ""]
+        if failed.empty:
+            return ["No failures"]
+        notes = [f"Failures ({len(failed)} of {len(self.table)} rows, never scored)"]
+        for row in failed.head(FAILURES_LISTED).itertuples():
+            notes.append(f"failed ({row.failure}): {row.estimator}, M' = {row.n_problems:,}, "
+                         f"n' = {row.n_attempts:,}, seed {row.seed}: {row.error}")
+        if len(failed) > FAILURES_LISTED:
+            notes.append(f"... and {len(failed) - FAILURES_LISTED} more failures (see the "
+                         "table's error column)")
+        return notes
+
+    def paired(
+        self,
+        baseline: str = DEFAULT_BASELINE,
+        metric: str = "squared_log_error",
+        *,
+        interval: IntervalConvention | float | None = None,
+        n_boot: int = DEFAULT_N_BOOT,
+        seed: int = 0,
+    ) -> pd.DataFrame:
+        r"""Every estimator against ``baseline``, case by case, per :math:`M'` × :math:`n'`.
+
+        The median over cases (seeds) of :math:`\log(E_e / E_{\text{baseline}})` on the same
+        subsample, a bootstrap interval of it over cases, the share of cases won and the number
+        of cases (:func:`~monkeypower.evaluation.backtest.paired.paired_comparison`, where the
+        definitions are). Failed rows are left out of the ratios and counted in
+        ``n_unpaired``.
+
+        Parameters
+        ----------
+        baseline : str, default "least_squares"
+            The estimator compared against (LSQ, the log-log regression).
+        metric : str, default "squared_log_error"
+            The error column (``relative_error``; ``relative_error_vs_truth`` with a truth).
+        interval : IntervalConvention or float, optional
+            Convention of the bootstrap interval; default this backtest's convention.
+        n_boot : int, default 2000
+            Bootstrap resamples of the cases.
+        seed : int, default 0
+            Parent seed of the bootstrap (:func:`~monkeypower.seeding.child_seed`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`~monkeypower.evaluation.backtest.paired.PAIRED_COLUMNS`;
+            ``attrs`` ``title``, ``interval`` and ``notes``.
+        """
+        return paired_comparison(self.table, baseline=baseline, metric=metric,
+                                 interval=self.interval if interval is None else interval,
+                                 n_boot=n_boot, seed=seed)
 
     def _summary_row(self, estimator: str, m: int, n: int, group: pd.DataFrame) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -167,6 +266,9 @@ class BacktestResult(Result):
             "n_attempts": int(n),
             "n_seeds": len(group),
             "n_failed": int((group["error"] != "").sum()),
+            "n_degenerate": _count(group, "failure", "degenerate"),
+            "n_unhealthy": _count(group, "failure", "unhealthy"),
+            "n_refitted": _count(group, "refitted", True),
             "exponent_estimand": _first_valid(group["estimand"]),
             "exponent_median_relative_error": _nanmedian(group["relative_error"]),
         }
@@ -246,6 +348,39 @@ class BacktestResult(Result):
             For an unknown metric, or ``relative_error_vs_truth`` without a truth.
         """
         return plot_backtest(self, ax, metric, band=band, width=width)
+
+    def plot_paired(
+        self,
+        ax: Any = None,
+        baseline: str = DEFAULT_BASELINE,
+        metric: str = "squared_log_error",
+        *,
+        interval: IntervalConvention | float | None = None,
+        n_boot: int = DEFAULT_N_BOOT,
+        seed: int = 0,
+        width: str | float = "single",
+    ) -> Figure:
+        """Draw the paired comparison: median log ratio against ``baseline`` per :math:`n'`.
+
+        One series per estimator (and :math:`M'`), points at the median log ratio of
+        :meth:`paired` with its bootstrap interval as error bars, a line at 0 (no difference);
+        below 0 the estimator's error is smaller. Arguments as :meth:`paired`, plus ``ax`` and
+        ``width`` as :meth:`plot`.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure holding the axes.
+        """
+        table = self.paired(baseline, metric, interval=interval, n_boot=n_boot, seed=seed)
+        return plot_paired(table, ax, width=width)
+
+
+def _count(group: pd.DataFrame, column: str, value: Any) -> int:
+    """Rows of ``group`` whose ``column`` equals ``value`` (0 for a table from before it)."""
+    if column not in group:
+        return 0
+    return int((group[column] == value).fillna(False).sum())
 
 
 def _first_valid(series: pd.Series) -> Any:

@@ -34,6 +34,7 @@ def backtest(
     interval: IntervalConvention | float | None = None,
     fit_kwargs: Mapping[str, Any] | None = None,
     progress: bool = True,
+    health_gate: bool = True,
 ) -> BacktestResult:
     r"""Backtest estimators of the pass@k exponent on subsamples of the data.
 
@@ -85,10 +86,30 @@ def backtest(
     fixed-:math:`n` benchmark). With a known truth, ``exponent_covered`` (the interval of
     :math:`b_\infty` against the truth) checks the exponent.
 
-    An estimator that fails on a subsample (optimiser failure, degenerate data such as no
-    success at all) gives a row of NaN with its ``error`` message: nothing is dropped and the
-    run goes on. Warnings (sampler-health ones included) are recorded in ``warning`` and, for
-    fits, ``sampler_ok``; they are not re-raised.
+    **Failures are counted, never scored.** An estimator that fails on a subsample gives a row
+    of NaN with its ``error`` message and the kind of failure in ``failure``: nothing is
+    dropped and the run goes on. The kinds
+    (:data:`~monkeypower.evaluation.backtest.capture.FAILURE_KINDS`):
+
+    - ``"degenerate"``: a baseline refused the subsample
+      (:class:`~monkeypower.errors.DegenerateDataError`: fewer than three problems with a
+      success, an optimum on a bound of its search box, an optimiser that never left its
+      start; :mod:`~monkeypower.evaluation.baselines.degenerate`);
+    - ``"unhealthy"``: a Bayesian fit failed the sampler-health checks (divergences, R-hat
+      above 1.01, bulk or tail ESS below 100 per chain) and failed them again after one refit
+      with twice the draws and tuning steps and a higher target acceptance
+      (:mod:`~monkeypower.evaluation.backtest.health`; ``refitted`` marks the fits that needed
+      the refit);
+    - ``"error"``: anything else.
+
+    :meth:`BacktestResult.summary` counts each kind per estimator and :math:`n'` and its notes
+    list every failure. Other warnings are recorded in ``warning``; they are not re-raised.
+
+    **Ranking estimators: paired differences.** Medians over a handful of seeds cannot rank
+    estimators (a few cases move them by a factor of two). Every estimator meets every
+    subsample, so :meth:`BacktestResult.paired` compares them *per case*: the log ratio of
+    each estimator's squared log error to that of least squares on the same subsample, with a
+    bootstrap interval over cases (:mod:`~monkeypower.evaluation.backtest.paired`).
 
     Parameters
     ----------
@@ -123,6 +144,9 @@ def backtest(
         ``sampler``, ``priors``, ...) over :data:`DEFAULT_FIT_KWARGS`; not ``seed``.
     progress : bool, default True
         Show a one-line progress display on stderr.
+    health_gate : bool, default True
+        Refit an unhealthy Bayesian fit once with more draws and fail it if it is still
+        unhealthy; False scores every fit, healthy or not (``sampler_ok`` says which).
 
     Returns
     -------
@@ -160,7 +184,7 @@ def backtest(
     """
     plan = make_plan(outcomes, estimators=estimators, attempts=attempts, problems=problems,
                      seeds=seeds, horizon=horizon, truth=truth, interval=interval,
-                     fit_kwargs=fit_kwargs)
+                     fit_kwargs=fit_kwargs, health_gate=health_gate)
     bar = Progress(progress, plan.n_steps)
     subsamples = draw_subsamples(plan)
     rows = run_point_estimators(plan, subsamples, bar)

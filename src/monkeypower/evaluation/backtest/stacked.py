@@ -61,7 +61,11 @@ class StackedFit:
 
 
 def stack_fits(outcomes: Mapping[str, Any]) -> Any:
-    """``(StackedFit, warnings)`` from each model's ``(Fit, warnings)``, or the first error."""
+    """``(StackedFit, warnings, refitted)`` from each model's ``(Fit, warnings, refitted)``.
+
+    The first component's error, if any, instead; ``refitted`` is True when any component
+    needed the health gate's refit (:mod:`~monkeypower.evaluation.backtest.health`).
+    """
     for outcome in outcomes.values():
         if isinstance(outcome, BaseException):
             return outcome
@@ -70,4 +74,5 @@ def stack_fits(outcomes: Mapping[str, Any]) -> Any:
     except Exception as err:  # noqa: BLE001 - a failed comparison is this row's error
         return err
     warned = join_messages([o[1] for o in outcomes.values()] + [join_warnings(caught)])
-    return StackedFit(comparison), warned
+    refitted = any(len(o) > 2 and bool(o[2]) for o in outcomes.values())
+    return StackedFit(comparison), warned, refitted

@@ -17,8 +17,8 @@ COLUMNS = [
     "target_kind", "relative_error", "relative_error_vs_truth", "forecast", "forecast_target",
     "forecast_target_same_problems", "squared_log_error", "interval_lower", "interval_upper",
     "forecast_lower", "forecast_upper", "covered_expected", "predictive_lower",
-    "predictive_upper", "covered", "exponent_covered", "sampler_ok", "fit_seed",
-    "seconds", "warning", "error",
+    "predictive_upper", "covered", "exponent_covered", "sampler_ok", "refitted", "fit_seed",
+    "seconds", "warning", "error", "failure",
 ]
 """The columns of :attr:`BacktestResult.table`, in order (the truth columns only with a truth)."""
 
@@ -36,8 +36,8 @@ def empty_row(estimator: str, m: int, n: int, seed: int) -> dict[str, Any]:
         "forecast_lower": np.nan, "forecast_upper": np.nan, "covered_expected": pd.NA,
         "predictive_lower": np.nan, "predictive_upper": np.nan, "covered": pd.NA,
         "forecast_target_same_problems": np.nan, "exponent_covered": pd.NA,
-        "sampler_ok": pd.NA, "fit_seed": pd.NA, "seconds": np.nan,
-        "warning": "", "error": "",
+        "sampler_ok": pd.NA, "refitted": pd.NA, "fit_seed": pd.NA, "seconds": np.nan,
+        "warning": "", "error": "", "failure": "",
     }
 
 
@@ -63,7 +63,9 @@ def assemble_table(
         table["relative_error_vs_truth"] = [relative_error(e, truth) for e in table["estimate"]]
     else:
         table = table.drop(columns=["relative_error_vs_truth", "exponent_covered"])
-    for column in ("covered", "covered_expected", "exponent_covered", "sampler_ok"):
+    unlabelled = (table["error"] != "") & (table["failure"] == "")
+    table.loc[unlabelled, "failure"] = "error"
+    for column in ("covered", "covered_expected", "exponent_covered", "sampler_ok", "refitted"):
         if column in table:
             table[column] = table[column].astype("boolean")
     table["fit_seed"] = table["fit_seed"].astype("UInt64")

@@ -30,6 +30,10 @@ from monkeypower.estimands import (
     population_log_fail,
 )
 from monkeypower.evaluation.baselines._grid import fmt_window, paper_k_grid
+from monkeypower.evaluation.baselines.degenerate import (
+    require_interior_optimum,
+    require_solved_problems,
+)
 from monkeypower.evaluation.baselines.result import BaselineResult
 from monkeypower.families import Family, get_family, scaled_beta_log_moment_numba
 
@@ -67,7 +71,8 @@ def beta_binomial_mle(
     points and a moment-matching start on :math:`\hat p/s`), keeping the best; gradients are
     analytic (digamma for the Beta, the numba kernel's gradients for the scaled Beta). On
     degenerate data (e.g. a single success) the likelihood has a ridge to infinite
-    concentration: ``extras["converged"]`` is then False.
+    concentration; such data are refused (:class:`~monkeypower.errors.DegenerateDataError`,
+    see :mod:`~monkeypower.evaluation.baselines.degenerate`).
 
     Reported: :math:`\alpha` as the ``asymptotic_exponent`` (the tail exponent of a (scaled)
     Beta is :math:`\alpha`), and in ``extras``: :math:`\beta`, :math:`s`, the tail prefactor
@@ -110,6 +115,9 @@ def beta_binomial_mle(
         If ``scaled=True`` and the design is sequential or adaptive.
     ValueError
         If ``scaled=True`` and no problem was ever solved (:math:`s` would be 0).
+    DegenerateDataError
+        With fewer than three problems with a success, an optimum on a bound of the box
+        :data:`BB_ALPHA_BOUNDS` × :data:`BB_BETA_BOUNDS`, or an optimum equal to its start.
     """
     if scaled:
         outcomes.require_fixed_design(
@@ -118,6 +126,7 @@ def beta_binomial_mle(
     stats = compress(outcomes)
     p_hat = outcomes.c / outcomes.n
     s, family = _scale_and_family(p_hat, outcomes.n_problems, scaled)
+    require_solved_problems(outcomes, "beta_binomial_mle")
     c = stats.c.astype(np.float64)
     f = (stats.n - stats.c).astype(np.float64)
     weight = stats.weight.astype(np.float64)
@@ -134,6 +143,11 @@ def beta_binomial_mle(
     objective, has_gradient = _bb_objective(family, c, f, weight, s, scaled, params_of)
     best, tried, at_bound = _maximise(objective, has_gradient, _moment_start(p_hat / s))
     alpha, beta_ = (float(v) for v in np.exp(best.x))
+    best_start = min(tried, key=lambda one: one["neg_log_likelihood"])["start"]
+    require_interior_optimum(
+        "beta_binomial_mle", {"alpha": alpha, "beta": beta_},
+        {"alpha": BB_ALPHA_BOUNDS, "beta": BB_BETA_BOUNDS},
+        {"alpha": best_start[0], "beta": best_start[1]})
     with np.errstate(all="ignore"):
         log_likelihood = float(
             (weight * np.asarray(family.log_moment(c, f, params_of(alpha, beta_)))).sum()

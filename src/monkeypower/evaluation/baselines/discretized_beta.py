@@ -20,6 +20,10 @@ from scipy.special import betainc
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.data.passk import empirical_curve, reference_k_grid
 from monkeypower.evaluation.baselines._grid import fmt_window, log_neg_log
+from monkeypower.evaluation.baselines.degenerate import (
+    require_interior_optimum,
+    require_solved_problems,
+)
 from monkeypower.evaluation.baselines.result import BaselineResult
 
 __all__ = [
@@ -87,6 +91,10 @@ def discretized_beta(outcomes: Outcomes) -> BaselineResult:
     ------
     DesignError
         For a sequential design (:math:`c/n` and the empirical curve are biased there).
+    DegenerateDataError
+        With fewer than three problems with a success, an optimum on a bound of
+        :data:`DISCRETIZED_BOUNDS`, or an optimum equal to its start (the optimiser never
+        moved): :mod:`~monkeypower.evaluation.baselines.degenerate`.
     ValueError
         If no problem was ever solved, or n < 20.
     """
@@ -98,10 +106,16 @@ def discretized_beta(outcomes: Outcomes) -> BaselineResult:
             "the discretized Beta estimator needs at least one success (max c/n = 0: the "
             "scale s = max c/n would be 0)"
         )
+    require_solved_problems(outcomes, "discretized_beta")
     edges = _discretized_edges(int(outcomes.n.max()))
     counts = np.histogram(p_hat, edges)[0].astype(np.float64)
     best, starts = _fit_binned_beta(counts, np.clip(edges / s, 0.0, 1.0))
     alpha, beta_ = (float(v) for v in best.x)
+    best_start = min(starts, key=lambda tried: tried["neg_log_likelihood"])["start"]
+    require_interior_optimum(
+        "discretized_beta", {"alpha": alpha, "beta": beta_},
+        {"alpha": DISCRETIZED_BOUNDS, "beta": DISCRETIZED_BOUNDS},
+        {"alpha": best_start[0], "beta": best_start[1]})
     prefactor, prefactor_window = _window_prefactor(outcomes, alpha)
 
     def power_law(kk: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from monkeypower.data.passk import empirical_curve, pass_at_k, reference_k_grid
 from monkeypower.data.simulate import as_generator
 from monkeypower.estimands import loglog_ols
 from monkeypower.evaluation.baselines._grid import check_window, fmt_window, log_neg_log
+from monkeypower.evaluation.baselines.degenerate import require_solved_problems
 from monkeypower.evaluation.baselines.result import BaselineResult
 from monkeypower.intervals import IntervalConvention, resolve_interval
 
@@ -95,12 +96,16 @@ def least_squares(
     ------
     DesignError
         For a sequential design (the unbiased estimator is biased there).
+    DegenerateDataError
+        With fewer than three problems with a success
+        (:mod:`~monkeypower.evaluation.baselines.degenerate`).
     ValueError
         For k outside ``[1, min n]``, a bad window, or fewer than two usable points.
     TypeError
         If ``bootstrap > 0`` without an explicit seed.
     """
     outcomes.require_fixed_design("least-squares fitting of the empirical pass@k curve")
+    require_solved_problems(outcomes, "least_squares")
     if isinstance(bootstrap, bool) or int(bootstrap) != bootstrap or bootstrap < 0:
         raise ValueError(f"bootstrap must be a non-negative integer, got {bootstrap!r}")
     bootstrap = int(bootstrap)

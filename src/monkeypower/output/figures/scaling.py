@@ -19,7 +19,9 @@ from matplotlib.patches import Patch
 
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.data.passk import empirical_curve
+from monkeypower.errors import DegenerateDataError, warn_caller
 from monkeypower.evaluation.baselines import least_squares
+from monkeypower.fitting.diagnostics import DataSupportWarning
 from monkeypower.intervals import IntervalConvention, resolve_interval
 from monkeypower.output.figures._common import (
     CURVE_LABELS,
@@ -88,7 +90,9 @@ def plot_scaling(
         ``"forecast"``: the in-sample forecast for this benchmark (``forecast_pass_at_k``);
         ``"population"``: the population curve for a new benchmark (``population_pass_at_k``).
     lsq : bool, default True
-        Draw the least-squares power law (fixed designs only).
+        Draw the least-squares power law (fixed designs only; left out, with a
+        :class:`~monkeypower.fitting.diagnostics.DataSupportWarning`, for data it refuses:
+        fewer than three problems with a success).
     ax : matplotlib.axes.Axes, optional
         Draw here instead of on a new figure.
     interval : IntervalConvention or float, optional
@@ -186,7 +190,12 @@ def _draw_data(ax: Axes, outcomes: Outcomes, k_line: np.ndarray, lsq: bool, colo
         labels.append(_EMPIRICAL)
     if not lsq:
         return
-    res = least_squares(outcomes)
+    try:
+        res = least_squares(outcomes)
+    except DegenerateDataError as err:  # too few solved problems: no line, and say why
+        warn_caller(f"no least-squares line for {outcomes.name or 'these data'}: {err}",
+                    DataSupportWarning)
+        return
     line_colour = OKABE_ITO["orange"] if single else "black" if shared else colour
     line = ax.plot(k_line, positive(res.forecast_neg_log_pass(k_line)), "--", lw=1.0,
                    color=line_colour)[0]
