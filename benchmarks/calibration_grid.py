@@ -1,6 +1,6 @@
 """Calibration of the b∞ interval on the paper's synthetic grid (docs/calibration_grid.md).
 
-Truths (BRIEF §9; Schaeffer, Kazdan et al., ICML 2025): Beta(a, b) and Kumaraswamy(a, b)
+Truths (the synthetic grid of Schaeffer, Kazdan et al., ICML 2025): Beta(a, b) and Kumaraswamy(a, b)
 populations scaled by s, p = s·X, for a ∈ {0.15, 0.4}, b ∈ {3.5, 5}, s ∈ {0.1, 0.8}: 16 truths.
 Every truth's density near p = 0 is ∝ p^(a−1), so its asymptotic exponent b∞
 (``asymptotic_exponent``) is a.  Each dataset: 128 problems drawn from the truth, n′ attempts

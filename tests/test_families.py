@@ -260,7 +260,7 @@ def test_broadcasting_shapes_and_elementwise_agreement():
 def test_registry():
     assert set(FAMILIES) == {
         "beta", "scaled_beta", "kumaraswamy", "logit_normal", "zero_inflated_beta",
-        "zero_inflated_scaled_beta", "beta_mixture",
+        "zero_inflated_scaled_beta", "beta_mixture", "scaled_kumaraswamy", "generalized_beta",
     }
     assert isinstance(get_family("beta"), BetaFamily)
     assert isinstance(get_family("scaled_beta"), ScaledBetaFamily)
