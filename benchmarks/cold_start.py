@@ -9,7 +9,9 @@ script fitting the same Beta-Binomial model with ``pm.sample`` (4 chains × 1,00
 
 CPU is user+system time of the process and its children (``resource``); wall is elapsed time.
 
-Run:  python3 -m uv run python benchmarks/cold_start.py [--out docs/tables/cold_start.md]
+Run:  python3 -m uv run python benchmarks/cold_start.py [--page]
+(``--page`` rewrites the table between the ``<!-- cold_start:start -->`` and
+``<!-- cold_start:end -->`` markers of docs/benchmarks.md.)
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ print(float(idata.posterior["alpha"].mean()))
 """
 
 IMPORT_PYMC = "import pymc"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+START, END = "<!-- cold_start:start -->", "<!-- cold_start:end -->"
 
 
 def _write_counts(folder: Path) -> Path:
@@ -62,7 +66,8 @@ def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="also write the Markdown table here")
+    parser.add_argument("--page", action="store_true",
+                        help="write the table into docs/benchmarks.md between its markers")
     args = parser.parse_args()
     python = sys.executable
     cli = [python, "-m", "monkeypower.cli"]
@@ -105,9 +110,11 @@ def main() -> None:
     ]
     table = "\n".join(lines)
     print(table)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(table + "\n")
+    if args.page:
+        text = PAGE.read_text(encoding="utf-8")
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        PAGE.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":
