@@ -42,6 +42,7 @@ _LAZY = {
     "load_spec": "monkeypower.fitting.spec",
     "build_model": "monkeypower.fitting.model",
     "fit": "monkeypower.fitting.sampling",
+    "fit_many": "monkeypower.fitting.distributed",
     "Fit": "monkeypower.fitting.fit",
     "FitGroups": "monkeypower.fitting.groups",
     "load_fit": "monkeypower.fitting.fit",
