@@ -182,6 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder for report.md, the summary (md, tex, csv, json, txt), figures "
                           "(PNG and PDF) and the posteriors (NetCDF)")
     _add_sampler_options(fit)
+    cluster = fit.add_argument_group(
+        "many groups", "spread the groups over processes or machines with Dask (same draws as "
+        "one process: group i is sampled with a seed derived from --seed and i)")
+    where = cluster.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="fit the groups on a local Dask cluster of N worker processes (one "
+                            "per core is usual)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="fit the groups on a running Dask cluster, e.g. tcp://host:8786")
+    cluster.add_argument("--cores", type=int, metavar="N",
+                         help="chains of one fit run in parallel (default: 1 per worker with "
+                              "--workers/--scheduler, else min(chains, 2))")
     _add_report_options(fit)
 
     back = _sub(sub, "backtest", "score estimators on subsamples of the data (the protocol of "
@@ -325,14 +337,23 @@ def run_fit(args: argparse.Namespace) -> int:
     data = _read_fit_data(args)
     window = shared_window(data, args.window)
     if isinstance(data, mp.OutcomesGroups):
-        print(f"monkeypower: fitting {len(data)} groups with model {args.model!r} (compiled "
-              "once)", file=sys.stderr, flush=True)
+        where = (f"on a local Dask cluster of {args.workers} workers" if args.workers else
+                 f"on the Dask cluster at {args.scheduler}" if args.scheduler else
+                 "in this process (compiled once; --workers N spreads them)")
+        print(f"monkeypower: fitting {len(data)} groups with model {args.model!r} {where}",
+              file=sys.stderr, flush=True)
         if args.window is None:
             print(f"monkeypower: effective exponents of every group over one window, k in "
                   f"[{window[0]:,}, {window[1]:,}] (1 to the largest n of any group), so they "
                   "can be compared; set another with --window K1 K2", file=sys.stderr,
                   flush=True)
-    result = mp.fit(data, args.model, **_fit_kwargs(args))
+        result = mp.fit_many(data, args.model, n_workers=args.workers, scheduler=args.scheduler,
+                             cores=args.cores, **_fit_kwargs(args))
+    else:
+        if args.workers or args.scheduler:
+            print("monkeypower: one dataset is fitted in this process (--workers and "
+                  "--scheduler spread groups)", file=sys.stderr, flush=True)
+        result = mp.fit(data, args.model, cores=args.cores, **_fit_kwargs(args))
     summary_kwargs = _summary_kwargs(args, window)
     rendered = render_tables(result, summary_kwargs)
     print(rendered[args.format])
