@@ -1,5 +1,6 @@
 """The command line: help, demo, fit with every output format."""
 
+import argparse
 import json
 import re
 import subprocess
@@ -9,7 +10,9 @@ import pandas as pd
 import pytest
 
 import monkeypower as mp
-from monkeypower.cli import main
+from monkeypower.cli import build_parser, main
+from monkeypower.cli_entry import COMMANDS
+from monkeypower.cli_entry import main as entry_main
 from monkeypower.cli_validation import cli_spelling
 
 QUICK = ["--draws", "200", "--tune", "200", "--chains", "2", "--no-progress"]
@@ -287,3 +290,31 @@ def test_fit_spreads_groups_where_asked(counts_csv, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main([*base, "--workers", "2", "--scheduler", "tcp://10.0.0.5:8786"])
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_top_level_help_imports_no_modelling_layer():
+    """``monkeypower --help`` is answered by cli_entry alone: no PyMC, no data layer."""
+    code = ("import sys\nfrom monkeypower.cli_entry import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit as stop:\n    assert stop.code == 0\n"
+            "print(sorted(m for m in ('pymc', 'pytensor', 'scipy', 'monkeypower.cli', "
+            "'monkeypower.data') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "fit a model to outcome data" in proc.stdout and "--workers 4" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_entry_lists_every_command_of_the_full_parser():
+    full = build_parser()
+    commands = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(commands.choices) == list(COMMANDS)
+    helps = {action.dest: action.help for action in commands._choices_actions}
+    assert helps == COMMANDS
+
+
+def test_entry_hands_commands_to_the_full_parser(capsys):
+    assert entry_main(["models"]) == 0
+    assert "scaled_beta" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        entry_main([])
+    assert stop.value.code == 2 and "required: command" in capsys.readouterr().err
