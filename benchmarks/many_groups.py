@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import load, save  # noqa: E402
+from _data import CACHE, load, save  # noqa: E402
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "many_groups.md"
 
@@ -78,19 +78,31 @@ def run(name: str, groups: int) -> dict:
     return json.loads(lines[-1][len("RESULT"):])
 
 
-def table(results: dict[str, dict], groups: int) -> str:
-    base = results.get("serial-default")
+def table(results: dict[tuple[int, str], dict]) -> str:
+    """One row per (groups, configuration) run; the ratio is against one process, same N."""
     rows = ["| configuration | cores | groups | seconds | groups/s | groups/s per core "
             "| vs one process | divergences |", "|---|---|---|---|---|---|---|---|"]
-    for name, (label, _, _, cores) in CONFIGS.items():
-        res = results.get(name)
-        if res is None:
-            continue
-        rate = groups / res["seconds"]
-        ratio = f"{base['seconds'] / res['seconds']:.2f}x" if base else "–"
-        rows.append(f"| {label} | {cores} | {groups:,} | {res['seconds']:.1f} | {rate:.2f} "
-                    f"| {rate / cores:.2f} | {ratio} | {res['divergences']} |")
+    for groups in sorted({n for n, _ in results}):
+        base = results.get((groups, "serial-default"))
+        for name, (label, _, _, cores) in CONFIGS.items():
+            res = results.get((groups, name))
+            if res is None:
+                continue
+            rate = groups / res["seconds"]
+            ratio = f"{base['seconds'] / res['seconds']:.2f}x" if base else "–"
+            rows.append(f"| {label} | {cores} | {groups:,} | {res['seconds']:.1f} | {rate:.2f} "
+                        f"| {rate / cores:.2f} | {ratio} | {res['divergences']} |")
     return "\n".join(rows)
+
+
+def cached_runs() -> dict[tuple[int, str], dict]:
+    """Every run in the cache, keyed by (groups, configuration)."""
+    runs = {}
+    for path in CACHE.glob("many_groups-*.pkl"):
+        name, groups = path.stem.removeprefix("many_groups-").rsplit("-", 1)
+        if name in CONFIGS:
+            runs[(int(groups), name)] = load(path.stem)
+    return runs
 
 
 def main() -> None:
@@ -99,7 +111,6 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="ignore cached results")
     parser.add_argument("--only", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     args = parser.parse_args()
-    results = {}
     for name in args.only:
         key = f"many_groups-{name}-{args.groups}"
         cached = None if args.fresh else load(key)
@@ -107,8 +118,7 @@ def main() -> None:
             print(f"running {name} ({args.groups} groups)...", file=sys.stderr, flush=True)
             cached = run(name, args.groups)
             save(key, cached)
-        results[name] = cached
-    text = table(results, args.groups)
+    text = table(cached_runs())
     print(text)
     TABLE.parent.mkdir(parents=True, exist_ok=True)
     TABLE.write_text(text + "\n")

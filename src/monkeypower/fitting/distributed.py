@@ -167,7 +167,8 @@ def fit_many(
     Examples
     --------
     >>> import monkeypower as mp
-    >>> groups = mp.OutcomesGroups.from_mapping(...)  # doctest: +SKIP
+    >>> groups = mp.read_outcomes("counts.csv", problem="problem_idx", n="n", c="c",
+    ...                           group_by=["model", "benchmark"])  # doctest: +SKIP
     >>> fits = mp.fit_many(groups, "beta", seed=1, n_workers=4)  # doctest: +SKIP
     >>> fits.summary()  # doctest: +SKIP
     """
