@@ -37,7 +37,8 @@ extensions = [
 ]
 
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "notebooks/.ipynb_checkpoints"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "notebooks/.ipynb_checkpoints",
+                    "benchmarks/*"]  # tables the benchmark scripts write, included in pages
 root_doc = "index"
 
 # MyST / myst-nb

@@ -180,6 +180,7 @@ def test_cli_options_are_checked_before_sampling(tmp_path_factory, capsys, opts,
     before = sorted(p.name for p in folder.iterdir())
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(mp, "fit", _no_sampling)
+        patch.setattr(mp, "fit_many", _no_sampling)
         try:
             code = main(argv)
         except Sampled:

@@ -1,5 +1,6 @@
 """The command line: help, demo, fit with every output format."""
 
+import argparse
 import json
 import re
 import subprocess
@@ -9,7 +10,9 @@ import pandas as pd
 import pytest
 
 import monkeypower as mp
-from monkeypower.cli import main
+from monkeypower.cli import build_parser, main
+from monkeypower.cli_entry import COMMANDS
+from monkeypower.cli_entry import main as entry_main
 from monkeypower.cli_validation import cli_spelling
 
 QUICK = ["--draws", "200", "--tune", "200", "--chains", "2", "--no-progress"]
@@ -139,6 +142,8 @@ def _no_fit(*args, **kwargs):
     (["--window", "0", "10"], "--window 0 10: expected 1 <= K1 < K2"),
     (["--target", "1.5"], "--target 1.5: expected a pass_D@k target"),
     (["--draws", "0"], "--draws 0: expected an integer >= 1"),
+    (["--workers", "0"], "--workers 0: expected an integer >= 1"),
+    (["--cores", "0"], "--cores 0: expected an integer >= 1"),
     (["--cap", "5"], "--cap: only for --design sequential"),
     (["--group", "Pythia 12B"], "--group 'Pythia 12B': no such group; the file's groups "
                                 "include a; b"),
@@ -148,6 +153,7 @@ def _no_fit(*args, **kwargs):
 def test_fit_options_are_checked_before_sampling(counts_csv, capsys, monkeypatch, extra,
                                                  message):
     monkeypatch.setattr(mp, "fit", _no_fit)
+    monkeypatch.setattr(mp, "fit_many", _no_fit)
     code, err = _run(["fit", str(counts_csv), "--problem", "problem", "--n", "n", "--c", "c",
                       "--group-by", "model", "--seed", "1", *extra], capsys)
     assert code == 2 and message in err and err.count("\n") == 1
@@ -156,6 +162,7 @@ def test_fit_options_are_checked_before_sampling(counts_csv, capsys, monkeypatch
 def test_out_that_is_a_file_or_unwritable_is_refused_first(counts_csv, capsys, monkeypatch,
                                                           tmp_path):
     monkeypatch.setattr(mp, "fit", _no_fit)
+    monkeypatch.setattr(mp, "fit_many", _no_fit)
     base = ["fit", str(counts_csv), "--problem", "problem", "--n", "n", "--c", "c",
             "--group-by", "model", "--seed", "1", "--out"]
     (tmp_path / "afile").write_text("x")
@@ -179,12 +186,14 @@ def test_backtest_and_compare_take_a_design(tmp_path, capsys, monkeypatch):
                       "--problems", "10", "--seeds", "1"], capsys)
     assert code == 2 and "sequential design" in err
     monkeypatch.setattr(mp, "fit", _no_fit)
+    monkeypatch.setattr(mp, "fit_many", _no_fit)
     with pytest.raises(AssertionError, match="sampling started"):  # valid: reaches sampling
         main(["compare", *common, "--models", "beta", "--seed", "1"])
 
 
 def test_backtest_checks_its_grid_against_the_data_first(counts_csv, capsys, monkeypatch):
     monkeypatch.setattr(mp, "fit", _no_fit)
+    monkeypatch.setattr(mp, "fit_many", _no_fit)
     base = ["backtest", str(counts_csv), "--problem", "problem", "--n", "n", "--c", "c",
             "--group-by", "model", "--group", "a"]
     code, err = _run([*base, "--attempts", "50"], capsys)
@@ -252,7 +261,60 @@ def test_groups_share_one_window(tmp_path, capsys, monkeypatch):
                           "n": [10, 10, 1000, 1000], "c": [1, 2, 3, 4]})
     table.to_csv(tmp_path / "t.csv", index=False)
     monkeypatch.setattr(mp, "fit", _no_fit)
+    monkeypatch.setattr(mp, "fit_many", _no_fit)
     with pytest.raises(AssertionError):
         main(["fit", str(tmp_path / "t.csv"), "--problem", "problem", "--n", "n", "--c", "c",
               "--group-by", "m", "--seed", "1"])
     assert "one window, k in [1, 1,000]" in capsys.readouterr().err
+
+
+def test_fit_spreads_groups_where_asked(counts_csv, capsys, monkeypatch):
+    asked = {}
+
+    def record(data, model, **kwargs):
+        asked.update(kwargs, groups=len(data))
+        raise AssertionError("stop before sampling")
+
+    monkeypatch.setattr(mp, "fit_many", record)
+    monkeypatch.setattr(mp, "fit", _no_fit)
+    base = ["fit", str(counts_csv), "--problem", "problem", "--n", "n", "--c", "c",
+            "--group-by", "model", "--seed", "3", "--no-progress"]
+    with pytest.raises(AssertionError, match="stop before sampling"):
+        main([*base, "--workers", "2", "--cores", "1"])
+    assert asked["groups"] == 2 and asked["n_workers"] == 2 and asked["scheduler"] is None
+    assert asked["cores"] == 1 and asked["seed"] == 3 and asked["progressbar"] is False
+    assert "on a local Dask cluster of 2 workers" in capsys.readouterr().err
+    with pytest.raises(AssertionError, match="stop before sampling"):
+        main([*base, "--scheduler", "tcp://10.0.0.5:8786"])
+    assert asked["scheduler"] == "tcp://10.0.0.5:8786" and asked["n_workers"] is None
+    with pytest.raises(SystemExit):
+        main([*base, "--workers", "2", "--scheduler", "tcp://10.0.0.5:8786"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_top_level_help_imports_no_modelling_layer():
+    """``monkeypower --help`` is answered by cli_entry alone: no PyMC, no data layer."""
+    code = ("import sys\nfrom monkeypower.cli_entry import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit as stop:\n    assert stop.code == 0\n"
+            "print(sorted(m for m in ('pymc', 'pytensor', 'scipy', 'monkeypower.cli', "
+            "'monkeypower.data') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "fit a model to outcome data" in proc.stdout and "--workers 4" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_entry_lists_every_command_of_the_full_parser():
+    full = build_parser()
+    commands = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(commands.choices) == list(COMMANDS)
+    helps = {action.dest: action.help for action in commands._choices_actions}
+    assert helps == COMMANDS
+
+
+def test_entry_hands_commands_to_the_full_parser(capsys):
+    assert entry_main(["models"]) == 0
+    assert "scaled_beta" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        entry_main([])
+    assert stop.value.code == 2 and "required: command" in capsys.readouterr().err

@@ -5,8 +5,9 @@ hierarchical model fitted to per-problem (attempts, successes) counts gives a po
 power-law exponent of aggregate pass@k (the asymptotic exponent and the effective slope over any
 window of k) and forecasts of pass@k far beyond the attempts made.
 
-The data layer (outcomes, pass@k, simulation) imports quickly; the modelling layer (PyMC,
-ArviZ) is imported on first use of :func:`fit`, :func:`build_model` or :func:`load_fit`.
+``import monkeypower`` loads only the errors, the interval convention and the version; every
+other name is imported on first use (the data layer needs SciPy and PyTensor, the modelling
+layer PyMC and ArviZ), so the command line's ``--help`` answers at once.
 """
 
 from __future__ import annotations
@@ -14,19 +15,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from monkeypower.data.design import Design
-from monkeypower.data.outcomes import Outcomes, OutcomesGroups
-from monkeypower.data.passk import empirical_curve, pass_at_k, reference_k_grid
-from monkeypower.data.readers import (
-    from_attempts,
-    from_counts,
-    from_llmonkeys,
-    from_matrix,
-    read_outcomes,
-)
-from monkeypower.data.simulate import simulate
-from monkeypower.data.subsample import subsample
-from monkeypower.data.sufficient import SufficientStats, compress
 from monkeypower.errors import DegenerateDataError, DesignError, OutcomesError, SpecError
 from monkeypower.intervals import (
     IntervalConvention,
@@ -37,11 +25,27 @@ from monkeypower.intervals import (
 from monkeypower.version import __version__
 
 _LAZY = {
+    "Design": "monkeypower.data.design",
+    "Outcomes": "monkeypower.data.outcomes",
+    "OutcomesGroups": "monkeypower.data.outcomes",
+    "empirical_curve": "monkeypower.data.passk",
+    "pass_at_k": "monkeypower.data.passk",
+    "reference_k_grid": "monkeypower.data.passk",
+    "from_attempts": "monkeypower.data.readers",
+    "from_counts": "monkeypower.data.readers",
+    "from_llmonkeys": "monkeypower.data.readers",
+    "from_matrix": "monkeypower.data.readers",
+    "read_outcomes": "monkeypower.data.readers",
+    "simulate": "monkeypower.data.simulate",
+    "subsample": "monkeypower.data.subsample",
+    "SufficientStats": "monkeypower.data.sufficient",
+    "compress": "monkeypower.data.sufficient",
     "ModelSpec": "monkeypower.fitting.spec",
     "available_models": "monkeypower.fitting.spec",
     "load_spec": "monkeypower.fitting.spec",
     "build_model": "monkeypower.fitting.model",
     "fit": "monkeypower.fitting.sampling",
+    "fit_many": "monkeypower.fitting.distributed",
     "Fit": "monkeypower.fitting.fit",
     "FitGroups": "monkeypower.fitting.groups",
     "load_fit": "monkeypower.fitting.fit",
@@ -87,12 +91,8 @@ _LAZY = {
 }
 
 __all__ = [
-    "Design", "DegenerateDataError", "DesignError", "OutcomesError", "SpecError",
-    "IntervalConvention", "get_interval",
-    "interval_convention", "set_interval", "Outcomes", "OutcomesGroups", "empirical_curve",
-    "pass_at_k", "reference_k_grid", "from_attempts", "from_counts", "from_llmonkeys",
-    "from_matrix", "read_outcomes", "simulate",
-    "SufficientStats", "compress", "subsample", "__version__", *_LAZY,
+    "DegenerateDataError", "DesignError", "OutcomesError", "SpecError", "IntervalConvention",
+    "get_interval", "interval_convention", "set_interval", "__version__", *_LAZY,
 ]
 
 

@@ -1,4 +1,8 @@
-"""The ``monkeypower`` command line."""
+"""The ``monkeypower`` command line: every command's parser and what it runs.
+
+The installed ``monkeypower`` command starts in :mod:`monkeypower.cli_entry`, which answers the
+top-level ``--help`` without importing this module (and PyMC below it).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import Any
 import numpy as np
 
 import monkeypower as mp
+from monkeypower.cli_entry import COMMANDS, DESCRIPTION, EXAMPLES
 from monkeypower.cli_validation import (
     UsageError,
     check_options,
@@ -41,32 +46,6 @@ from monkeypower.presentation.tables import summary_to_markdown
 from monkeypower.seeding import child_seed
 
 __all__ = ["main"]
-
-EXAMPLES = """\
-examples:
-  monkeypower demo
-      simulate a benchmark from a known Beta population, fit it and print the exponent
-      posterior next to the truth
-  monkeypower fit counts.csv --problem problem_idx --n n --c c --group-by model \\
-      --model scaled_beta --seed 1 --format markdown
-  monkeypower fit counts.csv --problem problem_idx --n n --c c --group-by model \\
-      --group "Pythia 12B" --model scaled_beta --seed 1
-  # an attempt log: one row per attempt, success boolean or 0/1 (not a per-problem score)
-  monkeypower fit attempts.parquet --layout attempts --problem "Problem Idx" \\
-      --success Score --attempt "Scaling Parameter" --design sequential \\
-      --batch-size 60 --cap 10020 --model scaled_beta --seed 1 --format json --out results/
-  # evaluation logs (Inspect AI .eval files, lm-eval samples_*.jsonl): one fit per model x task
-  monkeypower fit logs/ --layout log --scorer match --model beta --seed 1
-  monkeypower backtest counts.csv --problem problem_idx --n n --c c --group-by model \\
-      --group "Pythia 12B" --attempts 100 1000 --seeds 3 --out backtest/
-  monkeypower compare counts.csv --problem problem_idx --n n --c c --group-by model \\
-      --group "Pythia 12B" --models beta scaled_beta logit_normal --seed 1 --out compare/
-  monkeypower models
-
---out folders are written whole: into a temporary folder beside them, renamed into place once
-everything succeeded, so a failure leaves an existing --out as it was.
-"""
-
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Examples kept as written; each option's default stated once, when it has one."""
@@ -141,12 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
         prog="monkeypower",
-        description="Bayesian analysis of repeated-sampling (pass@k) scaling laws.",
+        description=DESCRIPTION,
         epilog=EXAMPLES, formatter_class=_HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = _sub(sub, "demo", "simulate a benchmark, fit it, compare with the truth")
+    demo = _sub(sub, "demo", COMMANDS["demo"])
     demo.add_argument("--seed", type=int, default=2026, help="seed of the simulation and fit")
     demo.add_argument("--problems", type=int, default=128, help="problems to simulate")
     demo.add_argument("--attempts", type=int, default=1000, help="attempts per problem")
@@ -157,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder for the report, tables, figures and posterior")
     _add_sampler_options(demo)
 
-    fit = _sub(sub, "fit", "fit a model to outcome data in a file", EXAMPLES)
+    fit = _sub(sub, "fit", COMMANDS["fit"], EXAMPLES)
     fit.add_argument("file", type=Path, help="CSV, Parquet or JSONL file, or an eval log / folder")
     fit.add_argument("--layout", choices=("counts", "attempts", "llmonkeys", "log"),
                      default="counts",
@@ -184,10 +163,21 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder for report.md, the summary (md, tex, csv, json, txt), figures "
                           "(PNG and PDF) and the posteriors (NetCDF)")
     _add_sampler_options(fit)
+    cluster = fit.add_argument_group(
+        "many groups", "spread the groups over processes or machines with Dask (same draws as "
+        "one process: group i is sampled with a seed derived from --seed and i)")
+    where = cluster.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="fit the groups on a local Dask cluster of N worker processes (one "
+                            "per core is usual)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="fit the groups on a running Dask cluster, e.g. tcp://host:8786")
+    cluster.add_argument("--cores", type=int, metavar="N",
+                         help="chains of one fit run in parallel (default: 1 per worker with "
+                              "--workers/--scheduler, else min(chains, 2))")
     _add_report_options(fit)
 
-    back = _sub(sub, "backtest", "score estimators on subsamples of the data (the protocol of "
-                "Schaeffer, Kazdan et al., arXiv:2502.17578)")
+    back = _sub(sub, "backtest", COMMANDS["backtest"])
     _add_counts_file_options(back, "backtest")
     back.add_argument("--estimators", nargs="+", default=list(DEFAULT_ESTIMATORS),
                       help="baselines and Bayesian models (bayes:<model>)")
@@ -203,8 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="draws (and tuning steps) per chain of Bayesian fits")
     back.add_argument("--out", type=Path, help="folder for the table (CSV) and figure (PNG, PDF)")
 
-    comp = _sub(sub, "compare", "fit several families, compare them by LOO and say whether the "
-                "data support a power law")
+    comp = _sub(sub, "compare", COMMANDS["compare"])
     _add_counts_file_options(comp, "compare models on")
     comp.add_argument("--models", nargs="+", default=list(VERDICT_MODELS),
                       help="models to fit (include power-law and light-tailed families)")
@@ -219,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sampler_options(comp)
 
     _add_plan_command(sub)
-    _sub(sub, "models", "list the built-in models with their priors and the reason for each")
+    _sub(sub, "models", COMMANDS["models"])
     return parser
 
 
@@ -332,14 +321,23 @@ def run_fit(args: argparse.Namespace) -> int:
     data = _read_fit_data(args)
     window = shared_window(data, args.window)
     if isinstance(data, mp.OutcomesGroups):
-        print(f"monkeypower: fitting {len(data)} groups with model {args.model!r} (compiled "
-              "once)", file=sys.stderr, flush=True)
+        where = (f"on a local Dask cluster of {args.workers} workers" if args.workers else
+                 f"on the Dask cluster at {args.scheduler}" if args.scheduler else
+                 "in this process (compiled once; --workers N spreads them)")
+        print(f"monkeypower: fitting {len(data)} groups with model {args.model!r} {where}",
+              file=sys.stderr, flush=True)
         if args.window is None:
             print(f"monkeypower: effective exponents of every group over one window, k in "
                   f"[{window[0]:,}, {window[1]:,}] (1 to the largest n of any group), so they "
                   "can be compared; set another with --window K1 K2", file=sys.stderr,
                   flush=True)
-    result = mp.fit(data, args.model, **_fit_kwargs(args))
+        result = mp.fit_many(data, args.model, n_workers=args.workers, scheduler=args.scheduler,
+                             cores=args.cores, **_fit_kwargs(args))
+    else:
+        if args.workers or args.scheduler:
+            print("monkeypower: one dataset is fitted in this process (--workers and "
+                  "--scheduler spread groups)", file=sys.stderr, flush=True)
+        result = mp.fit(data, args.model, cores=args.cores, **_fit_kwargs(args))
     summary_kwargs = _summary_kwargs(args, window)
     rendered = render_tables(result, summary_kwargs)
     print(rendered[args.format])
@@ -434,8 +432,7 @@ def run_models(_: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- plan (the adaptive planner)
 def _add_plan_command(sub: Any) -> None:
-    plan = _sub(sub, "plan", "fit the counts so far, then plan the next round of attempts: how "
-                "many more at each problem to shrink a target estimand most")
+    plan = _sub(sub, "plan", COMMANDS["plan"])
     _add_counts_file_options(plan, "plan for")
     plan.add_argument("--budget", type=int, required=True, help="attempts to spend this round")
     plan.add_argument("--target", dest="plan_target", default="asymptotic_exponent",

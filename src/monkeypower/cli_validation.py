@@ -47,6 +47,7 @@ def _window(window: Sequence[int] | None) -> None:
 _INT_OPTIONS = {  # attribute: (option, minimum)
     "draws": ("--draws", 1), "tune": ("--tune", 0), "chains": ("--chains", 1),
     "batch_size": ("--batch-size", 1), "cap": ("--cap", 1), "seeds": ("--seeds", 1),
+    "workers": ("--workers", 1), "cores": ("--cores", 1),
 }
 
 

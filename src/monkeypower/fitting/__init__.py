@@ -5,6 +5,8 @@
 - :mod:`~monkeypower.fitting.sampling`: :func:`fit`, the sampler runners and their cache;
 - :mod:`~monkeypower.fitting.fit`: :class:`Fit` and :func:`load_fit`;
 - :mod:`~monkeypower.fitting.groups`: :class:`FitGroups`;
+- :mod:`~monkeypower.fitting.distributed`: ``fit_many``, many groups on a Dask cluster (imported
+  on use, like Dask itself);
 - :mod:`~monkeypower.fitting.diagnostics`, :mod:`~monkeypower.fitting.loo`: sampler health and
   leave-one-problem-out PSIS-LOO.
 """
