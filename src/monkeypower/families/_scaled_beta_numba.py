@@ -88,6 +88,13 @@ from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache
 from pytensor.tensor.rewriting.basic import register_specialize
 from pytensor.tensor.type import TensorType
 
+from ._special_numba import (
+    digamma_numba,
+    nb_betaln,
+    nb_digamma,
+    nb_log_binom_pmf,
+)
+
 __all__ = [
     "ScaledBetaLogMoment",
     "digamma_numba",
@@ -95,111 +102,10 @@ __all__ = [
     "scaled_beta_log_moment_pytensor",
 ]
 
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 #: Relative bound on the neglected remainder of each sweep.
 _TOL = 1e-17
 #: Terms summed between two stopping tests.
 _BLOCK = 8.0
-
-# ---------------------------------------------------------------------------
-# Scalar special functions
-# ---------------------------------------------------------------------------
-
-
-@numba.njit(cache=True)
-def _digamma(x: float) -> float:  # pragma: no cover - compiled
-    """Digamma for ``x > 0``: recurrence up to ``x >= 10``, then the asymptotic series."""
-    if not x > 0.0:
-        return math.nan
-    acc = 0.0
-    if x < 10.0:
-        n = int(10.0 - x) + 1
-        for k in range(n):
-            acc -= 1.0 / (x + k)
-        x = x + n
-    z = 1.0 / (x * x)
-    series = z * (
-        1.0 / 12.0
-        - z
-        * (
-            1.0 / 120.0
-            - z
-            * (
-                1.0 / 252.0
-                - z * (1.0 / 240.0 - z * (1.0 / 132.0 - z * (691.0 / 32760.0 - z / 12.0)))
-            )
-        )
-    )
-    return acc + math.log(x) - 0.5 / x - series
-
-
-@numba.njit(cache=True)
-def _stirlerr(x: float) -> float:  # pragma: no cover - compiled
-    """Loader's Stirling remainder ``lgamma(x) - [(x-1/2)log x - x + log(2 pi)/2]``, ``x > 0``."""
-    if x >= 10.0:
-        z = 1.0 / (x * x)
-        return (
-            1.0 / 12.0
-            - z
-            * (
-                1.0 / 360.0
-                - z
-                * (
-                    1.0 / 1260.0
-                    - z * (1.0 / 1680.0 - z * (1.0 / 1188.0 - z * (691.0 / 360360.0 - z / 156.0)))
-                )
-            )
-        ) / x
-    return math.lgamma(x) - (x - 0.5) * math.log(x) + x - _HALF_LOG_2PI
-
-
-@numba.njit(cache=True)
-def _log_gamma_ratio(x: float, a: float) -> float:  # pragma: no cover - compiled
-    """Stable ``lgamma(x + a) - lgamma(x)`` for ``x > 0``, ``x + a > 0``."""
-    return (
-        (x - 0.5) * math.log1p(a / x)
-        + a * (math.log(x + a) - 1.0)
-        + _stirlerr(x + a)
-        - _stirlerr(x)
-    )
-
-
-@numba.njit(cache=True)
-def _betaln(x: float, y: float) -> float:  # pragma: no cover - compiled
-    """Stable ``log B(x, y)`` for ``x, y > 0``."""
-    u = max(x, y)
-    v = min(x, y)
-    return math.lgamma(v) - _log_gamma_ratio(u, v)
-
-
-@numba.njit(cache=True)
-def _bd0(x: float, m: float) -> float:  # pragma: no cover - compiled
-    """Loader's deviance ``x log(x/m) + m - x`` (``x, m > 0``), cancellation-free."""
-    d = x - m
-    r = d / m
-    if r > -0.5:
-        return x * math.log1p(r) - d
-    return x * math.log(x / m) - d
-
-
-@numba.njit(cache=True)
-def _log_binom_pmf(j: float, f: float, s: float) -> float:  # pragma: no cover - compiled
-    """``log[C(f, j) s^j (1-s)^(f-j)]`` for integer ``0 <= j <= f``, ``0 < s < 1``."""
-    if j <= 0.0:
-        return f * math.log1p(-s)
-    if j >= f:
-        return f * math.log(s)
-    k = f - j
-    return (
-        _stirlerr(f)
-        - _stirlerr(j)
-        - _stirlerr(k)
-        - _bd0(j, f * s)
-        - _bd0(k, f * (1.0 - s))
-        + 0.5 * math.log(f / (j * k))
-        - _HALF_LOG_2PI
-    )
-
 
 # ---------------------------------------------------------------------------
 # The scalar kernel
@@ -227,21 +133,21 @@ def _kernel(
     ):
         return nan, nan, nan, nan
     big_a = a + b + c
-    lb_ab = _betaln(a, b)
+    lb_ab = nb_betaln(a, b)
 
     if f == 0.0 or s == 1.0:
         # Only the J = f term: L = c log s + f log s + betaln(a+c, b+f) - betaln(a, b).
-        lval = (c + f) * math.log(s) + _betaln(a + c, b + f) - lb_ab
+        lval = (c + f) * math.log(s) + nb_betaln(a + c, b + f) - lb_ab
         if not want_grad:
             return lval, 0.0, 0.0, 0.0
-        psi_ab = _digamma(a + b)
-        psi_af = _digamma(big_a + f)
-        da = _digamma(a + c) - _digamma(a) + psi_ab - psi_af
+        psi_ab = nb_digamma(a + b)
+        psi_af = nb_digamma(big_a + f)
+        da = nb_digamma(a + c) - nb_digamma(a) + psi_ab - psi_af
         if f == 0.0:
             db = psi_ab - psi_af
             ds = c / s
         else:
-            db = _digamma(b + f) - _digamma(b) + psi_ab - psi_af
+            db = nb_digamma(b + f) - nb_digamma(b) + psi_ab - psi_af
             # exact left derivative at s = 1: the J = f-1 term adds -f B(., b+f-1)/B(., b+f)
             ds = c - f * (a + c) / (b + (f - 1.0))
         return lval, da, db, ds
@@ -276,7 +182,7 @@ def _kernel(
         jmono = math.sqrt((1.0 - b) * (f + big_a) * 0.25) + 1.0
 
     # ---- interior peak, anchored at m ----------------------------------------------
-    log_tm = _log_binom_pmf(m, f, s) + _betaln(a + c, b + m)
+    log_tm = nb_log_binom_pmf(m, f, s) + nb_betaln(a + c, b + m)
     tot = 1.0  # sum of T(J)/T(m)
     s_j = 0.0  # sum t (J - m)
     s_pa = 0.0  # sum t (psi(A+J) - psi(A+m))
@@ -347,7 +253,7 @@ def _kernel(
     log_t0 = 0.0
     lr = -math.inf
     if head and jmin > 0.0:
-        log_t0 = f * math.log1p(-s) + _betaln(a + c, b)
+        log_t0 = f * math.log1p(-s) + nb_betaln(a + c, b)
         lr = log_t0 - log_tm  # log T(0)/T(m)
         # skip if all jmin head terms (each <= T(0)) are negligible
         if lr > math.log(_TOL * tot / jmin):
@@ -393,22 +299,22 @@ def _kernel(
 
     pi = w_i / total  # interior share per unit
     ph = w_h / total
-    psi_am = _digamma(big_a + m)
-    psi_bm = _digamma(b + m)
+    psi_am = nb_digamma(big_a + m)
+    psi_bm = nb_digamma(b + m)
     e_pa = pi * s_pa  # E[psi(A+J)] - psi(A+m) over the interior part ...
     e_pb = pi * s_pb
     e_j = m + pi * s_j
     if h_tot > 0.0:
         # ... plus the head part, whose digammas are relative to J = 0
-        psi_a0 = _digamma(big_a)
-        psi_b0 = _digamma(b)
+        psi_a0 = nb_digamma(big_a)
+        psi_b0 = nb_digamma(b)
         share_h = ph * h_tot
         e_pa += ph * h_pa + share_h * (psi_a0 - psi_am)
         e_pb += ph * h_pb + share_h * (psi_b0 - psi_bm)
         e_j += ph * h_j - share_h * m
-    psi_ab = _digamma(a + b)
-    da = _digamma(a + c) - _digamma(a) + psi_ab - psi_am - e_pa
-    db = psi_ab - _digamma(b) + (psi_bm - psi_am) + (e_pb - e_pa)
+    psi_ab = nb_digamma(a + b)
+    da = nb_digamma(a + c) - nb_digamma(a) + psi_ab - psi_am - e_pa
+    db = psi_ab - nb_digamma(b) + (psi_bm - psi_am) + (e_pb - e_pa)
     ds = c / s + ((m - f * s) + (e_j - m)) / (s * (1.0 - s))
     return lval, da, db, ds
 
@@ -442,20 +348,6 @@ def _vec_serial(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
         out[2, i] = r[2]
         out[3, i] = r[3]
     return out
-
-
-@numba.njit(cache=True)
-def _digamma_vec(x):  # pragma: no cover - compiled
-    out = np.empty_like(x)
-    for i in range(x.shape[0]):
-        out[i] = _digamma(x[i])
-    return out
-
-
-def digamma_numba(x: Any) -> np.ndarray:
-    """Digamma of ``x > 0`` (elementwise) with the compiled scalar routine (NaN elsewhere)."""
-    arr = np.asarray(x, dtype=np.float64)
-    return _digamma_vec(np.ascontiguousarray(arr).reshape(-1)).reshape(arr.shape)
 
 
 def log_moment_numba(
@@ -496,9 +388,11 @@ def log_moment_numba(
 # PyTensor Op
 # ---------------------------------------------------------------------------
 
-# Cache salt for PyTensor's numba cache: changes whenever this file changes, so a
-# cached compiled graph never outlives an edit of the kernel.
-_SOURCE_SALT = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12], 16)
+# Cache salt for PyTensor's numba cache: changes whenever this file or the special functions
+# change, so a cached compiled graph never outlives an edit of the kernel.
+_SOURCE_SALT = int(hashlib.sha256(
+    Path(__file__).read_bytes() + (Path(__file__).parent / "_special_numba.py").read_bytes()
+).hexdigest()[:12], 16)
 
 
 class ScaledBetaLogMoment(Op):
