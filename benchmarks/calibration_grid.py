@@ -29,7 +29,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from _data import load, pct, save
 
@@ -167,9 +166,13 @@ def write_page() -> None:
     err = {}
     for model in models:
         sub = table[(table["model"] == model) & table["healthy"]]
-        err[model] = {f"{fam.capitalize()} truths": f"{sub[sub['truth_family'] == fam]['rel_error'].median():.2f}"
-                      for fam in ("beta", "kumaraswamy")}
-        err[model]["median seconds per fit"] = f"{table[table['model'] == model]['seconds'].median():.0f}"
+        err[model] = {
+            f"{fam.capitalize()} truths":
+                f"{sub[sub['truth_family'] == fam]['rel_error'].median():.2f}"
+            for fam in ("beta", "kumaraswamy")
+        }
+        seconds = table[table["model"] == model]["seconds"].median()
+        err[model]["median seconds per fit"] = f"{seconds:.0f}"
     lines += [pd.DataFrame(err).T.rename_axis("model").to_markdown(), ""]
     lines += ["## Per truth (all models; hits / healthy fits)", ""]
     per = {}

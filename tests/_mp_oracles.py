@@ -292,7 +292,8 @@ def mp_generalized_beta_loglog(c, f, alpha, nu, beta, scale):
         return out
     # the left tail decays like e^(beta z): long for tiny beta; dense where the peak can be sharp
     left = -(120.0 / min(beta, 1.0)) - 60.0
-    grid = np.concatenate([np.linspace(left, -60.0, 100_001)[:-1], np.linspace(-60.0, 60.0, 200_001)])
+    grid = np.concatenate([np.linspace(left, -60.0, 100_001)[:-1],
+                           np.linspace(-60.0, 60.0, 200_001)])
     value, err = mp_log_integral(psi_float, psi_mp, (left, 60.0), grid=grid)
     with mpmath.workdps(MP_DPS):
         const = (c * mpmath.log(mpmath.mpf(scale)) if c else 0) - _mp_log_beta(alpha / nu, beta)

@@ -267,7 +267,8 @@ def test_registry():
     assert get_family(SBETA) is SBETA
     assert all(isinstance(fam, Family) for fam in FAMILIES.values())
     assert BETA.params == ("alpha", "beta") and SBETA.params == ("alpha", "beta", "scale")
-    with pytest.raises(ValueError, match="beta, beta_mixture, generalized_beta, kumaraswamy, logit_normal, scaled"):
+    with pytest.raises(ValueError, match="beta, beta_mixture, generalized_beta, kumaraswamy, "
+                                         "logit_normal, scaled"):
         get_family("gamma")
     with pytest.raises(ValueError, match="jax, numpy, pytensor"):
         get_backend("torch")

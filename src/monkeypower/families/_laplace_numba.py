@@ -27,7 +27,8 @@ passes ``t1, t2, t3, t4`` wherever two are written here),
 
 and one cached wrapper ``place(c, f, t1, t2, frac, log_w0, log_map)`` that returns
 ``place_flat(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map)`` (four parameters:
-:func:`place_flat4`), and bundles them as a :class:`NumbaIntegrand` (with ``n_params=4``).  :func:`place_flat` is inlined (``inline="always"``) into that wrapper,
+:func:`place_flat4`), and bundles them as a :class:`NumbaIntegrand` (with ``n_params=4``).
+:func:`place_flat` is inlined (``inline="always"``) into that wrapper,
 so the family's functions are called directly (no function pointers, no dynamic globals) and the
 wrapper is cached on disk by numba in the family's module.  Numba invalidates that cache when the
 family's module changes, not when this module does: after editing the placement algorithm here,

@@ -34,7 +34,8 @@ Kumaraswamy truths from below.
 
 Exact representation
 --------------------
-With :math:`u = (p/s)^\nu \sim \mathrm{Beta}(\alpha/\nu, \beta)` and :math:`y=\operatorname{logit}u`,
+With :math:`u = (p/s)^\nu \sim \mathrm{Beta}(\alpha/\nu, \beta)` and
+:math:`y=\operatorname{logit}u`,
 
 .. math::
 
@@ -56,7 +57,8 @@ side spread geometrically beyond ``LOG_MAP`` Laplace widths.  The mode is bracke
 
 since :math:`h'(y) = k\sigma(-y) - \beta\sigma(y) - T(y)` with the failure pull
 :math:`T = \frac{f}{\nu}\sigma(-y)\frac{s x}{1-s x} \ge 0`, :math:`x = \sigma(y)^{1/\nu}`:
-at :math:`y_{lo}` both :math:`\beta\sigma(y)` and :math:`T` are at most :math:`\tfrac13 k\sigma(-y)`,
+at :math:`y_{lo}` both :math:`\beta\sigma(y)` and :math:`T` are at most
+:math:`\tfrac13 k\sigma(-y)`,
 so :math:`h' > 0`; at :math:`y_{hi}`, :math:`h' < 0`.
 
 Accuracy against an mpmath oracle in :math:`z = \log(-\log u)` (an independent variable;
@@ -130,7 +132,7 @@ _LOG_S_MAX = -1e-300  # log s is clipped here: s = 1 gives log(s x) = log x, nev
 
 
 def _log_sx(y: Array, nu: Array, log_s: Array, xp: ArrayBackend) -> Array:
-    """:math:`\\log(s x)`, :math:`x = \\sigma(y)^{1/\\nu}` (the log of p)."""
+    r""":math:`\log(s x)`, :math:`x = \sigma(y)^{1/\nu}` (the log of p)."""
     return log_s + log_sigmoid(y, xp) / nu
 
 
@@ -241,7 +243,9 @@ def generalized_beta_log_moment(
     c: Array, f: Array, alpha: Array, nu: Array, beta: Array, scale: Array, xp: ArrayBackend,
     numba_nodes: bool | None = None,
 ) -> Array:
-    r"""Backend-agnostic :math:`L(c, f)` of :math:`p = sX`, :math:`X^\nu\sim\mathrm{Beta}(\alpha/\nu,\beta)`.
+    r"""Backend-agnostic :math:`L(c, f)` of the scaled generalized Beta.
+
+    :math:`p = sX`, :math:`X^\nu\sim\mathrm{Beta}(\alpha/\nu,\beta)`.
 
     Parameters
     ----------
@@ -269,7 +273,7 @@ def generalized_beta_log_moment(
 
 
 class GeneralizedBetaFamily(Family):
-    r"""Scaled generalized Beta: :math:`p = sX`, :math:`X^\nu \sim \mathrm{Beta}(\alpha/\nu, \beta)`.
+    r"""Scaled generalized Beta: :math:`p = sX`, :math:`X^\nu\sim\mathrm{Beta}(\alpha/\nu,\beta)`.
 
     Natural parameters ``alpha`` (the tail exponent: the density is :math:`\propto p^{\alpha-1}`
     near 0), ``nu`` (how fast the local exponent approaches ``alpha`` as :math:`p \to 0`),
@@ -287,7 +291,7 @@ class GeneralizedBetaFamily(Family):
     def natural_params(
         self, variables: Mapping[str, Any], backend: str | ArrayBackend = NUMPY
     ) -> dict[str, Array]:
-        r""":math:`\beta = (\alpha/\nu)(1-\mu)/\mu`; ``alpha``, ``nu`` and ``scale`` pass through."""
+        r""":math:`\beta = (\alpha/\nu)(1-\mu)/\mu`; ``alpha``, ``nu``, ``scale`` pass through."""
         xp = get_backend(backend)
         alpha, nu = xp.asarray(variables["alpha"]), xp.asarray(variables["nu"])
         mean = xp.asarray(variables["mean"])
@@ -303,7 +307,10 @@ class GeneralizedBetaFamily(Family):
         return generalized_beta_log_moment(c, f, *theta, xp)
 
     def tail(self, params: Mapping[str, Any], backend: str | ArrayBackend = NUMPY) -> TailBehaviour:
-        r"""Power law, exponent :math:`\alpha`, prefactor :math:`\nu\Gamma(\alpha)s^{-\alpha}/B(\alpha/\nu,\beta)`."""
+        r"""Power law: exponent :math:`\alpha`.
+
+        Prefactor :math:`\nu\Gamma(\alpha)s^{-\alpha}/B(\alpha/\nu,\beta)`.
+        """
         xp = get_backend(backend)
         a, nu = xp.asarray(params["alpha"]), xp.asarray(params["nu"])
         b, s = xp.asarray(params["beta"]), xp.asarray(params["scale"])

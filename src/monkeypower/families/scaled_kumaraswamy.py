@@ -58,7 +58,7 @@ def _log_moment(c: Array, f: Array, a: Array, b: Array, s: Array, xp: ArrayBacke
 
 
 class ScaledKumaraswamyFamily(Family):
-    r"""Scaled Kumaraswamy: :math:`p = sX`, :math:`X\sim\mathrm{Kumaraswamy}(a, b)`, :math:`0<s\le1`.
+    r"""Scaled Kumaraswamy: :math:`p = sX`, :math:`X\sim\mathrm{Kumaraswamy}(a, b)`, :math:`s\le1`.
 
     Natural parameters ``a`` > 0 (the tail exponent), ``b`` > 0 and ``scale``.  Prior variables:
     ``alpha`` (:math:`= a`), the ``median`` :math:`(1-2^{-1/b})^{1/a}` of the unscaled

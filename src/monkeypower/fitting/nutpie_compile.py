@@ -105,7 +105,7 @@ def expand_wrapper(dim, expanded, x_, out_, user_data_):
 
 
 def _unpack_lines(keys: list[str], shared_data: dict[str, np.ndarray]) -> tuple[str, str]:
-    """Source lines reading each shared array through the ``user_data`` record, and the call args."""
+    """Source lines reading each shared array through ``user_data``, and the call arguments."""
     lines, names = [], []
     for index, key in enumerate(keys):
         value = shared_data[key]
@@ -187,7 +187,7 @@ def _store_functions(path: Path, functions) -> None:
 
 
 def _pytensor_functions(model: pm.Model, pymc_initial_point_fn):
-    """nutpie's logp/gradient and trace functions, rewritten once per machine and graph."""
+    """The logp/gradient and trace functions nutpie calls, rewritten once per machine and graph."""
     path = _graph_cache_path(model)
     loaded = _load_functions(path, model) if path.exists() else None
     if loaded is not None:
