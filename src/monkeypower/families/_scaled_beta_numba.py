@@ -88,6 +88,12 @@ from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache
 from pytensor.tensor.rewriting.basic import register_specialize
 from pytensor.tensor.type import TensorType
 
+from ._scaled_beta_quadrature_numba import (
+    SIGMA_SWITCH,
+    WINDOW_SIGMAS,
+    interior_quadrature,
+    peak_width,
+)
 from ._special_numba import (
     digamma_numba,
     nb_betaln,
@@ -106,6 +112,11 @@ __all__ = [
 _TOL = 1e-17
 #: Terms summed between two stopping tests.
 _BLOCK = 8.0
+#: ``method`` codes of the kernel: the quadrature for wide peaks (the default), the exact
+#: series always, or the quadrature wherever the peak's geometry allows it (tests).
+AUTO, SERIES, QUADRATURE = 0, 1, 2
+#: Narrowest peak the quadrature may take (its summands use Stirling's series from 10 up).
+_SIGMA_MIN = 3.0
 
 # ---------------------------------------------------------------------------
 # The scalar kernel
@@ -113,10 +124,27 @@ _BLOCK = 8.0
 
 
 @numba.njit(cache=True)
+def _int_minus_product(m: float, f: float, s: float) -> float:  # pragma: no cover - compiled
+    """``m - f s`` for integers ``m, f`` without the rounding of ``f s`` (exact for f < 2**27).
+
+    ``s`` is split (Veltkamp) into 26 + 27 bits, so ``f * s_hi`` is exact and
+    ``m - f * s_hi`` cancels exactly (Sterbenz) when ``m`` is near ``f s``: ``dL/ds`` divides
+    this by ``s (1 - s)``, which would turn the ulp of ``f s`` (7e-9 at 3.6e7) into ~3e-7.
+    """
+    split = 134217729.0 * s  # 2**27 + 1
+    s_hi = split - (split - s)
+    return (m - f * s_hi) - f * (s - s_hi)
+
+
+@numba.njit(cache=True)
 def _kernel(
-    c: float, f: float, a: float, b: float, s: float, want_grad: bool
+    c: float, f: float, a: float, b: float, s: float, want_grad: bool, method: int
 ) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
-    """``(L, dL/da, dL/db, dL/ds)``; the gradients are 0 when ``want_grad`` is False."""
+    """``(L, dL/da, dL/db, dL/ds)``; the gradients are 0 when ``want_grad`` is False.
+
+    ``method``: :data:`AUTO` (the interior peak by Gauss-Hermite quadrature when it is wide,
+    see :mod:`._scaled_beta_quadrature_numba`), :data:`SERIES` or :data:`QUADRATURE`.
+    """
     nan = math.nan
     if not (
         a > 0.0
@@ -188,6 +216,23 @@ def _kernel(
     s_pa = 0.0  # sum t (psi(A+J) - psi(A+m))
     s_pb = 0.0  # sum t (psi(b+J) - psi(b+m))
 
+    # a wide peak far from 0, f and the head: Gauss-Hermite quadrature (fixed cost)
+    quadrature = False
+    if method != SERIES and jplus > 0.0:
+        centre = jplus + 0.5  # the continuous mode: rho(J_c - 1/2) = 1
+        sigma = peak_width(centre, f, b, big_a)
+        reach = WINDOW_SIGMAS * sigma
+        quadrature = (
+            sigma >= (SIGMA_SWITCH if method == AUTO else _SIGMA_MIN)
+            and centre - reach >= jmin
+            and centre + reach <= f
+            and b + m >= 10.0 + reach
+        )
+        if quadrature:
+            tot, s_j, s_pa, s_pb = interior_quadrature(
+                c, f, b, s, big_a, m, centre, sigma, want_grad
+            )
+
     # The stopping test runs once per block of _BLOCK terms (cheaper than per term; a
     # block may add a few more, exact, terms).  The value-only and gradient paths
     # compute the same terms and stop at the same place, so their values agree exactly.
@@ -197,7 +242,7 @@ def _kernel(
     dpa = 0.0
     dpb = 0.0
     rho = 0.0
-    j = m
+    j = f if quadrature else m
     while j < f:
         for _ in range(int(min(_BLOCK, f - j))):
             rho = r0 * ((f - j) * (b + j)) / ((j + 1.0) * (big_a + j))
@@ -223,7 +268,7 @@ def _kernel(
     dpa = 0.0
     dpb = 0.0
     irho = 0.0
-    j = m
+    j = jmin if quadrature else m
     geo_ok = b >= 1.0 or jmin >= jmono
     while j > jmin:
         for _ in range(int(min(_BLOCK, j - jmin))):
@@ -303,7 +348,7 @@ def _kernel(
     psi_bm = nb_digamma(b + m)
     e_pa = pi * s_pa  # E[psi(A+J)] - psi(A+m) over the interior part ...
     e_pb = pi * s_pb
-    e_j = m + pi * s_j
+    e_dj = pi * s_j  # E[J] - m: kept apart from m, whose ulp (~1e-8 at 1e8) ds would amplify
     if h_tot > 0.0:
         # ... plus the head part, whose digammas are relative to J = 0
         psi_a0 = nb_digamma(big_a)
@@ -311,11 +356,11 @@ def _kernel(
         share_h = ph * h_tot
         e_pa += ph * h_pa + share_h * (psi_a0 - psi_am)
         e_pb += ph * h_pb + share_h * (psi_b0 - psi_bm)
-        e_j += ph * h_j - share_h * m
+        e_dj += ph * h_j - share_h * m
     psi_ab = nb_digamma(a + b)
     da = nb_digamma(a + c) - nb_digamma(a) + psi_ab - psi_am - e_pa
     db = psi_ab - nb_digamma(b) + (psi_bm - psi_am) + (e_pb - e_pa)
-    ds = c / s + ((m - f * s) + (e_j - m)) / (s * (1.0 - s))
+    ds = c / s + (_int_minus_product(m, f, s) + e_dj) / (s * (1.0 - s))
     return lval, da, db, ds
 
 
@@ -325,11 +370,11 @@ def _kernel(
 
 
 @numba.njit(cache=True, parallel=True)
-def _vec_parallel(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
+def _vec_parallel(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
     n = c.shape[0]
     out = np.empty((4, n))
     for i in numba.prange(n):
-        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad)
+        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad, method)
         out[0, i] = r[0]
         out[1, i] = r[1]
         out[2, i] = r[2]
@@ -338,11 +383,11 @@ def _vec_parallel(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _vec_serial(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
+def _vec_serial(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
     n = c.shape[0]
     out = np.empty((4, n))
     for i in range(n):
-        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad)
+        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad, method)
         out[0, i] = r[0]
         out[1, i] = r[1]
         out[2, i] = r[2]
@@ -351,7 +396,8 @@ def _vec_serial(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
 
 
 def log_moment_numba(
-    c: Any, f: Any, a: Any, b: Any, s: Any, with_grad: bool = False, parallel: bool = True
+    c: Any, f: Any, a: Any, b: Any, s: Any, with_grad: bool = False, parallel: bool = True,
+    method: str = "auto",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Scaled-Beta :math:`L(c, f) = \log\mathbb{E}[p^c(1-p)^f]`, broadcasting NumPy-style.
 
@@ -366,6 +412,11 @@ def log_moment_numba(
         :math:`\partial L/\partial s` (at ``s == 1`` the left derivative).
     parallel
         Use numba's parallel loop over elements (default); ``False`` runs serially.
+    method
+        ``"auto"`` (default): the exact series, or for a wide interior peak
+        (:math:`\sigma \ge` ``SIGMA_SWITCH``, far from the ends) its Gauss-Hermite quadrature;
+        ``"series"``: the exact series always; ``"quadrature"``: the quadrature wherever the
+        peak's geometry allows it, however narrow (to test the switch from both sides).
 
     Returns
     -------
@@ -377,8 +428,11 @@ def log_moment_numba(
     shape = arrays[0].shape
     # copies: a broadcast view is read-only with zero strides, which the kernels cannot take
     flat = [np.array(x, dtype=np.float64, order="C").reshape(-1) for x in arrays]
+    codes = {"auto": AUTO, "series": SERIES, "quadrature": QUADRATURE}
+    if method not in codes:
+        raise ValueError(f"method must be one of {sorted(codes)}, got {method!r}")
     fn = _vec_parallel if parallel else _vec_serial
-    out = fn(*flat, bool(with_grad))
+    out = fn(*flat, bool(with_grad), codes[method])
     if not with_grad:
         return out[0].reshape(shape)
     return tuple(out[k].reshape(shape) for k in range(4))  # type: ignore[return-value]
@@ -390,9 +444,10 @@ def log_moment_numba(
 
 # Cache salt for PyTensor's numba cache: changes whenever this file or the special functions
 # change, so a cached compiled graph never outlives an edit of the kernel.
-_SOURCE_SALT = int(hashlib.sha256(
-    Path(__file__).read_bytes() + (Path(__file__).parent / "_special_numba.py").read_bytes()
-).hexdigest()[:12], 16)
+_SOURCE_SALT = int(hashlib.sha256(b"".join(
+    (Path(__file__).parent / name).read_bytes()
+    for name in ("_scaled_beta_numba.py", "_scaled_beta_quadrature_numba.py", "_special_numba.py")
+)).hexdigest()[:12], 16)
 
 
 class ScaledBetaLogMoment(Op):
@@ -504,6 +559,7 @@ def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
         np.ascontiguousarray(b).reshape(-1),
         np.ascontiguousarray(s).reshape(-1),
         want_grad,
+        AUTO,
     )
     return np.ascontiguousarray(out[0]).reshape(shape)
 
@@ -521,6 +577,7 @@ def _op_impl_grad(c, f, a, b, s):  # pragma: no cover - compiled
         np.ascontiguousarray(b).reshape(-1),
         np.ascontiguousarray(s).reshape(-1),
         want_grad,
+        AUTO,
     )
     return (
         np.ascontiguousarray(out[0]).reshape(shape),
