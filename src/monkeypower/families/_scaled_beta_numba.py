@@ -88,6 +88,7 @@ from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache
 from pytensor.tensor.rewriting.basic import register_specialize
 from pytensor.tensor.type import TensorType
 
+from ._scaled_beta_boundary_numba import BOUNDARY_MIN_REACH, lower_boundary_sums
 from ._scaled_beta_quadrature_numba import (
     SIGMA_SWITCH,
     WINDOW_SIGMAS,
@@ -138,9 +139,12 @@ def _int_minus_product(m: float, f: float, s: float) -> float:  # pragma: no cov
 
 @numba.njit(cache=True)
 def _kernel(
-    c: float, f: float, a: float, b: float, s: float, want_grad: bool, method: int
+    c: float, f: float, a: float, b: float, s: float, want_grad: bool, method: int,
+    param_terms: tuple[float, float, float, float],
 ) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
     """``(L, dL/da, dL/db, dL/ds)``; the gradients are 0 when ``want_grad`` is False.
+
+    ``param_terms`` is :func:`_param_terms` of ``(a, b)`` (shared by all elements of a call).
 
     ``method``: :data:`AUTO` (the interior peak by Gauss-Hermite quadrature when it is wide,
     see :mod:`._scaled_beta_quadrature_numba`), :data:`SERIES` or :data:`QUADRATURE`.
@@ -161,21 +165,20 @@ def _kernel(
     ):
         return nan, nan, nan, nan
     big_a = a + b + c
-    lb_ab = nb_betaln(a, b)
+    lb_ab, psi_a, psi_b, psi_ab = param_terms
 
     if f == 0.0 or s == 1.0:
         # Only the J = f term: L = c log s + f log s + betaln(a+c, b+f) - betaln(a, b).
         lval = (c + f) * math.log(s) + nb_betaln(a + c, b + f) - lb_ab
         if not want_grad:
             return lval, 0.0, 0.0, 0.0
-        psi_ab = nb_digamma(a + b)
         psi_af = nb_digamma(big_a + f)
-        da = nb_digamma(a + c) - nb_digamma(a) + psi_ab - psi_af
+        da = nb_digamma(a + c) - psi_a + psi_ab - psi_af
         if f == 0.0:
             db = psi_ab - psi_af
             ds = c / s
         else:
-            db = nb_digamma(b + f) - nb_digamma(b) + psi_ab - psi_af
+            db = nb_digamma(b + f) - psi_b + psi_ab - psi_af
             # exact left derivative at s = 1: the J = f-1 term adds -f B(., b+f-1)/B(., b+f)
             ds = c - f * (a + c) / (b + (f - 1.0))
         return lval, da, db, ds
@@ -218,6 +221,7 @@ def _kernel(
 
     # a wide peak far from 0, f and the head: Gauss-Hermite quadrature (fixed cost)
     quadrature = False
+    near_zero = False  # a wide peak too near J = 0 (or the head's valley) for the rule
     if method != SERIES and jplus > 0.0:
         centre = jplus + 0.5  # the continuous mode: rho(J_c - 1/2) = 1
         sigma = peak_width(centre, f, b, big_a)
@@ -228,10 +232,25 @@ def _kernel(
             and centre + reach <= f
             and b + m >= 10.0 + reach
         )
+        near_zero = centre - reach < jmin
         if quadrature:
             tot, s_j, s_pa, s_pb = interior_quadrature(
                 c, f, b, s, big_a, m, centre, sigma, want_grad
             )
+    # terms piled against J = 0 over a long range (data at the ceiling, beta < 1): a map
+    if method != SERIES and not quadrature and f >= BOUNDARY_MIN_REACH:
+        applies, log_sum, e_j, e_psi_a, e_psi_b = lower_boundary_sums(
+            c, f, a, b, s, want_grad, near_zero
+        )
+        if applies:
+            lval = c * math.log(s) - lb_ab + log_sum
+            if not want_grad:
+                return lval, 0.0, 0.0, 0.0
+            psi_ac = nb_digamma(a + c)
+            da = psi_ac - psi_a + psi_ab - e_psi_a
+            db = psi_ab - psi_b + e_psi_b - e_psi_a
+            ds = c / s + (e_j - f * s) / (s * (1.0 - s))
+            return lval, da, db, ds
 
     # The stopping test runs once per block of _BLOCK terms (cheaper than per term; a
     # block may add a few more, exact, terms).  The value-only and gradient paths
@@ -245,10 +264,20 @@ def _kernel(
     j = f if quadrature else m
     while j < f:
         for _ in range(int(min(_BLOCK, f - j))):
-            rho = r0 * ((f - j) * (b + j)) / ((j + 1.0) * (big_a + j))
-            if want_grad:
-                dpa += 1.0 / (big_a + j)
-                dpb += 1.0 / (b + j)
+            if j >= 1.0:
+                # one division for rho, 1/(A+j) and 1/(b+j) (j >= 1: nothing under/overflows);
+                # the value-only path takes the same rho, so both paths give the same value
+                p_a = (j + 1.0) * (big_a + j)
+                inv = 1.0 / (p_a * (b + j))
+                rho = r0 * ((f - j) * (b + j)) * ((b + j) * inv)
+                if want_grad:
+                    dpa += (j + 1.0) * (b + j) * inv
+                    dpb += p_a * inv
+            else:
+                rho = r0 * ((f - j) * (b + j)) / ((j + 1.0) * (big_a + j))
+                if want_grad:
+                    dpa += 1.0 / (big_a + j)
+                    dpb += 1.0 / (b + j)
             t *= rho
             j += 1.0
             tot += t
@@ -274,13 +303,23 @@ def _kernel(
         for _ in range(int(min(_BLOCK, j - jmin))):
             # T(j-1)/T(j) = 1 / rho(j-1)
             # (j - 1) first: exact for integer j, while b + j - 1 rounds to 0 for b < 1.1e-16, j = 1
-            irho = (j * (big_a + (j - 1.0))) / (r0 * ((f - j + 1.0) * (b + (j - 1.0))))
+            if j >= 2.0:
+                # one division for 1/rho(j-1), 1/(A+j-1) and 1/(b+j-1) (j-1 >= 1)
+                p_b = r0 * ((f - j + 1.0) * (b + (j - 1.0)))
+                inv = 1.0 / (p_b * (big_a + (j - 1.0)))
+                irho = (j * (big_a + (j - 1.0))) * ((big_a + (j - 1.0)) * inv)
+                if want_grad:
+                    dpa -= (p_b * inv)
+                    dpb -= r0 * (f - j + 1.0) * (big_a + (j - 1.0)) * inv
+            else:
+                irho = (j * (big_a + (j - 1.0))) / (r0 * ((f - j + 1.0) * (b + (j - 1.0))))
+                if want_grad:
+                    dpa -= 1.0 / (big_a + (j - 1.0))
+                    dpb -= 1.0 / (b + (j - 1.0))
             t *= irho
             j -= 1.0
             tot += t
             if want_grad:
-                dpa -= 1.0 / (big_a + j)
-                dpb -= 1.0 / (b + j)
                 s_j += t * (j - m)
                 s_pa += t * dpa
                 s_pb += t * dpb
@@ -352,14 +391,13 @@ def _kernel(
     if h_tot > 0.0:
         # ... plus the head part, whose digammas are relative to J = 0
         psi_a0 = nb_digamma(big_a)
-        psi_b0 = nb_digamma(b)
+        psi_b0 = psi_b
         share_h = ph * h_tot
         e_pa += ph * h_pa + share_h * (psi_a0 - psi_am)
         e_pb += ph * h_pb + share_h * (psi_b0 - psi_bm)
         e_dj += ph * h_j - share_h * m
-    psi_ab = nb_digamma(a + b)
-    da = nb_digamma(a + c) - nb_digamma(a) + psi_ab - psi_am - e_pa
-    db = psi_ab - nb_digamma(b) + (psi_bm - psi_am) + (e_pb - e_pa)
+    da = nb_digamma(a + c) - psi_a + psi_ab - psi_am - e_pa
+    db = psi_ab - psi_b + (psi_bm - psi_am) + (e_pb - e_pa)
     ds = c / s + (_int_minus_product(m, f, s) + e_dj) / (s * (1.0 - s))
     return lval, da, db, ds
 
@@ -369,12 +407,23 @@ def _kernel(
 # ---------------------------------------------------------------------------
 
 
+@numba.njit(cache=True)
+def _param_terms(a: float, b: float) -> tuple[float, float, float, float]:  # pragma: no cover
+    """``(log B(a, b), psi(a), psi(b), psi(a + b))``: the terms that depend on ``(a, b)`` only.
+
+    Computed once per call in the Op (all elements share the parameters), not per element.
+    """
+    if not (a > 0.0 and b > 0.0 and math.isfinite(a) and math.isfinite(b)):
+        return math.nan, math.nan, math.nan, math.nan
+    return nb_betaln(a, b), nb_digamma(a), nb_digamma(b), nb_digamma(a + b)
+
+
 @numba.njit(cache=True, parallel=True)
 def _vec_parallel(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
     n = c.shape[0]
     out = np.empty((4, n))
     for i in numba.prange(n):
-        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad, method)
+        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad, method, _param_terms(a[i], b[i]))
         out[0, i] = r[0]
         out[1, i] = r[1]
         out[2, i] = r[2]
@@ -386,8 +435,15 @@ def _vec_parallel(c, f, a, b, s, want_grad, method):  # pragma: no cover - compi
 def _vec_serial(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
     n = c.shape[0]
     out = np.empty((4, n))
+    last_a = math.nan
+    last_b = math.nan
+    terms = (math.nan, math.nan, math.nan, math.nan)
     for i in range(n):
-        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad, method)
+        if a[i] != last_a or b[i] != last_b:
+            last_a = a[i]
+            last_b = b[i]
+            terms = _param_terms(last_a, last_b)
+        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad, method, terms)
         out[0, i] = r[0]
         out[1, i] = r[1]
         out[2, i] = r[2]
@@ -446,7 +502,8 @@ def log_moment_numba(
 # change, so a cached compiled graph never outlives an edit of the kernel.
 _SOURCE_SALT = int(hashlib.sha256(b"".join(
     (Path(__file__).parent / name).read_bytes()
-    for name in ("_scaled_beta_numba.py", "_scaled_beta_quadrature_numba.py", "_special_numba.py")
+    for name in ("_scaled_beta_numba.py", "_scaled_beta_quadrature_numba.py",
+                 "_scaled_beta_boundary_numba.py", "_special_numba.py")
 )).hexdigest()[:12], 16)
 
 

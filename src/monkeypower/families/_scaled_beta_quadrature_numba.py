@@ -69,20 +69,35 @@ import math
 import numba
 import numpy as np
 
-from ._special_numba import nb_stirlerr
+__all__ = [
+    "GH_NODES", "SIGMA_SWITCH", "WINDOW_SIGMAS", "atanh_terms", "gauss_hermite_sums",
+    "interior_quadrature", "log_gamma_shift", "peak_width", "stirling_tail",
+]
 
-__all__ = ["GH_NODES", "SIGMA_SWITCH", "WINDOW_SIGMAS", "interior_quadrature", "peak_width"]
-
-#: Gauss-Hermite nodes per element.
-GH_NODES = 16
+#: Gauss-Hermite nodes per element, by peak width: ``(sigma_from, nodes)``, widest first
+#: (a wider peak is closer to a Gaussian and needs fewer nodes for the same accuracy).
+#: Measured worst relative error against a 32-node rule over 3,000 random peaks
+#: (``SIGMA_SWITCH`` and up): 16 nodes 3.7e-15 for sigma in [16, 32), 12 nodes 5.6e-15 in
+#: [32, 64), 10 nodes 1.8e-15 in [128, 256) (and 2.5e-14 beyond, as for every rule: the
+#: reference's own rounding).
+GH_NODES = ((128.0, 10), (32.0, 12), (0.0, 16))
 #: Peaks at least this wide (about 18 * SIGMA_SWITCH series terms) use the quadrature.
 SIGMA_SWITCH = 16.0
 #: The peak +- this many widths must lie inside [jmin, f] for the quadrature.
 WINDOW_SIGMAS = 12.0
 
-_X, _W = np.polynomial.hermite.hermgauss(GH_NODES)
-_GH_X = np.ascontiguousarray(_X * math.sqrt(2.0))
-_GH_LOGW = np.ascontiguousarray(np.log(_W) + _X * _X + 0.5 * math.log(2.0))
+
+
+def _rule(nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``sqrt(2) x_i`` and log-weights ``log(sqrt(2) w_i) + x_i**2``, increasing nodes."""
+    x, w = np.polynomial.hermite.hermgauss(nodes)
+    return (np.ascontiguousarray(x * math.sqrt(2.0)),
+            np.ascontiguousarray(np.log(w) + x * x + 0.5 * math.log(2.0)))
+
+
+_WIDE_X, _WIDE_LOGW = _rule(GH_NODES[0][1])
+_MID_X, _MID_LOGW = _rule(GH_NODES[1][1])
+_NARROW_X, _NARROW_LOGW = _rule(GH_NODES[2][1])
 
 
 @numba.njit(cache=True)
@@ -97,23 +112,42 @@ def peak_width(j: float, f: float, b: float, big_a: float) -> float:  # pragma: 
     return 1.0 / math.sqrt(kappa)
 
 
-@numba.njit(cache=True)
-def _atanh_q(v2: float) -> float:  # pragma: no cover - compiled
-    """``Q(z) = sum_{k>=1} z^(k-1)/(2k+1)`` at ``z = v2 < 1`` (to a relative 1e-17)."""
-    q = 1.0 / 3.0
-    p = v2
-    k = 2.0
-    while p > 3e-17 and k < 200.0:
-        q += p / (2.0 * k + 1.0)
-        p *= v2
-        k += 1.0
-    return q
+#: ``1/(2k+1)``, k = 1, 2, ...: the coefficients of ``Q``.
+_INV_ODD = np.ascontiguousarray(1.0 / (2.0 * np.arange(1, 65) + 1.0))
+#: Most terms of ``Q`` kept (``v**2 <= 0.56`` then still reaches 1e-17).
+_Q_TERMS_MAX = 64
 
 
 @numba.njit(cache=True)
-def _psi_remainder(y: float) -> float:  # pragma: no cover - compiled
-    """``log y - 1/(2y) - psi(y)`` for ``y >= 10`` (the series of ``nb_digamma``)."""
-    z = 1.0 / (y * y)
+def atanh_terms(v2_max: float) -> int:  # pragma: no cover - compiled
+    """Terms of ``Q`` for ``v**2 <= v2_max``: the first left out is below ``1e-17 * Q``."""
+    if v2_max <= 0.0:
+        return 1
+    return min(int(math.ceil(math.log(3e-17) / math.log(v2_max))) + 1, _Q_TERMS_MAX)
+
+
+@numba.njit(cache=True, inline="always")
+def stirling_tail(iy: float) -> float:  # pragma: no cover - compiled
+    """Stirling's remainder ``S(y)`` from ``iy = 1/y``, ``y >= 10`` (as ``nb_stirlerr``)."""
+    z = iy * iy
+    return (
+        1.0 / 12.0
+        - z
+        * (
+            1.0 / 360.0
+            - z
+            * (
+                1.0 / 1260.0
+                - z * (1.0 / 1680.0 - z * (1.0 / 1188.0 - z * (691.0 / 360360.0 - z / 156.0)))
+            )
+        )
+    ) * iy
+
+
+@numba.njit(cache=True, inline="always")
+def _psi_remainder(iy: float) -> float:  # pragma: no cover - compiled
+    """``log y - 1/(2y) - psi(y)`` from ``iy = 1/y``, ``y >= 10`` (the series of ``nb_digamma``)."""
+    z = iy * iy
     return z * (
         1.0 / 12.0
         - z
@@ -128,21 +162,48 @@ def _psi_remainder(y: float) -> float:  # pragma: no cover - compiled
     )
 
 
-@numba.njit(cache=True)
-def _shift(x: float, s_x: float, delta: float) -> tuple[float, float]:  # pragma: no cover
-    """``(D(x, delta), log1p(delta/x))``; ``s_x = S(x)``; ``x, x + delta >= 10``."""
-    v = delta / (2.0 * x + delta)
+@numba.njit(cache=True, inline="always")
+def log_gamma_shift(
+    x: float, s_x: float, delta: float, q_terms: int
+) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """``(D(x, delta), log1p(delta/x), 1/(x + delta))``; ``s_x = S(x)``; ``x, x + delta >= 10``.
+
+    One division: ``1/((2x + delta)(x + delta))`` gives both ``v`` and ``1/(x + delta)``.
+    """
+    y = x + delta
+    w = 2.0 * x + delta
+    inv = 1.0 / (w * y)
+    v = delta * y * inv
+    iy = w * inv
     v2 = v * v
-    q = _atanh_q(v2)
+    q = _INV_ODD[q_terms - 1]
+    for k in range(q_terms - 2, -1, -1):
+        q = q * v2 + _INV_ODD[k]
     log1p_t = 2.0 * v * (1.0 + v2 * q)
-    d = delta * v + 2.0 * (x + delta) * v * v2 * q - 0.5 * log1p_t + nb_stirlerr(x + delta) - s_x
-    return d, log1p_t
+    d = delta * v + 2.0 * y * v * v2 * q - 0.5 * log1p_t + (stirling_tail(iy) - s_x)
+    return d, log1p_t, iy
 
 
 @numba.njit(cache=True)
 def interior_quadrature(
     c: float, f: float, b: float, s: float, big_a: float, m: float, centre: float,
     sigma: float, want_grad: bool,
+) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
+    """:func:`gauss_hermite_sums` with the rule :data:`GH_NODES` gives for ``sigma``."""
+    if sigma >= GH_NODES[0][0]:
+        return gauss_hermite_sums(c, f, b, s, big_a, m, centre, sigma, want_grad,
+                                  _WIDE_X, _WIDE_LOGW)
+    if sigma >= GH_NODES[1][0]:
+        return gauss_hermite_sums(c, f, b, s, big_a, m, centre, sigma, want_grad,
+                                  _MID_X, _MID_LOGW)
+    return gauss_hermite_sums(c, f, b, s, big_a, m, centre, sigma, want_grad,
+                              _NARROW_X, _NARROW_LOGW)
+
+
+@numba.njit(cache=True)
+def gauss_hermite_sums(
+    c: float, f: float, b: float, s: float, big_a: float, m: float, centre: float,
+    sigma: float, want_grad: bool, gh_x: np.ndarray, gh_logw: np.ndarray,
 ) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
     r"""Interior sums in units of :math:`T(m)`: ``(sum T, sum T delta, sum T dpsi_A, sum T dpsi_b)``.
 
@@ -155,36 +216,38 @@ def interior_quadrature(
     x2 = f - m + 1.0
     x3 = b + m
     x4 = big_a + m
-    s1 = nb_stirlerr(x1)
-    s2 = nb_stirlerr(x2)
-    s3 = nb_stirlerr(x3)
-    s4 = nb_stirlerr(x4)
+    s1 = stirling_tail(1.0 / x1)
+    s2 = stirling_tail(1.0 / x2)
+    s3 = stirling_tail(1.0 / x3)
+    s4 = stirling_tail(1.0 / x4)
     lin = math.log((x2 * s * x3) / (x1 * (1.0 - s) * x4))
-    r3 = _psi_remainder(x3)
-    r4 = _psi_remainder(x4)
+    r3 = _psi_remainder(1.0 / x3)
+    r4 = _psi_remainder(1.0 / x4)
     log_scale = math.log(sigma)
-    tot = 0.0
-    s_j = 0.0
-    s_pa = 0.0
-    s_pb = 0.0
     # offsets from m, not nodes: a node next to J ~ 1e7 would carry an ulp of ~1e-9, which
     # the slope of log T (~1/sigma) turns into ~1e-12 of L (measured); the common offset
     # centre - m is exact (Sterbenz) and shifts all nodes together, which the rule does not see
     offset = centre - m
-    for i in range(GH_NODES):
-        delta = offset + sigma * _GH_X[i]
-        d1, _ = _shift(x1, s1, delta)
-        d2, _ = _shift(x2, s2, -delta)
-        d3, l3 = _shift(x3, s3, delta)
-        d4, l4 = _shift(x4, s4, delta)
+    reach = abs(offset) + sigma * gh_x[-1]
+    x_min = min(min(x1, x2), min(x3, x4))
+    v_max = reach / (2.0 * x_min - reach)
+    q_terms = atanh_terms(v_max * v_max)
+    tot = 0.0
+    s_j = 0.0
+    s_pa = 0.0
+    s_pb = 0.0
+    for i in range(gh_x.shape[0]):
+        delta = offset + sigma * gh_x[i]
+        d1, _, _ = log_gamma_shift(x1, s1, delta, q_terms)
+        d2, _, _ = log_gamma_shift(x2, s2, -delta, q_terms)
+        d3, l3, iy3 = log_gamma_shift(x3, s3, delta, q_terms)
+        d4, l4, iy4 = log_gamma_shift(x4, s4, delta, q_terms)
         log_t = delta * lin - d1 - d2 + d3 - d4
-        t = math.exp(log_t + _GH_LOGW[i] + log_scale)
+        t = math.exp(log_t + gh_logw[i] + log_scale)
         tot += t
         if want_grad:
-            y3 = x3 + delta
-            y4 = x4 + delta
-            dpsi_b = l3 + 0.5 * delta / (x3 * y3) - (_psi_remainder(y3) - r3)
-            dpsi_a = l4 + 0.5 * delta / (x4 * y4) - (_psi_remainder(y4) - r4)
+            dpsi_b = l3 + 0.5 * delta * iy3 / x3 - (_psi_remainder(iy3) - r3)
+            dpsi_a = l4 + 0.5 * delta * iy4 / x4 - (_psi_remainder(iy4) - r4)
             s_j += t * delta
             s_pa += t * dpsi_a
             s_pb += t * dpsi_b
