@@ -424,9 +424,10 @@ def test_mapped_rule_gradients_match_mpmath():
         w = [mpmath.exp(x - top) for x in logs]
         tot = mpmath.fsum(w)
         assert w[-1] / tot < 1e-30  # the sum is complete
-        e_pa = mpmath.fsum(wi * mpmath.digamma(A + B + c + j) for j, wi in zip(js, w)) / tot
-        e_pb = mpmath.fsum(wi * mpmath.digamma(B + j) for j, wi in zip(js, w)) / tot
-        e_j = mpmath.fsum(wi * j for j, wi in zip(js, w)) / tot
+        pairs = list(zip(js, w, strict=True))
+        e_pa = mpmath.fsum(wi * mpmath.digamma(A + B + c + j) for j, wi in pairs) / tot
+        e_pb = mpmath.fsum(wi * mpmath.digamma(B + j) for j, wi in pairs) / tot
+        e_j = mpmath.fsum(wi * j for j, wi in pairs) / tot
         want = [
             float(mpmath.digamma(A + c) - mpmath.digamma(A) + mpmath.digamma(A + B) - e_pa),
             float(mpmath.digamma(A + B) - mpmath.digamma(B) + e_pb - e_pa),

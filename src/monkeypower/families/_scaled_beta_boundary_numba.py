@@ -61,7 +61,9 @@ _T_END = float(N_MAP - 1)
 
 
 @numba.njit(cache=True)
-def _log_summand(j: float, c: float, f: float, a: float, b: float, s: float) -> float:  # pragma: no cover
+def _log_summand(
+    j: float, c: float, f: float, a: float, b: float, s: float
+) -> float:  # pragma: no cover - compiled
     """``log T(J) + log B(a, b)`` at a real ``0 <= J <= f`` (``0 < s < 1``)."""
     return nb_log_binom_pmf(j, f, s) + nb_betaln(a + c, b + j)
 
@@ -74,9 +76,9 @@ def lower_boundary_sums(
 
     ``applies`` is False (and the rest 0) unless the window :math:`J^* \pm (12\sigma + 10)`
     reaches ``J = 0`` (or the caller found the peak too near 0 or a head there for the
-    Gauss-Hermite rule: ``near_zero``) or the summand touches it (its value there within ``TOUCH_LOG_RATIO``
-    nats of its peak), and the window reaches at least :data:`BOUNDARY_MIN_REACH`; the caller
-    then sums the series.  ``0 < s < 1``, ``f >= 1``.
+    Gauss-Hermite rule: ``near_zero``) or the summand touches it (its value there within
+    ``TOUCH_LOG_RATIO`` nats of its peak), and the window reaches at least
+    :data:`BOUNDARY_MIN_REACH`; the caller then sums the series.  ``0 < s < 1``, ``f >= 1``.
     """
     big_a = a + b + c
     sf = s * f

@@ -205,10 +205,10 @@ def gauss_hermite_sums(
     c: float, f: float, b: float, s: float, big_a: float, m: float, centre: float,
     sigma: float, want_grad: bool, gh_x: np.ndarray, gh_logw: np.ndarray,
 ) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
-    r"""Interior sums in units of :math:`T(m)`: ``(sum T, sum T delta, sum T dpsi_A, sum T dpsi_b)``.
+    r"""Interior sums in units of :math:`T(m)`: ``sum T``, ``sum T delta``, ``sum T dpsi_A/b``.
 
     The same four sums the series accumulates (``tot``, ``s_j``, ``s_pa``, ``s_pb``), by the
-    Gauss-Hermite rule centred at ``centre`` with width ``sigma``.  The caller guarantees
+    Gauss-Hermite rule ``(gh_x, gh_logw)`` centred at ``centre`` with width ``sigma``.  The caller guarantees
     ``m + 1``, ``f - m + 1``, ``beta + m``, ``A + m`` and every node's shifted arguments are
     at least 10 (the asymptotic branches).
     """
