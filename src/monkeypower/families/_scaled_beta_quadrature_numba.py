@@ -209,8 +209,8 @@ def gauss_hermite_sums(
 
     The same four sums the series accumulates (``tot``, ``s_j``, ``s_pa``, ``s_pb``), by the
     Gauss-Hermite rule ``(gh_x, gh_logw)`` centred at ``centre`` with width ``sigma``.  The
-    caller guarantees ``m + 1``, ``f - m + 1``, ``beta + m``, ``A + m`` and every node's shifted arguments are
-    at least 10 (the asymptotic branches).
+    caller guarantees ``m + 1``, ``f - m + 1``, ``beta + m``, ``A + m`` and every node's
+    shifted arguments are at least 10 (the asymptotic branches).
     """
     x1 = m + 1.0
     x2 = f - m + 1.0
