@@ -8,8 +8,9 @@ log-uniformly between 10 and N (the variable n of a checkpoint sweep; nearly eve
 distinct pair). The table gives the median wall time of one call over ``--repeats`` calls, the
 number of distinct pairs and the cost per pair in µs.
 
-Run: ``python benchmarks/family_logp_cost.py [--attempts 1000] [--max-attempts 4000000]
-[--problems 128 1000] [--families beta ...] [--page]`` (``--page`` writes the table into
+Run: ``python benchmarks/family_logp_cost.py [--attempts 1000 100000000]
+[--max-attempts 4000000] [--problems 1000] [--variable-problems 1000 10000]
+[--families beta ...] [--page]`` (``--page`` writes the table into
 docs/benchmarks.md between the ``<!-- family_logp_cost:start -->`` and
 ``<!-- family_logp_cost:end -->`` markers).
 """
@@ -83,16 +84,19 @@ def main() -> None:
                         help="fixed n per problem (one table row per value)")
     parser.add_argument("--max-attempts", type=int, nargs="*", default=[],
                         help="variable n: per-problem n log-uniform on [10, N]")
-    parser.add_argument("--problems", type=int, nargs="+", default=[128])
+    parser.add_argument("--problems", type=int, nargs="+", default=[1000],
+                        help="problems per dataset with a fixed n")
+    parser.add_argument("--variable-problems", type=int, nargs="+", default=[1000, 10000],
+                        help="problems per dataset with a variable n")
     parser.add_argument("--families", nargs="+", default=list(DEFAULT))
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--page", action="store_true",
                         help="write the table into docs/benchmarks.md between its markers")
     args = parser.parse_args()
-    designs = [("fixed", n) for n in args.attempts] + [("variable", n) for n in args.max_attempts]
+    runs = [("fixed", n, m) for n in args.attempts for m in args.problems]
+    runs += [("variable", n, m) for n in args.max_attempts for m in args.variable_problems]
     rows = []
-    for (design, size), problems, name in itertools.product(designs, args.problems,
-                                                              args.families):
+    for (design, size, problems), name in itertools.product(runs, args.families):
         row = cost(name, design, size, problems, args.repeats)
         print(" | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.values()),
               file=sys.stderr, flush=True)
