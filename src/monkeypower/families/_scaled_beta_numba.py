@@ -436,27 +436,17 @@ def _param_terms(a: float, b: float) -> tuple[float, float, float, float]:  # pr
     return nb_betaln(a, b), nb_digamma(a), nb_digamma(b), nb_digamma(a + b)
 
 
-@numba.njit(cache=True, parallel=True)
-def _vec_parallel(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
-    n = c.shape[0]
-    out = np.empty((4, n))
-    for i in numba.prange(n):
-        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad, method, _param_terms(a[i], b[i]))
-        out[0, i] = r[0]
-        out[1, i] = r[1]
-        out[2, i] = r[2]
-        out[3, i] = r[3]
-    return out
+#: Elements per block of the parallel driver (each block reuses the parameter terms).
+_PARALLEL_BLOCK = 256
 
 
 @numba.njit(cache=True)
-def _vec_serial(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
-    n = c.shape[0]
-    out = np.empty((4, n))
+def _fill(c, f, a, b, s, want_grad, method, out, start, stop):  # pragma: no cover - compiled
+    """Kernel over ``start:stop`` into ``out``, the parameter terms reused while unchanged."""
     last_a = math.nan
     last_b = math.nan
     terms = (math.nan, math.nan, math.nan, math.nan)
-    for i in range(n):
+    for i in range(start, stop):
         if a[i] != last_a or b[i] != last_b:
             last_a = a[i]
             last_b = b[i]
@@ -466,6 +456,24 @@ def _vec_serial(c, f, a, b, s, want_grad, method):  # pragma: no cover - compile
         out[1, i] = r[1]
         out[2, i] = r[2]
         out[3, i] = r[3]
+
+
+@numba.njit(cache=True, parallel=True)
+def _vec_parallel(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
+    n = c.shape[0]
+    out = np.empty((4, n))
+    blocks = (n + _PARALLEL_BLOCK - 1) // _PARALLEL_BLOCK
+    for block in numba.prange(blocks):
+        start = block * _PARALLEL_BLOCK
+        _fill(c, f, a, b, s, want_grad, method, out, start, min(start + _PARALLEL_BLOCK, n))
+    return out
+
+
+@numba.njit(cache=True)
+def _vec_serial(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
+    n = c.shape[0]
+    out = np.empty((4, n))
+    _fill(c, f, a, b, s, want_grad, method, out, 0, n)
     return out
 
 
