@@ -264,7 +264,10 @@ def test_pytensor_verify_grad():
     out = ScaledBetaLogMoment(with_grad=True)(*xs)
     args = (37.0, 9963.0, 0.25, 3.0, 0.2)
     got = pytensor.function(xs, out, mode="FAST_COMPILE")(*args)
-    np.testing.assert_allclose(got, log_moment_numba(*args, with_grad=True), rtol=1e-14)
+    # the same kernel, compiled inside the Op's function, where LLVM may round differently:
+    # dL/dbeta here is digammas of ~10 cancelling to 0.075 (1e-14 relative is ~1 ulp of them)
+    np.testing.assert_allclose(got, log_moment_numba(*args, with_grad=True), rtol=1e-13,
+                               atol=1e-15)
     with pytest.raises(ValueError):
         ScaledBetaLogMoment()(pt.dvector(), pt.dvector(), pt.dscalar(), pt.dvector(), pt.dvector())
 
