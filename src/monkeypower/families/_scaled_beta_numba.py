@@ -88,6 +88,7 @@ from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache
 from pytensor.tensor.rewriting.basic import register_specialize
 from pytensor.tensor.type import TensorType
 
+from ._numba_cache import njit_cached
 from ._special_numba import (
     digamma_numba,
     nb_betaln,
@@ -112,7 +113,7 @@ _BLOCK = 8.0
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _kernel(
     c: float, f: float, a: float, b: float, s: float, want_grad: bool
 ) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
@@ -324,7 +325,7 @@ def _kernel(
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True, parallel=True)
+@njit_cached(parallel=True)
 def _vec_parallel(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
     n = c.shape[0]
     out = np.empty((4, n))
@@ -337,7 +338,7 @@ def _vec_parallel(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
     return out
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _vec_serial(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
     n = c.shape[0]
     out = np.empty((4, n))
@@ -489,7 +490,7 @@ def local_scaled_beta_value_from_grad_node(fgraph: Any, node: Apply) -> list | N
     return None
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
     shape = c.shape
     if f.shape != shape or a.shape != shape or b.shape != shape or s.shape != shape:
@@ -508,7 +509,7 @@ def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
     return np.ascontiguousarray(out[0]).reshape(shape)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _op_impl_grad(c, f, a, b, s):  # pragma: no cover - compiled
     shape = c.shape
     if f.shape != shape or a.shape != shape or b.shape != shape or s.shape != shape:
