@@ -15,6 +15,18 @@ import pymc.sampling.jax  # noqa: E402, F401
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
+# The longest files first (measured: the Sphinx build, the LOO and real-data tiers, the
+# notebooks), so that with --dist loadfile neither worker is left alone with one of them at the
+# end. Only the order of files changes; tests within a file keep theirs.
+LONGEST_FIRST = ("test_docs.py", "test_loo_recovery.py", "test_real_data.py", "test_notebooks.py",
+                 "test_notebooks_run_b.py", "test_family_contract.py", "test_family_fits.py",
+                 "test_cli.py", "test_saved_fits.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
