@@ -9,6 +9,11 @@ script fitting the same Beta-Binomial model with ``pm.sample`` (4 chains × 1,00
 
 CPU is user+system time of the process and its children (``resource``); wall is elapsed time.
 
+Python bytecode: the rows run with ``.pyc`` files allowed and already written (as after any
+``pip install``, or after the first import on a machine that lets Python write them). Machines
+that set ``PYTHONDONTWRITEBYTECODE=1`` with uv (which installs no ``.pyc``) compile every imported
+module from source in every process; the last row shows what that costs ``import pymc``.
+
 Run:  python3 -m uv run python benchmarks/cold_start.py [--page]
 (``--page`` rewrites the table between the ``<!-- cold_start:start -->`` and
 ``<!-- cold_start:end -->`` markers of docs/benchmarks.md.)
@@ -70,7 +75,10 @@ def main() -> None:
                         help="write the table into docs/benchmarks.md between its markers")
     args = parser.parse_args()
     python = sys.executable
-    cli = [python, "-m", "monkeypower.cli"]
+    cli = [python, "-m", "monkeypower.cli_entry"]  # the console script's own entry point
+    bytecode = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([python, "-c", "import monkeypower.cli, pymc, nutpie"], env=bytecode,
+                   check=True)  # the .pyc files, written once
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -87,11 +95,15 @@ def main() -> None:
             "monkeypower fit --model scaled_beta": [
                 *cli, "fit", str(counts), "--problem", "problem", "--n", "n", "--c", "c",
                 "--model", "scaled_beta", "--seed", "1", "--no-progress"],
+            "import pymc, no .pyc (PYTHONDONTWRITEBYTECODE=1)": [python, "-c", IMPORT_PYMC],
         }
         for label, command in commands.items():
             caches = folder / f"caches-{len(rows)}"
-            env = dict(os.environ, MPLBACKEND="Agg", NUMBA_CACHE_DIR=str(caches / "numba"),
+            env = dict(bytecode, MPLBACKEND="Agg", NUMBA_CACHE_DIR=str(caches / "numba"),
                        PYTENSOR_FLAGS=f"base_compiledir={caches / 'pytensor'}")
+            if "PYTHONDONTWRITEBYTECODE" in label:
+                env["PYTHONDONTWRITEBYTECODE"] = "1"
+                env["PYTHONPYCACHEPREFIX"] = str(caches / "no-pyc")  # .pyc of the venv unseen
             first = _timed(command, env)
             second = _timed(command, env)
             rows.append((label, *first, *second))
@@ -100,7 +112,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     lines = [
         f"128 problems, n = 1,000; 4 chains × 1,000 draws after 1,000 tuning steps; "
-        f"load average at the end {load:.1f} on {os.cpu_count()} cores.",
+        f"load average at the end {load:.1f} on {os.cpu_count()} cores. Python's .pyc files "
+        "present (see the last row for a process without them).",
         "",
         "| whole process | first process, fresh caches: wall s | CPU s "
         "| second process: wall s | CPU s |",

@@ -26,5 +26,7 @@ def test_loo_prefers_the_true_family_in_most_seeds(truth, params, rival):
         comparison = _compare({truth: _quiet_fit(data, truth, seed),
                                rival: _quiet_fit(data, rival, 1000 + seed)})
         wins += comparison.best == truth
-    # observed 10/10 for each pair (benchmarks/loo_recovery.py has every family)
-    assert wins >= 8, f"{truth} preferred over {rival} in only {wins}/10 seeds"
+    # 6 seeds, at least 5 wins: observed 10/10 for each pair over 10 seeds (docs/model_comparison.md
+    # from benchmarks/family_comparison.py, every family); a family LOO prefers in 95% of datasets
+    # fails this 3% of the time, one it prefers in 70% fails 58%, one at chance 89%
+    assert wins >= 5, f"{truth} preferred over {rival} in only {wins}/{len(SEEDS)} seeds"

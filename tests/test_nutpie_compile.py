@@ -1,6 +1,7 @@
 """The disk-cached nutpie wrapper: same logp and gradient as PyMC's own, data swapped, reloaded."""
 
 import ctypes
+import fcntl
 
 import numpy as np
 import pymc as pm
@@ -9,7 +10,7 @@ import pytest
 import monkeypower as mp
 from monkeypower.data.sufficient import compress
 from monkeypower.fitting.model import build_model, pair_data
-from monkeypower.fitting.nutpie_compile import _graph_cache_path, compile_for_nutpie
+from monkeypower.fitting.nutpie_compile import _graph_cache_path, compile_for_nutpie, compile_lock
 from monkeypower.fitting.spec import resolve_model
 
 
@@ -81,3 +82,21 @@ def test_a_second_compile_loads_from_disk_with_its_own_data(compiled):
     np.testing.assert_allclose(logp, model.compile_logp()(_values(model, point)), rtol=1e-10)
     np.testing.assert_allclose(grad, model.compile_dlogp()(_values(model, point)), rtol=1e-8)
     assert not np.isclose(logp, _call(first, point)[0])  # negative control: other data
+
+
+def test_compile_lock_excludes_a_second_holder_until_released(tmp_path):
+    """Another open file description (another process, or a thread) cannot take the lock."""
+    target = tmp_path / "graph.pkl"
+
+    def try_lock():
+        with open(f"{target}.lock", "a+b") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return True
+
+    with compile_lock(target):
+        assert not try_lock()
+    assert try_lock()

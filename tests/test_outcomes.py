@@ -236,3 +236,19 @@ def test_huge_or_infinite_counts_are_named(bad):
     with pytest.raises(OutcomesError, match=r"column 'n': expected integer counts, found "
                        + re.escape(repr(float(bad)))):
         mp.Outcomes(problem=["a", "b"], n=[bad, 5], c=[1, 2])
+
+
+@pytest.mark.parametrize("huge", [9.3e18, 2.0**53 + 2, float("inf"), 1e300])
+def test_counts_beyond_exact_float64_name_column_and_rows(counts, huge):
+    bad = counts.assign(tries=[10, huge, 20, 20])
+    with pytest.raises(OutcomesError, match=r"column 'tries'.*above 2\*\*53.*rows \[1\]"):
+        mp.from_counts(bad, problem="problem_id", n="tries", c="wins", group_by="model")
+    with pytest.raises(OutcomesError, match=r"column 'n'.*2\*\*53.*rows \[1\]"):
+        mp.Outcomes(problem=np.arange(2), n=np.array([10, huge]), c=np.array([1, 2]))
+
+
+def test_integer_counts_beyond_exact_float64_are_refused():
+    with pytest.raises(OutcomesError, match=r"column 'n'.*above 2\*\*53.*rows \[0\]"):
+        mp.Outcomes(problem=np.arange(2), n=np.array([2**53 + 1, 10]), c=np.array([1, 2]))
+    one = mp.Outcomes(problem=np.arange(2), n=np.array([2**53, 10]), c=np.array([1, 2]))
+    assert int(one.n.max()) == 2**53

@@ -21,7 +21,7 @@ FIT = {"draws": 300, "tune": 300, "chains": 2, "progressbar": False}
 # one family of each tail kind (the scaled Beta of the default set is slower to sample)
 MODELS = ("beta", "logit_normal", "zero_inflated_beta")
 M, N = 500, 1000
-SEEDS = range(10)
+SEEDS = range(6)  # LOO's pick over seeds (test_loo_recovery.py)
 
 
 def _quiet_fit(data, model, seed):

@@ -29,6 +29,9 @@ def _readonly(values: np.ndarray) -> np.ndarray:
     return values
 
 
+MAX_COUNT = 2**53  # counts are held as float64 downstream: exact only up to here
+
+
 def _as_count_array(values: Any, column: str) -> np.ndarray:
     """Coerce a column of counts to int64, or raise naming the column and rows."""
     arr = np.asarray(values)
@@ -37,6 +40,13 @@ def _as_count_array(values: Any, column: str) -> np.ndarray:
     if arr.dtype == bool:
         raise OutcomesError(f"column {column!r}: expected integer counts, got booleans")
     if arr.dtype.kind in "iu":
+        huge_rows = np.flatnonzero(arr > MAX_COUNT)
+        if huge_rows.size:
+            raise OutcomesError(
+                f"column {column!r}: expected integer counts, found "
+                f"{arr[huge_rows[:3]].tolist()} (above 2**53, beyond which counts held as float64 "
+                f"are not exact) in {describe_rows(huge_rows)}"
+            )
         return arr.astype(np.int64)
     try:
         as_float = arr.astype(np.float64)
@@ -55,13 +65,13 @@ def _as_count_array(values: Any, column: str) -> np.ndarray:
             f"{describe_rows(nan_rows)}"
         )
     # inf and values beyond int64 would wrap round in the cast (to -2**63) and be reported as
-    # something they are not; name what was found instead
-    huge_rows = np.flatnonzero(~(np.abs(as_float) < 2.0**63))
+    # something they are not, and beyond 2**53 float64 counts are not exact; name what was found
+    huge_rows = np.flatnonzero(~(np.abs(as_float) <= MAX_COUNT))
     if huge_rows.size:
         found = ", ".join(repr(float(v)) for v in as_float[huge_rows[:3]])
         raise OutcomesError(
             f"column {column!r}: expected integer counts, found {found} (not a finite count "
-            f"below 2**63) in {describe_rows(huge_rows)}"
+            f"up to 2**53, the largest float64 holds exactly) in {describe_rows(huge_rows)}"
         )
     frac_rows = np.flatnonzero(as_float != np.round(as_float))
     if frac_rows.size:

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from monkeypower.data.design import DESIGN_KINDS, Design, parse_design
 from monkeypower.data.design_detection import warn_if_not_fixed
 from monkeypower.data.frames import as_frame, check_present, require_columns
-from monkeypower.data.outcomes import Outcomes, OutcomesGroups
+from monkeypower.data.outcomes import MAX_COUNT, Outcomes, OutcomesGroups
 from monkeypower.errors import OutcomesError, describe_rows
 
 __all__ = ["from_counts", "from_attempts", "from_matrix", "from_llmonkeys", "read_outcomes"]
@@ -201,6 +201,8 @@ def _checked_counts(part: pd.DataFrame, column: str) -> np.ndarray:
     checks = [
         (values.isna(), "missing values (NaN)"),
         (numeric.isna() & ~values.isna(), "non-numeric values"),
+        (numeric.notna() & (numeric.abs() > MAX_COUNT),
+         "values above 2**53 (the largest count float64 holds exactly)"),
         (numeric.notna() & (numeric != numeric.round()), "non-integer values"),
     ]
     if values.dtype == bool:

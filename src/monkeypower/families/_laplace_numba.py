@@ -56,6 +56,7 @@ from pytensor.tensor.type import TensorType
 
 from ._backend import Array, ArrayBackend
 from ._laplace import _FAR, _TINY, DROP, EDGE_STEPS, MODE_STEPS, _gl_tables
+from ._numba_cache import njit_cached
 
 __all__ = [
     "MAX_STARTS",
@@ -83,20 +84,20 @@ _LOG_DROP = math.log(DROP)
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_log_sigmoid(x):  # pragma: no cover - compiled
     r""":math:`\log\sigma(x)`, stable for any real ``x``."""
     return min(x, 0.0) - math.log1p(math.exp(-abs(x)))
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_sigmoid(x):  # pragma: no cover - compiled
     r""":math:`\sigma(x) = 1/(1+e^{-x})` without overflow."""
     e = math.exp(-abs(x))
     return (1.0 if x >= 0.0 else e) / (1.0 + e)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_log1mexp(x):  # pragma: no cover - compiled
     r""":math:`\log(1-e^{x})` for ``x < 0`` (``x`` clipped to ``<= -1e-300``)."""
     x = min(x, -_TINY)
@@ -105,7 +106,7 @@ def nb_log1mexp(x):  # pragma: no cover - compiled
     return math.log1p(-math.exp(x))
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_lambert_w(z):  # pragma: no cover - compiled
     """Principal-branch Lambert W for ``z >= 0`` (three Newton steps; a starting point only)."""
     z = max(z, _TINY)

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 import scipy.special as sps
 
+from ._numba_cache import njit_cached
 from ._scaled_beta_quadrature_numba import atanh_terms, log_gamma_shift, stirling_tail
 from ._special_numba import nb_betaln, nb_digamma, nb_log_binom_pmf, nb_log_gamma_ratio
 
@@ -65,7 +65,7 @@ _PHI_END = float(_PHI[-1])
 _T_END = float(N_MAP - 1)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _log_summand(
     j: float, c: float, f: float, a: float, b: float, s: float
 ) -> float:  # pragma: no cover - compiled
@@ -73,7 +73,7 @@ def _log_summand(
     return nb_log_binom_pmf(j, f, s) + nb_betaln(a + c, b + j)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def lower_boundary_sums(
     c: float, f: float, a: float, b: float, s: float, want_grad: bool, near_zero: bool
 ) -> tuple[bool, float, float, float, float]:  # pragma: no cover - compiled

@@ -106,6 +106,7 @@ from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache
 from pytensor.tensor.rewriting.basic import register_specialize
 from pytensor.tensor.type import TensorType
 
+from ._numba_cache import njit_cached
 from ._scaled_beta_boundary_numba import BOUNDARY_MIN_REACH, lower_boundary_sums
 from ._scaled_beta_quadrature_numba import (
     SIGMA_SWITCH,
@@ -142,7 +143,7 @@ _SIGMA_MIN = 3.0
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _int_minus_product(m: float, f: float, s: float) -> float:  # pragma: no cover - compiled
     """``m - f s`` for integers ``m, f`` without the rounding of ``f s`` (exact for f < 2**27).
 
@@ -155,7 +156,7 @@ def _int_minus_product(m: float, f: float, s: float) -> float:  # pragma: no cov
     return (m - f * s_hi) - f * (s - s_hi)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _kernel(
     c: float, f: float, a: float, b: float, s: float, want_grad: bool, method: int,
     param_terms: tuple[float, float, float, float],
@@ -425,7 +426,7 @@ def _kernel(
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _param_terms(a: float, b: float) -> tuple[float, float, float, float]:  # pragma: no cover
     """``(log B(a, b), psi(a), psi(b), psi(a + b))``: the terms that depend on ``(a, b)`` only.
 
@@ -440,7 +441,7 @@ def _param_terms(a: float, b: float) -> tuple[float, float, float, float]:  # pr
 _PARALLEL_BLOCK = 256
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _fill(c, f, a, b, s, want_grad, method, out, start, stop):  # pragma: no cover - compiled
     """Kernel over ``start:stop`` into ``out``, the parameter terms reused while unchanged."""
     last_a = math.nan
@@ -458,7 +459,7 @@ def _fill(c, f, a, b, s, want_grad, method, out, start, stop):  # pragma: no cov
         out[3, i] = r[3]
 
 
-@numba.njit(cache=True, parallel=True)
+@njit_cached(parallel=True)
 def _vec_parallel(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
     n = c.shape[0]
     out = np.empty((4, n))
@@ -469,7 +470,7 @@ def _vec_parallel(c, f, a, b, s, want_grad, method):  # pragma: no cover - compi
     return out
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _vec_serial(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
     n = c.shape[0]
     out = np.empty((4, n))
@@ -627,7 +628,7 @@ def local_scaled_beta_value_from_grad_node(fgraph: Any, node: Apply) -> list | N
     return None
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
     shape = c.shape
     if f.shape != shape or a.shape != shape or b.shape != shape or s.shape != shape:
@@ -647,7 +648,7 @@ def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
     return np.ascontiguousarray(out[0]).reshape(shape)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _op_impl_grad(c, f, a, b, s):  # pragma: no cover - compiled
     shape = c.shape
     if f.shape != shape or a.shape != shape or b.shape != shape or s.shape != shape:

@@ -71,8 +71,9 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
+
+from ._numba_cache import njit_cached
 
 __all__ = [
     "GH_NODES", "SIGMA_SWITCH", "WINDOW_SIGMAS", "atanh_terms", "gauss_hermite_sums",
@@ -105,7 +106,7 @@ _MID_X, _MID_LOGW = _rule(GH_NODES[1][1])
 _NARROW_X, _NARROW_LOGW = _rule(GH_NODES[2][1])
 
 
-@numba.njit(cache=True)
+@njit_cached
 def peak_width(j: float, f: float, b: float, big_a: float) -> float:  # pragma: no cover
     r"""Laplace width :math:`\sigma = \kappa^{-1/2}` of the summand's peak at ``J = j``.
 
@@ -123,7 +124,7 @@ _INV_ODD = np.ascontiguousarray(1.0 / (2.0 * np.arange(1, 65) + 1.0))
 _Q_TERMS_MAX = 64
 
 
-@numba.njit(cache=True)
+@njit_cached
 def atanh_terms(v2_max: float) -> int:  # pragma: no cover - compiled
     """Terms of ``Q`` for ``v**2 <= v2_max``: the first left out is below ``1e-17 * Q``."""
     if v2_max <= 0.0:
@@ -131,7 +132,7 @@ def atanh_terms(v2_max: float) -> int:  # pragma: no cover - compiled
     return min(int(math.ceil(math.log(3e-17) / math.log(v2_max))) + 1, _Q_TERMS_MAX)
 
 
-@numba.njit(cache=True, inline="always")
+@njit_cached(inline="always")
 def stirling_tail(iy: float) -> float:  # pragma: no cover - compiled
     """Stirling's remainder ``S(y)`` from ``iy = 1/y``, ``y >= 10`` (as ``nb_stirlerr``)."""
     z = iy * iy
@@ -149,7 +150,7 @@ def stirling_tail(iy: float) -> float:  # pragma: no cover - compiled
     ) * iy
 
 
-@numba.njit(cache=True, inline="always")
+@njit_cached(inline="always")
 def _psi_remainder(iy: float) -> float:  # pragma: no cover - compiled
     """``log y - 1/(2y) - psi(y)`` from ``iy = 1/y``, ``y >= 10`` (the series of ``nb_digamma``)."""
     z = iy * iy
@@ -167,7 +168,7 @@ def _psi_remainder(iy: float) -> float:  # pragma: no cover - compiled
     )
 
 
-@numba.njit(cache=True, inline="always")
+@njit_cached(inline="always")
 def log_gamma_shift(
     x: float, s_x: float, delta: float, q_terms: int
 ) -> tuple[float, float, float]:  # pragma: no cover - compiled
@@ -189,7 +190,7 @@ def log_gamma_shift(
     return d, log1p_t, iy
 
 
-@numba.njit(cache=True)
+@njit_cached
 def interior_quadrature(
     c: float, f: float, b: float, s: float, big_a: float, m: float, centre: float,
     sigma: float, want_grad: bool,
@@ -205,7 +206,7 @@ def interior_quadrature(
                               _NARROW_X, _NARROW_LOGW)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def gauss_hermite_sums(
     c: float, f: float, b: float, s: float, big_a: float, m: float, centre: float,
     sigma: float, want_grad: bool, gh_x: np.ndarray, gh_logw: np.ndarray,

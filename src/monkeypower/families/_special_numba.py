@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
+
+from ._numba_cache import njit_cached
 
 __all__ = ["HALF_LOG_2PI", "digamma_numba", "nb_bd0", "nb_betaln", "nb_digamma",
            "nb_log_binom_pmf", "nb_log_gamma_ratio", "nb_stirlerr"]
@@ -24,7 +25,7 @@ __all__ = ["HALF_LOG_2PI", "digamma_numba", "nb_bd0", "nb_betaln", "nb_digamma",
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_digamma(x: float) -> float:  # pragma: no cover - compiled
     """Digamma for ``x > 0``: recurrence up to ``x >= 10``, then the asymptotic series."""
     if not x > 0.0:
@@ -51,7 +52,7 @@ def nb_digamma(x: float) -> float:  # pragma: no cover - compiled
     return acc + math.log(x) - 0.5 / x - series
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_stirlerr(x: float) -> float:  # pragma: no cover - compiled
     """Loader's Stirling remainder ``lgamma(x) - [(x-1/2)log x - x + log(2 pi)/2]``, ``x > 0``."""
     if x >= 10.0:
@@ -71,7 +72,7 @@ def nb_stirlerr(x: float) -> float:  # pragma: no cover - compiled
     return math.lgamma(x) - (x - 0.5) * math.log(x) + x - HALF_LOG_2PI
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_log_gamma_ratio(x: float, a: float) -> float:  # pragma: no cover - compiled
     """Stable ``lgamma(x + a) - lgamma(x)`` for ``x > 0``, ``x + a > 0``."""
     return (
@@ -82,7 +83,7 @@ def nb_log_gamma_ratio(x: float, a: float) -> float:  # pragma: no cover - compi
     )
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_betaln(x: float, y: float) -> float:  # pragma: no cover - compiled
     """Stable ``log B(x, y)`` for ``x, y > 0``."""
     u = max(x, y)
@@ -90,7 +91,7 @@ def nb_betaln(x: float, y: float) -> float:  # pragma: no cover - compiled
     return math.lgamma(v) - nb_log_gamma_ratio(u, v)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_bd0(x: float, m: float) -> float:  # pragma: no cover - compiled
     """Loader's deviance ``x log(x/m) + m - x`` (``x, m > 0``), cancellation-free."""
     d = x - m
@@ -100,7 +101,7 @@ def nb_bd0(x: float, m: float) -> float:  # pragma: no cover - compiled
     return x * math.log(x / m) - d
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_log_binom_pmf(j: float, f: float, s: float) -> float:  # pragma: no cover - compiled
     """``log[C(f, j) s^j (1-s)^(f-j)]`` for integer ``0 <= j <= f``, ``0 < s < 1``."""
     if j <= 0.0:
@@ -119,7 +120,7 @@ def nb_log_binom_pmf(j: float, f: float, s: float) -> float:  # pragma: no cover
     )
 
 
-@numba.njit(cache=True)
+@njit_cached
 def nb_digamma_vec(x):  # pragma: no cover - compiled
     out = np.empty_like(x)
     for i in range(x.shape[0]):

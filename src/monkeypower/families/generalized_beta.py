@@ -100,7 +100,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numba
 import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, betaln, get_backend
@@ -120,6 +119,7 @@ from ._laplace_numba import (
     place_flat4,
     place_nodes_multi,
 )
+from ._numba_cache import njit_cached
 from .base import Family, TailBehaviour
 
 __all__ = ["NUMBA_INTEGRAND", "GeneralizedBetaFamily", "generalized_beta_log_moment"]
@@ -185,7 +185,7 @@ def _nodes_generic(c: Array, f: Array, alpha: Array, nu: Array, beta: Array, sca
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _h_nb(y, c, f, alpha, nu, beta, scale):  # pragma: no cover - compiled
     log_s = min(math.log(scale), _LOG_S_MAX)
     lsp = nb_log_sigmoid(y)
@@ -193,7 +193,7 @@ def _h_nb(y, c, f, alpha, nu, beta, scale):  # pragma: no cover - compiled
             + f * nb_log1mexp(log_s + lsp / nu))
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _dh_nb(y, c, f, alpha, nu, beta, scale):  # pragma: no cover - compiled
     log_s = min(math.log(scale), _LOG_S_MAX)
     sp = nb_sigmoid(y)
@@ -209,7 +209,7 @@ def _dh_nb(y, c, f, alpha, nu, beta, scale):  # pragma: no cover - compiled
     return k * sm - beta * sp - t, -(k + beta) * sp * sm - t * (ratio / nu - sp)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _setup_nb(c, f, alpha, nu, beta, scale, starts):  # pragma: no cover - compiled
     log_s = min(math.log(scale), _LOG_S_MAX)
     k = (alpha + c) / nu
@@ -226,7 +226,7 @@ def _setup_nb(c, f, alpha, nu, beta, scale, starts):  # pragma: no cover - compi
     return y_lo, y_hi, 2
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _place_nb(c, f, alpha, nu, beta, scale, frac, log_w0, log_map):  # pragma: no cover
     return place_flat4(_h_nb, _dh_nb, _setup_nb, c, f, alpha, nu, beta, scale, frac, log_w0,
                        log_map)

@@ -74,7 +74,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numba
 import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, get_backend
@@ -94,6 +93,7 @@ from ._laplace_numba import (
     place_flat,
     place_nodes,
 )
+from ._numba_cache import njit_cached
 from .base import Family, TailBehaviour
 
 __all__ = ["NUMBA_INTEGRAND", "KumaraswamyFamily", "kumaraswamy_log_moment"]
@@ -156,13 +156,13 @@ def _nodes_generic(
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _h_nb(y, c, f, a, b):  # pragma: no cover - compiled
     lsp = nb_log_sigmoid(y)
     return math.log(b) + (1.0 + c / a) * lsp + b * nb_log_sigmoid(-y) + f * nb_log1mexp(lsp / a)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _dh_nb(y, c, f, a, b):  # pragma: no cover - compiled
     sp = nb_sigmoid(y)
     sm = nb_sigmoid(-y)
@@ -177,7 +177,7 @@ def _dh_nb(y, c, f, a, b):  # pragma: no cover - compiled
     return k_left * sm - b * sp - t, -(k_left + b) * sp * sm - t * (ratio / a - sp)
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _setup_nb(c, f, a, b, starts):  # pragma: no cover - compiled
     k_left = 1.0 + c / a
     y_hi = math.log(2.0 * k_left / b)
@@ -193,7 +193,7 @@ def _setup_nb(c, f, a, b, starts):  # pragma: no cover - compiled
     return y_lo, y_hi, 2
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _place_nb(c, f, a, b, frac, log_w0, log_map):  # pragma: no cover - compiled
     return place_flat(_h_nb, _dh_nb, _setup_nb, c, f, a, b, frac, log_w0, log_map)
 

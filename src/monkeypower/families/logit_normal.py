@@ -57,7 +57,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numba
 import numpy as np
 from scipy.special import expit
 
@@ -78,6 +77,7 @@ from ._laplace_numba import (
     place_flat,
     place_nodes,
 )
+from ._numba_cache import njit_cached
 from .base import Family, TailBehaviour
 
 __all__ = ["NUMBA_INTEGRAND", "LogitNormalFamily", "logit_normal_log_moment"]
@@ -137,13 +137,13 @@ def _nodes_generic(
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _h_nb(y, c, f, mu, s):  # pragma: no cover - compiled
     z = (y - mu) / s
     return c * nb_log_sigmoid(y) + f * nb_log_sigmoid(-y) - 0.5 * z * z
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _dh_nb(y, c, f, mu, s):  # pragma: no cover - compiled
     sp = nb_sigmoid(y)
     sm = nb_sigmoid(-y)
@@ -151,7 +151,7 @@ def _dh_nb(y, c, f, mu, s):  # pragma: no cover - compiled
     return c * sm - f * sp - (y - mu) / var, -(c + f) * sp * sm - 1.0 / var
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _setup_nb(c, f, mu, s, starts):  # pragma: no cover - compiled
     var = s * s
     n = c + f
@@ -171,7 +171,7 @@ def _setup_nb(c, f, mu, s, starts):  # pragma: no cover - compiled
     return lo, hi, 7
 
 
-@numba.njit(cache=True)
+@njit_cached
 def _place_nb(c, f, mu, s, frac, log_w0, log_map):  # pragma: no cover - compiled
     return place_flat(_h_nb, _dh_nb, _setup_nb, c, f, mu, s, frac, log_w0, log_map)
 

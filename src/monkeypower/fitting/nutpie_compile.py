@@ -14,7 +14,10 @@ three changes that make a later process cheap:
   depend on the process;
 * it is registered with PyTensor's numba cache locator under a key made of PyTensor's own cache
   key of the inner function, the wrapper source and the numba/nutpie versions, so a second
-  process loads the compiled wrapper from disk.
+  process loads the compiled wrapper from disk;
+* one process at a time compiles a given graph (a file lock beside the stored functions): workers
+  that start together (``fit_many`` on a ``LocalCluster``, xdist, two notebooks) wait for the first
+  and then load its result instead of all compiling the same graph at once.
 
 The result is used exactly like nutpie's (``with_data``, ``nutpie.sample``). When the inner
 function has no PyTensor cache key (a graph PyTensor cannot cache) or nutpie's internals are not
@@ -23,12 +26,14 @@ the ones this module was written against, it falls back to ``nutpie.compile_pymc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import pickle
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numba
@@ -43,7 +48,12 @@ from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_functi
 
 from monkeypower.version import __version__
 
-__all__ = ["compile_for_nutpie", "WRAPPER_VERSION", "SUPPORTED_NUTPIE"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, each process compiles for itself
+    fcntl = None
+
+__all__ = ["compile_for_nutpie", "compile_lock", "WRAPPER_VERSION", "SUPPORTED_NUTPIE"]
 
 WRAPPER_VERSION = "2"
 SUPPORTED_NUTPIE = ("0.16.",)
@@ -151,6 +161,25 @@ def _graph_cache_path(model: pm.Model) -> Path:
     return Path(pytensor_config.base_compiledir) / "monkeypower" / f"{_graph_key(model)}.pkl"
 
 
+@contextlib.contextmanager
+def compile_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` with ``.lock`` appended, waiting for any other holder.
+
+    The operating system releases it if its holder dies, so a killed worker never blocks the
+    others. Where ``fcntl`` is missing (Windows) this does nothing.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _load_functions(path: Path, model: pm.Model):
     """The compiled PyTensor functions of an earlier process, with this model's data in them."""
     try:
@@ -186,9 +215,8 @@ def _store_functions(path: Path, functions) -> None:
     os.replace(temporary, path)
 
 
-def _pytensor_functions(model: pm.Model, pymc_initial_point_fn):
+def _pytensor_functions(model: pm.Model, pymc_initial_point_fn, path: Path):
     """The logp/gradient and trace functions nutpie calls, rewritten once per machine and graph."""
-    path = _graph_cache_path(model)
     loaded = _load_functions(path, model) if path.exists() else None
     if loaded is not None:
         n_free = len(model.free_RVs)
@@ -231,8 +259,15 @@ def compile_for_nutpie(model: pm.Model) -> nutpie_pymc.CompiledPyMCModel:
         model=model, overrides=None, default_strategy="support_point",
         jitter_rvs=set(model.free_RVs), return_transformed=True,
     ))
+    path = _graph_cache_path(model)
+    with compile_lock(path):
+        return _compile_unlocked(model, pymc_initial_point_fn, path)
+
+
+def _compile_unlocked(model: pm.Model, pymc_initial_point_fn,
+                      path: Path) -> nutpie_pymc.CompiledPyMCModel:
     (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, initial_point_fn, shape_info,
-     reparameterized_names) = _pytensor_functions(model, pymc_initial_point_fn)
+     reparameterized_names) = _pytensor_functions(model, pymc_initial_point_fn, path)
     shared_var_keys: dict = {}
     shared_data: dict[str, np.ndarray] = {}
     for variable in [*logp_fn_pt.get_shared(), *expand_fn_pt.get_shared()]:

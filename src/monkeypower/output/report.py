@@ -29,6 +29,7 @@ from monkeypower.estimands import ESTIMANDS
 from monkeypower.fitting import Fit, FitGroups
 from monkeypower.fitting.diagnostics import data_support
 from monkeypower.fitting.groups import group_label, group_stems
+from monkeypower.fitting.json_schema import fit_to_dict
 from monkeypower.intervals import resolve_interval
 from monkeypower.output import figures
 from monkeypower.output.atomic import atomic_folder
@@ -93,15 +94,15 @@ def render_tables(
     tables, dicts, health, notes = [], [], {}, []
     for key, one in fits:
         table = one.summary(**kwargs)
+        entry = fit_to_dict(one, table)  # the same table: the estimands are computed once
+        entry["group"] = dict(zip(names, key, strict=True))
+        dicts.append(entry)
         health[group_label(key)] = table.attrs["diagnostics"]
         notes += [f"{group_label(key)}: {note}" if names else note
                   for note in table.attrs.get("notes", [])]
         for name, value in zip(names, key, strict=True):
             table.insert(0, name, value)
         tables.append(table)
-        entry = one.to_dict(**kwargs)
-        entry["group"] = dict(zip(names, key, strict=True))
-        dicts.append(entry)
     combined = pd.concat(tables, ignore_index=True)
     combined.attrs = dict(tables[0].attrs)
     combined.attrs["notes"] = notes

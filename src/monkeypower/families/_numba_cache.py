@@ -1,0 +1,72 @@
+r"""Numba's on-disk cache, made safe for processes that compile at the same time.
+
+Every numba kernel of the families is compiled with :func:`njit_cached` instead of
+``numba.njit(cache=True)``. The difference is where a compiled signature is stored.
+
+Numba (0.68) keeps, per function, an index file (signature → data file) and numbered data
+files. To save a new signature a process reads the index, takes the first number not in it,
+writes the index, then the data file. Two processes that compile *different* signatures of the
+same function at the same time (two xdist workers, two notebooks, spawned Dask workers) can
+both take number 1; if one writes its index last and the other its data last, the index maps a
+signature to the machine code of another one. Every later process then loads code compiled
+for other argument types and returns wrong numbers without any error (seen here: a
+``ZeroDivisionError`` and a 2.6e-11 disagreement that vanished when the cache was deleted).
+
+Here the data file is named after a hash of the signature's full key, and it is written
+before the index. Different signatures never share a file, so an index entry can only point
+at the code of its own key; a race can at worst drop an entry from the index, which costs one
+recompilation later and never a wrong result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import numba
+from numba.core.caching import FunctionCache, IndexDataCacheFile
+
+__all__ = ["KeyNamedCacheFile", "KeyNamedFunctionCache", "njit_cached"]
+
+
+class KeyNamedCacheFile(IndexDataCacheFile):
+    """Numba's index + data cache file with one data file per key, written before the index."""
+
+    def data_name_for(self, key: Any) -> str:
+        """The data file's name: a function of the key alone (signature, target, code hashes)."""
+        digest = hashlib.sha256(repr(key).encode()).hexdigest()
+        return self._data_name(int(digest[:15], 16))
+
+    def save(self, key: Any, data: Any) -> None:
+        """Write the compiled code under its key's own name, then add the key to the index."""
+        name = self.data_name_for(key)
+        self._save_data(name, data)
+        overloads = self._load_index()
+        if overloads.get(key) != name:
+            overloads[key] = name
+            self._save_index(overloads)
+
+
+class KeyNamedFunctionCache(FunctionCache):
+    """Numba's per-function cache, storing through :class:`KeyNamedCacheFile`."""
+
+    def __init__(self, py_func: Callable) -> None:
+        super().__init__(py_func)
+        self._cache_file.__class__ = KeyNamedCacheFile
+
+
+def njit_cached(func: Callable | None = None, **options: Any):
+    """``numba.njit(cache=True, **options)`` with a cache that concurrent processes cannot corrupt.
+
+    Use as ``@njit_cached`` or ``@njit_cached(parallel=True)``.
+    """
+    if "cache" in options:
+        raise TypeError("njit_cached always caches; do not pass cache=")
+
+    def decorate(py_func: Callable):
+        dispatcher = numba.njit(**options)(py_func)
+        dispatcher._cache = KeyNamedFunctionCache(py_func)
+        return dispatcher
+
+    return decorate if func is None else decorate(func)

@@ -1,0 +1,112 @@
+"""The families' numba kernels use a cache that processes compiling at once cannot corrupt.
+
+Two processes that save different signatures of one function interleave their file writes in
+any order. With numba's own scheme (first free number, index then data) some orders leave an
+index entry pointing at the other signature's machine code (the negative control below); with
+key-named data files written before the index, every order leaves each key mapped to its own
+code or to nothing (a later recompile), never to another key's code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import itertools
+import pkgutil
+
+import pytest
+from numba.core.caching import IndexDataCacheFile
+from numba.core.dispatcher import Dispatcher
+
+import monkeypower.families as families
+from monkeypower.families._numba_cache import KeyNamedCacheFile, KeyNamedFunctionCache, njit_cached
+
+KEY_A = ("(float64, float64)", ("x86_64", "cpu", ""), ("code", "vars"))
+KEY_B = ("(int64, array(float64, 1d, C))", ("x86_64", "cpu", ""), ("code", "vars"))
+
+
+def _interleavings(first: list, second: list):
+    """Every merge of two step lists that keeps each list's own order."""
+    total = len(first) + len(second)
+    for slots in itertools.combinations(range(total), len(first)):
+        a, b = iter(first), iter(second)
+        yield [next(a) if i in slots else next(b) for i in range(total)]
+
+
+def _outcomes(cache_class, tmp_path, steps_of):
+    """Load both keys after every interleaving of the two processes' writes."""
+    results = []
+    for number, order in enumerate(_interleavings(steps_of("A"), steps_of("B"))):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        handles = {who: cache_class(str(folder), "kernel", "stamp") for who in "AB"}
+        for who, step in order:
+            step(handles[who])
+        reader = cache_class(str(folder), "kernel", "stamp")
+        results.append((reader.load(KEY_A), reader.load(KEY_B)))
+    return results
+
+
+def test_numbas_own_scheme_can_map_a_signature_to_another_ones_code(tmp_path):
+    # both processes read the index before either wrote it, so both take data file number 1
+    def steps_of(who):
+        key, data = (KEY_A, "code of A") if who == "A" else (KEY_B, "code of B")
+        return [(who, lambda h: h._save_index({key: h._data_name(1)})),
+                (who, lambda h: h._save_data(h._data_name(1), data))]
+
+    results = _outcomes(IndexDataCacheFile, tmp_path, steps_of)
+    poisoned = [r for r in results if r[0] == "code of B" or r[1] == "code of A"]
+    assert poisoned, results
+
+
+def test_key_named_files_never_map_a_signature_to_another_ones_code(tmp_path):
+    # the same stale view of the index; KeyNamedCacheFile.save's own steps, data first
+    def steps_of(who):
+        key, data = (KEY_A, "code of A") if who == "A" else (KEY_B, "code of B")
+        return [(who, lambda h: h._save_data(h.data_name_for(key), data)),
+                (who, lambda h: h._save_index({key: h.data_name_for(key)}))]
+
+    results = _outcomes(KeyNamedCacheFile, tmp_path, steps_of)
+    assert all(a in ("code of A", None) and b in ("code of B", None) for a, b in results)
+    assert all(a is not None or b is not None for a, b in results)  # something was kept
+
+
+def test_save_writes_the_data_before_the_index_and_names_it_by_key(tmp_path):
+    calls = []
+
+    class Recording(KeyNamedCacheFile):
+        def _save_data(self, name, data):
+            calls.append(("data", name))
+            super()._save_data(name, data)
+
+        def _save_index(self, overloads):
+            calls.append(("index", dict(overloads)))
+            super()._save_index(overloads)
+
+    first = Recording(str(tmp_path), "kernel", "stamp")
+    first.save(KEY_A, "code of A")
+    first.save(KEY_B, "code of B")
+    names = {first.data_name_for(KEY_A), first.data_name_for(KEY_B)}
+    assert len(names) == 2
+    assert [kind for kind, _ in calls] == ["data", "index", "data", "index"]
+    other = KeyNamedCacheFile(str(tmp_path), "kernel", "stamp")
+    assert other.data_name_for(KEY_A) == first.data_name_for(KEY_A)  # a function of the key
+    assert (other.load(KEY_A), other.load(KEY_B)) == ("code of A", "code of B")
+
+
+def test_every_cached_kernel_of_the_families_uses_the_safe_cache():
+    cached = []
+    for module_info in pkgutil.iter_modules(families.__path__):
+        module = importlib.import_module(f"{families.__name__}.{module_info.name}")
+        for name, value in inspect.getmembers(module, lambda v: isinstance(v, Dispatcher)):
+            uncached = type(value._cache).__name__ == "NullCache"
+            if value.py_func.__module__ != module.__name__ or uncached:
+                continue
+            cached.append(name)
+            assert isinstance(value._cache, KeyNamedFunctionCache), (module.__name__, name)
+    assert len(cached) >= 20, cached
+
+
+def test_njit_cached_refuses_a_cache_option():
+    with pytest.raises(TypeError, match="cache="):
+        njit_cached(cache=False)
