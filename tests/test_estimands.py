@@ -53,6 +53,38 @@ def test_attempts_for_target_is_the_smallest_k():
         assert 1 - stats.betabinom.pmf(0, k[s] - 1, a, b) < 0.5
 
 
+@pytest.mark.parametrize("curve", ["population", "forecast"])
+@pytest.mark.parametrize("target", [0.3, 0.9, 0.999])
+def test_attempts_for_target_root_finding_is_exact_per_draw(curve, target):
+    """The log-k root finding returns, for every draw, the smallest k that reaches the target
+    (checked at k and k - 1 draw by draw), and inf where the curve plateaus below it."""
+    family = mp.get_family("scaled_beta")
+    rng = np.random.default_rng(5)
+    size = 40
+    draws = {"alpha": np.exp(rng.uniform(np.log(0.05), np.log(3), size)),
+             "beta": np.exp(rng.uniform(np.log(0.5), np.log(30), size)),
+             "scale": rng.uniform(0.2, 1.0, size)}
+    data = (np.array([100.0, 100.0, 40.0]), np.array([0.0, 9.0, 40.0]), np.array([5, 2, 1]))
+    got = est.attempts_for_target(family, draws, target, curve=curve, data=data, k_max=1e9)
+
+    def log_fail(k, s):
+        one = {name: v[s : s + 1] for name, v in draws.items()}
+        if curve == "population":
+            return est.population_log_fail(family, one, [k])[0, 0]
+        return est.forecast_log_fail(family, one, [k], *data)[0, 0]
+
+    plateau = 0
+    for s in range(size):
+        if np.isinf(got[s]):  # the curve cannot reach the target: pass@inf = scale (+ solved)
+            assert log_fail(1e9, s) > np.log1p(-target)
+            plateau += 1
+            continue
+        k = int(got[s])
+        assert log_fail(k, s) <= np.log1p(-target)
+        assert k == 1 or log_fail(k - 1, s) > np.log1p(-target)
+    assert plateau < size
+
+
 def test_estimand_rows_follow_the_interval_convention():
     rng = np.random.default_rng(0)
     draws = est.EstimandDraws("asymptotic_exponent", "power_law", rng.normal(0.3, 0.05, (4, 500)))

@@ -41,6 +41,24 @@ log-concave; for :math:`\beta<1` beyond
 :math:`J \ge \sqrt{(1-\beta)(f+A)/4}`, where
 :math:`\partial_J\log\rho = -\frac1{f-J} - \frac1{A+J} + \frac{1-\beta}{(\beta+J)(J+1)} < 0`).
 
+Long series (cost flat in ``n``)
+--------------------------------
+The series has about :math:`18\sigma` terms for a peak of width :math:`\sigma \sim
+\sqrt{f s(1-s)}` (36,000 at ``f = 4e6``, ``s = 1/2``).  By default (``method="auto"``) the
+kernel replaces it, where it would be long, by a fixed number of summands:
+
+* a wide interior peak (:math:`\sigma \ge 16`, its :math:`\pm 12\sigma` window inside
+  ``[jmin, f]``) by a Laplace-placed Gauss-Hermite rule of 10 to 16 nodes
+  (:mod:`._scaled_beta_quadrature_numba`);
+* terms piled against ``J = 0`` over a window reaching past ``J = 2000`` (data at the ceiling,
+  or a peak too near 0 or the head for that rule) by the mapped trapezoid rule of the
+  fixed-node scheme, 129 nodes (:mod:`._scaled_beta_boundary_numba`).
+
+Both are as accurate as the series against mpmath (better for ``f`` in the millions, where the
+series' running products lose 1e-8 and more in the gradients), and agree with it
+across the switches (``tests/test_scaled_beta_numba.py``).  A wide peak against ``J = f``
+(``s`` near 1 with a wide Beta) still takes the series.
+
 Gradients are weighted averages of :math:`\partial_\theta \log T(J)`
 (:math:`-\psi(A+J)` for :math:`\alpha`, :math:`\psi(\beta+J) - \psi(A+J)` for
 :math:`\beta`, :math:`(J - fs)/(s(1-s))` for ``s``) with the digammas carried
@@ -89,6 +107,13 @@ from pytensor.tensor.rewriting.basic import register_specialize
 from pytensor.tensor.type import TensorType
 
 from ._numba_cache import njit_cached
+from ._scaled_beta_boundary_numba import BOUNDARY_MIN_REACH, lower_boundary_sums
+from ._scaled_beta_quadrature_numba import (
+    SIGMA_SWITCH,
+    WINDOW_SIGMAS,
+    interior_quadrature,
+    peak_width,
+)
 from ._special_numba import (
     digamma_numba,
     nb_betaln,
@@ -107,6 +132,11 @@ __all__ = [
 _TOL = 1e-17
 #: Terms summed between two stopping tests.
 _BLOCK = 8.0
+#: ``method`` codes of the kernel: the quadrature for wide peaks (the default), the exact
+#: series always, or the quadrature wherever the peak's geometry allows it (tests).
+AUTO, SERIES, QUADRATURE = 0, 1, 2
+#: Narrowest peak the quadrature may take (its summands use Stirling's series from 10 up).
+_SIGMA_MIN = 3.0
 
 # ---------------------------------------------------------------------------
 # The scalar kernel
@@ -114,10 +144,30 @@ _BLOCK = 8.0
 
 
 @njit_cached
+def _int_minus_product(m: float, f: float, s: float) -> float:  # pragma: no cover - compiled
+    """``m - f s`` for integers ``m, f`` without the rounding of ``f s`` (exact for f < 2**27).
+
+    ``s`` is split (Veltkamp) into 26 + 27 bits, so ``f * s_hi`` is exact and
+    ``m - f * s_hi`` cancels exactly (Sterbenz) when ``m`` is near ``f s``: ``dL/ds`` divides
+    this by ``s (1 - s)``, which would turn the ulp of ``f s`` (7e-9 at 3.6e7) into ~3e-7.
+    """
+    split = 134217729.0 * s  # 2**27 + 1
+    s_hi = split - (split - s)
+    return (m - f * s_hi) - f * (s - s_hi)
+
+
+@njit_cached
 def _kernel(
-    c: float, f: float, a: float, b: float, s: float, want_grad: bool
+    c: float, f: float, a: float, b: float, s: float, want_grad: bool, method: int,
+    param_terms: tuple[float, float, float, float],
 ) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
-    """``(L, dL/da, dL/db, dL/ds)``; the gradients are 0 when ``want_grad`` is False."""
+    """``(L, dL/da, dL/db, dL/ds)``; the gradients are 0 when ``want_grad`` is False.
+
+    ``param_terms`` is :func:`_param_terms` of ``(a, b)`` (shared by all elements of a call).
+
+    ``method``: :data:`AUTO` (the interior peak by Gauss-Hermite quadrature when it is wide,
+    see :mod:`._scaled_beta_quadrature_numba`), :data:`SERIES` or :data:`QUADRATURE`.
+    """
     nan = math.nan
     if not (
         a > 0.0
@@ -134,21 +184,20 @@ def _kernel(
     ):
         return nan, nan, nan, nan
     big_a = a + b + c
-    lb_ab = nb_betaln(a, b)
+    lb_ab, psi_a, psi_b, psi_ab = param_terms
 
     if f == 0.0 or s == 1.0:
         # Only the J = f term: L = c log s + f log s + betaln(a+c, b+f) - betaln(a, b).
         lval = (c + f) * math.log(s) + nb_betaln(a + c, b + f) - lb_ab
         if not want_grad:
             return lval, 0.0, 0.0, 0.0
-        psi_ab = nb_digamma(a + b)
         psi_af = nb_digamma(big_a + f)
-        da = nb_digamma(a + c) - nb_digamma(a) + psi_ab - psi_af
+        da = nb_digamma(a + c) - psi_a + psi_ab - psi_af
         if f == 0.0:
             db = psi_ab - psi_af
             ds = c / s
         else:
-            db = nb_digamma(b + f) - nb_digamma(b) + psi_ab - psi_af
+            db = nb_digamma(b + f) - psi_b + psi_ab - psi_af
             # exact left derivative at s = 1: the J = f-1 term adds -f B(., b+f-1)/B(., b+f)
             ds = c - f * (a + c) / (b + (f - 1.0))
         return lval, da, db, ds
@@ -189,6 +238,39 @@ def _kernel(
     s_pa = 0.0  # sum t (psi(A+J) - psi(A+m))
     s_pb = 0.0  # sum t (psi(b+J) - psi(b+m))
 
+    # a wide peak far from 0, f and the head: Gauss-Hermite quadrature (fixed cost)
+    quadrature = False
+    near_zero = False  # a wide peak too near J = 0 (or the head's valley) for the rule
+    if method != SERIES and jplus > 0.0:
+        centre = jplus + 0.5  # the continuous mode: rho(J_c - 1/2) = 1
+        sigma = peak_width(centre, f, b, big_a)
+        reach = WINDOW_SIGMAS * sigma
+        quadrature = (
+            sigma >= (SIGMA_SWITCH if method == AUTO else _SIGMA_MIN)
+            and centre - reach >= jmin
+            and centre + reach <= f
+            and b + m >= 10.0 + reach
+        )
+        near_zero = centre - reach < jmin
+        if quadrature:
+            tot, s_j, s_pa, s_pb = interior_quadrature(
+                c, f, b, s, big_a, m, centre, sigma, want_grad
+            )
+    # terms piled against J = 0 over a long range (data at the ceiling, beta < 1): a map
+    if method != SERIES and not quadrature and f >= BOUNDARY_MIN_REACH:
+        applies, log_sum, e_j, e_psi_a, e_psi_b = lower_boundary_sums(
+            c, f, a, b, s, want_grad, near_zero
+        )
+        if applies:
+            lval = c * math.log(s) - lb_ab + log_sum
+            if not want_grad:
+                return lval, 0.0, 0.0, 0.0
+            psi_ac = nb_digamma(a + c)
+            da = psi_ac - psi_a + psi_ab - e_psi_a
+            db = psi_ab - psi_b + e_psi_b - e_psi_a
+            ds = c / s + (e_j - f * s) / (s * (1.0 - s))
+            return lval, da, db, ds
+
     # The stopping test runs once per block of _BLOCK terms (cheaper than per term; a
     # block may add a few more, exact, terms).  The value-only and gradient paths
     # compute the same terms and stop at the same place, so their values agree exactly.
@@ -198,13 +280,23 @@ def _kernel(
     dpa = 0.0
     dpb = 0.0
     rho = 0.0
-    j = m
+    j = f if quadrature else m
     while j < f:
         for _ in range(int(min(_BLOCK, f - j))):
-            rho = r0 * ((f - j) * (b + j)) / ((j + 1.0) * (big_a + j))
-            if want_grad:
-                dpa += 1.0 / (big_a + j)
-                dpb += 1.0 / (b + j)
+            if j >= 1.0:
+                # one division for rho, 1/(A+j) and 1/(b+j) (j >= 1: nothing under/overflows);
+                # the value-only path takes the same rho, so both paths give the same value
+                p_a = (j + 1.0) * (big_a + j)
+                inv = 1.0 / (p_a * (b + j))
+                rho = r0 * ((f - j) * (b + j)) * ((b + j) * inv)
+                if want_grad:
+                    dpa += (j + 1.0) * (b + j) * inv
+                    dpb += p_a * inv
+            else:
+                rho = r0 * ((f - j) * (b + j)) / ((j + 1.0) * (big_a + j))
+                if want_grad:
+                    dpa += 1.0 / (big_a + j)
+                    dpb += 1.0 / (b + j)
             t *= rho
             j += 1.0
             tot += t
@@ -224,19 +316,29 @@ def _kernel(
     dpa = 0.0
     dpb = 0.0
     irho = 0.0
-    j = m
+    j = jmin if quadrature else m
     geo_ok = b >= 1.0 or jmin >= jmono
     while j > jmin:
         for _ in range(int(min(_BLOCK, j - jmin))):
             # T(j-1)/T(j) = 1 / rho(j-1)
             # (j - 1) first: exact for integer j, while b + j - 1 rounds to 0 for b < 1.1e-16, j = 1
-            irho = (j * (big_a + (j - 1.0))) / (r0 * ((f - j + 1.0) * (b + (j - 1.0))))
+            if j >= 2.0:
+                # one division for 1/rho(j-1), 1/(A+j-1) and 1/(b+j-1) (j-1 >= 1)
+                p_b = r0 * ((f - j + 1.0) * (b + (j - 1.0)))
+                inv = 1.0 / (p_b * (big_a + (j - 1.0)))
+                irho = (j * (big_a + (j - 1.0))) * ((big_a + (j - 1.0)) * inv)
+                if want_grad:
+                    dpa -= (p_b * inv)
+                    dpb -= r0 * (f - j + 1.0) * (big_a + (j - 1.0)) * inv
+            else:
+                irho = (j * (big_a + (j - 1.0))) / (r0 * ((f - j + 1.0) * (b + (j - 1.0))))
+                if want_grad:
+                    dpa -= 1.0 / (big_a + (j - 1.0))
+                    dpb -= 1.0 / (b + (j - 1.0))
             t *= irho
             j -= 1.0
             tot += t
             if want_grad:
-                dpa -= 1.0 / (big_a + j)
-                dpb -= 1.0 / (b + j)
                 s_j += t * (j - m)
                 s_pa += t * dpa
                 s_pb += t * dpb
@@ -304,19 +406,18 @@ def _kernel(
     psi_bm = nb_digamma(b + m)
     e_pa = pi * s_pa  # E[psi(A+J)] - psi(A+m) over the interior part ...
     e_pb = pi * s_pb
-    e_j = m + pi * s_j
+    e_dj = pi * s_j  # E[J] - m: kept apart from m, whose ulp (~1e-8 at 1e8) ds would amplify
     if h_tot > 0.0:
         # ... plus the head part, whose digammas are relative to J = 0
         psi_a0 = nb_digamma(big_a)
-        psi_b0 = nb_digamma(b)
+        psi_b0 = psi_b
         share_h = ph * h_tot
         e_pa += ph * h_pa + share_h * (psi_a0 - psi_am)
         e_pb += ph * h_pb + share_h * (psi_b0 - psi_bm)
-        e_j += ph * h_j - share_h * m
-    psi_ab = nb_digamma(a + b)
-    da = nb_digamma(a + c) - nb_digamma(a) + psi_ab - psi_am - e_pa
-    db = psi_ab - nb_digamma(b) + (psi_bm - psi_am) + (e_pb - e_pa)
-    ds = c / s + ((m - f * s) + (e_j - m)) / (s * (1.0 - s))
+        e_dj += ph * h_j - share_h * m
+    da = nb_digamma(a + c) - psi_a + psi_ab - psi_am - e_pa
+    db = psi_ab - psi_b + (psi_bm - psi_am) + (e_pb - e_pa)
+    ds = c / s + (_int_minus_product(m, f, s) + e_dj) / (s * (1.0 - s))
     return lval, da, db, ds
 
 
@@ -325,34 +426,61 @@ def _kernel(
 # ---------------------------------------------------------------------------
 
 
-@njit_cached(parallel=True)
-def _vec_parallel(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
-    n = c.shape[0]
-    out = np.empty((4, n))
-    for i in numba.prange(n):
-        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad)
+@njit_cached
+def _param_terms(a: float, b: float) -> tuple[float, float, float, float]:  # pragma: no cover
+    """``(log B(a, b), psi(a), psi(b), psi(a + b))``: the terms that depend on ``(a, b)`` only.
+
+    Computed once per call in the Op (all elements share the parameters), not per element.
+    """
+    if not (a > 0.0 and b > 0.0 and math.isfinite(a) and math.isfinite(b)):
+        return math.nan, math.nan, math.nan, math.nan
+    return nb_betaln(a, b), nb_digamma(a), nb_digamma(b), nb_digamma(a + b)
+
+
+#: Elements per block of the parallel driver (each block reuses the parameter terms).
+_PARALLEL_BLOCK = 256
+
+
+@njit_cached
+def _fill(c, f, a, b, s, want_grad, method, out, start, stop):  # pragma: no cover - compiled
+    """Kernel over ``start:stop`` into ``out``, the parameter terms reused while unchanged."""
+    last_a = math.nan
+    last_b = math.nan
+    terms = (math.nan, math.nan, math.nan, math.nan)
+    for i in range(start, stop):
+        if a[i] != last_a or b[i] != last_b:
+            last_a = a[i]
+            last_b = b[i]
+            terms = _param_terms(last_a, last_b)
+        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad, method, terms)
         out[0, i] = r[0]
         out[1, i] = r[1]
         out[2, i] = r[2]
         out[3, i] = r[3]
+
+
+@njit_cached(parallel=True)
+def _vec_parallel(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
+    n = c.shape[0]
+    out = np.empty((4, n))
+    blocks = (n + _PARALLEL_BLOCK - 1) // _PARALLEL_BLOCK
+    for block in numba.prange(blocks):
+        start = block * _PARALLEL_BLOCK
+        _fill(c, f, a, b, s, want_grad, method, out, start, min(start + _PARALLEL_BLOCK, n))
     return out
 
 
 @njit_cached
-def _vec_serial(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
+def _vec_serial(c, f, a, b, s, want_grad, method):  # pragma: no cover - compiled
     n = c.shape[0]
     out = np.empty((4, n))
-    for i in range(n):
-        r = _kernel(c[i], f[i], a[i], b[i], s[i], want_grad)
-        out[0, i] = r[0]
-        out[1, i] = r[1]
-        out[2, i] = r[2]
-        out[3, i] = r[3]
+    _fill(c, f, a, b, s, want_grad, method, out, 0, n)
     return out
 
 
 def log_moment_numba(
-    c: Any, f: Any, a: Any, b: Any, s: Any, with_grad: bool = False, parallel: bool = True
+    c: Any, f: Any, a: Any, b: Any, s: Any, with_grad: bool = False, parallel: bool = True,
+    method: str = "auto",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Scaled-Beta :math:`L(c, f) = \log\mathbb{E}[p^c(1-p)^f]`, broadcasting NumPy-style.
 
@@ -367,6 +495,11 @@ def log_moment_numba(
         :math:`\partial L/\partial s` (at ``s == 1`` the left derivative).
     parallel
         Use numba's parallel loop over elements (default); ``False`` runs serially.
+    method
+        ``"auto"`` (default): the exact series, or for a wide interior peak
+        (:math:`\sigma \ge` ``SIGMA_SWITCH``, far from the ends) its Gauss-Hermite quadrature;
+        ``"series"``: the exact series always; ``"quadrature"``: the quadrature wherever the
+        peak's geometry allows it, however narrow (to test the switch from both sides).
 
     Returns
     -------
@@ -378,8 +511,11 @@ def log_moment_numba(
     shape = arrays[0].shape
     # copies: a broadcast view is read-only with zero strides, which the kernels cannot take
     flat = [np.array(x, dtype=np.float64, order="C").reshape(-1) for x in arrays]
+    codes = {"auto": AUTO, "series": SERIES, "quadrature": QUADRATURE}
+    if method not in codes:
+        raise ValueError(f"method must be one of {sorted(codes)}, got {method!r}")
     fn = _vec_parallel if parallel else _vec_serial
-    out = fn(*flat, bool(with_grad))
+    out = fn(*flat, bool(with_grad), codes[method])
     if not with_grad:
         return out[0].reshape(shape)
     return tuple(out[k].reshape(shape) for k in range(4))  # type: ignore[return-value]
@@ -391,9 +527,11 @@ def log_moment_numba(
 
 # Cache salt for PyTensor's numba cache: changes whenever this file or the special functions
 # change, so a cached compiled graph never outlives an edit of the kernel.
-_SOURCE_SALT = int(hashlib.sha256(
-    Path(__file__).read_bytes() + (Path(__file__).parent / "_special_numba.py").read_bytes()
-).hexdigest()[:12], 16)
+_SOURCE_SALT = int(hashlib.sha256(b"".join(
+    (Path(__file__).parent / name).read_bytes()
+    for name in ("_scaled_beta_numba.py", "_scaled_beta_quadrature_numba.py",
+                 "_scaled_beta_boundary_numba.py", "_special_numba.py")
+)).hexdigest()[:12], 16)
 
 
 class ScaledBetaLogMoment(Op):
@@ -505,6 +643,7 @@ def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
         np.ascontiguousarray(b).reshape(-1),
         np.ascontiguousarray(s).reshape(-1),
         want_grad,
+        AUTO,
     )
     return np.ascontiguousarray(out[0]).reshape(shape)
 
@@ -522,6 +661,7 @@ def _op_impl_grad(c, f, a, b, s):  # pragma: no cover - compiled
         np.ascontiguousarray(b).reshape(-1),
         np.ascontiguousarray(s).reshape(-1),
         want_grad,
+        AUTO,
     )
     return (
         np.ascontiguousarray(out[0]).reshape(shape),

@@ -371,12 +371,14 @@ class ScaledBetaFamily(Family):
     def _log_moment(
         self, c: Array, f: Array, params: Mapping[str, Array], xp: ArrayBackend
     ) -> Array:
-        """Exact series by term ratios (numba) for NumPy and PyTensor; fixed nodes for JAX.
+        """The numba kernel for NumPy and PyTensor; fixed nodes for JAX.
 
-        The numba kernel (:mod:`._scaled_beta_numba`) sums the same exact series outward from
-        its mode with analytic gradients, ~15x faster per NUTS gradient than the fixed-node
-        graph; JAX, which cannot call it, uses :func:`scaled_beta_log_moment`. Each is tested
-        against the other and against mpmath.
+        The numba kernel (:mod:`._scaled_beta_numba`) sums the exact series outward from its
+        mode with analytic gradients while it is short, and switches to fixed-cost rules when
+        it is long (a Gauss-Hermite rule for a wide interior peak, a mapped trapezoid rule for
+        terms piled against ``J = 0``), so its cost does not grow with ``n``; JAX, which cannot
+        call it, uses :func:`scaled_beta_log_moment`. Each is tested against the other and
+        against mpmath, on both sides of every switch.
         """
         a, b, s = params["alpha"], params["beta"], params["scale"]
         if xp is NUMPY:

@@ -1,0 +1,90 @@
+"""Benchmark: cost of the post-fit estimands against the fit's own time.
+
+For each family: 128 problems simulated at the family's prior medians with n = 1,000 attempts,
+fitted with the default sampler (4 chains × 1,000 draws after 1,000 tuning steps); the fit is
+run twice and the second (warm: compiled model reused) is the fit's own time. Then, on all
+4,000 draws, timed once each:
+
+- ``forecast_pass_at_k`` on a 100-point k grid up to 10^6;
+- ``attempts_for_target(0.99)`` (forecast curve);
+- ``effective_exponent`` of the forecast curve over [1, 10^6];
+- ``summary()`` (first call in the process).
+
+Run: ``python benchmarks/postfit_cost.py [--families beta scaled_beta kumaraswamy] [--page]``
+(``--page`` writes the table into docs/benchmarks.md between the
+``<!-- postfit_cost:start -->`` and ``<!-- postfit_cost:end -->`` markers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import monkeypower as mp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from test_family_contract import median_params  # noqa: E402  (the spec's prior medians)
+
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+START, END = "<!-- postfit_cost:start -->", "<!-- postfit_cost:end -->"
+K_GRID = np.unique(np.round(np.geomspace(1, 1e6, 100)).astype(np.int64))
+
+
+def _timed(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def costs(name: str, seed: int) -> list[dict]:
+    """Seconds of the warm fit and of each post-fit operation on it."""
+    data = mp.simulate(name, median_params(name), n_problems=128, n_attempts=1000, seed=seed)
+    mp.fit(data, name, seed=seed, progressbar=False)  # compiles
+    fit_s, fit = _timed(lambda: mp.fit(data, name, seed=seed + 1, progressbar=False))
+    operations = {
+        "forecast_pass_at_k (100 k ≤ 10^6)": lambda: fit.forecast_pass_at_k(K_GRID),
+        "attempts_for_target(0.99)": lambda: fit.attempts_for_target(0.99),
+        "effective_exponent (forecast, [1, 10^6])":
+            lambda: fit.effective_exponent((1, 1_000_000), curve="forecast"),
+        "summary() (first call)": lambda: fit.summary(),
+    }
+    rows = [{"family": name, "operation": "warm fit (4 × 1,000 draws)", "seconds": fit_s,
+             "% of fit": 100.0}]
+    for label, op in operations.items():
+        seconds, _ = _timed(op)
+        rows.append({"family": name, "operation": label, "seconds": seconds,
+                     "% of fit": 100.0 * seconds / fit_s})
+        print(f"{name}: {label} {seconds:.3g} s", file=sys.stderr, flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", nargs="+", default=["beta", "scaled_beta", "kumaraswamy"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--page", action="store_true",
+                        help="write the table into docs/benchmarks.md between its markers")
+    args = parser.parse_args()
+    rows = [row for name in args.families for row in costs(name, args.seed)]
+    table = pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3g")
+    load = os.getloadavg()[0]
+    text = (f"128 problems, n = 1,000; 4,000 draws; load average at the end {load:.1f} on "
+            f"{os.cpu_count()} cores.\n\n{table}")
+    print(text)
+    if args.page:
+        page = PAGE.read_text(encoding="utf-8")
+        if START not in page:
+            raise SystemExit(f"{PAGE} has no {START} marker")
+        head, rest = page.split(START, 1)
+        _, tail = rest.split(END, 1)
+        PAGE.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
