@@ -13,13 +13,20 @@ import importlib
 import inspect
 import itertools
 import pkgutil
+from pathlib import Path
 
 import pytest
 from numba.core.caching import IndexDataCacheFile
 from numba.core.dispatcher import Dispatcher
 
 import monkeypower.families as families
-from monkeypower.families._numba_cache import KeyNamedCacheFile, KeyNamedFunctionCache, njit_cached
+from monkeypower.families import _numba_cache
+from monkeypower.families._numba_cache import (
+    KeyNamedCacheFile,
+    KeyNamedFunctionCache,
+    families_source_hash,
+    njit_cached,
+)
 
 KEY_A = ("(float64, float64)", ("x86_64", "cpu", ""), ("code", "vars"))
 KEY_B = ("(int64, array(float64, 1d, C))", ("x86_64", "cpu", ""), ("code", "vars"))
@@ -110,3 +117,26 @@ def test_every_cached_kernel_of_the_families_uses_the_safe_cache():
 def test_njit_cached_refuses_a_cache_option():
     with pytest.raises(TypeError, match="cache="):
         njit_cached(cache=False)
+
+
+def test_the_key_holds_the_source_of_every_module_of_the_folder(tmp_path, monkeypatch):
+    """Editing a helper module alone must change the key of the kernels that inline it."""
+    from monkeypower.families import _special_numba
+
+    kernel = _special_numba.nb_digamma
+    sig = kernel.signatures[0] if kernel.signatures else None
+    codegen = kernel.targetctx.codegen()
+    before = kernel._cache._index_key(sig, codegen)
+    assert before[-1] == families_source_hash()
+    families_source_hash.cache_clear()
+    folder = tmp_path / "families"
+    folder.mkdir()
+    for path in sorted(Path(families.__file__).parent.glob("*.py")):
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "_special_numba.py").write_text((folder / "_special_numba.py").read_text() + "\n#\n")
+    monkeypatch.setattr(_numba_cache, "__file__", str(folder / "_numba_cache.py"))
+    try:
+        after = kernel._cache._index_key(sig, codegen)
+    finally:
+        families_source_hash.cache_clear()
+    assert after[:-1] == before[:-1] and after[-1] != before[-1]

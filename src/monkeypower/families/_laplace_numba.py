@@ -30,9 +30,9 @@ and one cached wrapper ``place(c, f, t1, t2, frac, log_w0, log_map)`` that retur
 :func:`place_flat4`), and bundles them as a :class:`NumbaIntegrand` (with ``n_params=4``).
 :func:`place_flat` is inlined (``inline="always"``) into that wrapper,
 so the family's functions are called directly (no function pointers, no dynamic globals) and the
-wrapper is cached on disk by numba in the family's module.  Numba invalidates that cache when the
-family's module changes, not when this module does: after editing the placement algorithm here,
-clear the ``__pycache__`` numba files (``*.nbi``/``*.nbc``) of the quadrature families.
+wrapper is cached on disk by numba in the family's module.  Numba alone would invalidate that
+cache only when the family's module changes; :func:`~._numba_cache.njit_cached` keys it also by
+the source of every module of ``families/``, so an edit here recompiles the wrappers.
 """
 
 from __future__ import annotations

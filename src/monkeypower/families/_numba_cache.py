@@ -16,18 +16,25 @@ Here the data file is named after a hash of the signature's full key, and it is 
 before the index. Different signatures never share a file, so an index entry can only point
 at the code of its own key; a race can at worst drop an entry from the index, which costs one
 recompilation later and never a wrong result.
+
+Numba also keys a cached function by its own file only, while the kernels here inline helpers
+from sibling modules (``_special_numba``, the scaled-Beta quadrature rules): editing a helper
+alone left callers running the old machine code. The key here also holds a hash of every
+module of this folder, so any edit recompiles every kernel of the families once.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numba
 from numba.core.caching import FunctionCache, IndexDataCacheFile
 
-__all__ = ["KeyNamedCacheFile", "KeyNamedFunctionCache", "njit_cached"]
+__all__ = ["KeyNamedCacheFile", "KeyNamedFunctionCache", "families_source_hash", "njit_cached"]
 
 
 class KeyNamedCacheFile(IndexDataCacheFile):
@@ -48,12 +55,24 @@ class KeyNamedCacheFile(IndexDataCacheFile):
             self._save_index(overloads)
 
 
+@cache
+def families_source_hash() -> str:
+    """A hash of the source of every module in this folder (the kernels inline each other)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 class KeyNamedFunctionCache(FunctionCache):
-    """Numba's per-function cache, storing through :class:`KeyNamedCacheFile`."""
+    """Numba's per-function cache: :class:`KeyNamedCacheFile`, keys with the folder's hash."""
 
     def __init__(self, py_func: Callable) -> None:
         super().__init__(py_func)
         self._cache_file.__class__ = KeyNamedCacheFile
+
+    def _index_key(self, sig: Any, codegen: Any) -> tuple:
+        return (*super()._index_key(sig, codegen), families_source_hash())
 
 
 def njit_cached(func: Callable | None = None, **options: Any):

@@ -20,10 +20,9 @@ the nodes reach :math:`J^* + 12\sigma + 10`.  Each node costs a binomial log-pmf
 whatever ``f`` is.  The gradient is the weighted mean of the summands' exact derivatives (node
 placement carries no gradient, as the sum does not depend on it).
 
-Numba caches the kernel of :mod:`._scaled_beta_numba` (which calls this module) under that
-module's file: after editing this file alone, clear the ``__pycache__`` numba files
-(``*.nbi``/``*.nbc``) of ``families/``, or the cached kernel keeps the old code (the PyTensor
-Op's cache salt does cover this file).
+The kernel of :mod:`._scaled_beta_numba` inlines this module; its numba cache is keyed by the
+source of every module of ``families/`` (:func:`~._numba_cache.njit_cached`), and the PyTensor
+Op's cache salt covers this file, so an edit here recompiles both.
 """
 
 from __future__ import annotations

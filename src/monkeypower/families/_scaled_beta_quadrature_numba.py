@@ -61,10 +61,9 @@ does not (to the rule's accuracy), so the weighted means are its gradient.
 Accuracy (``tests/test_scaled_beta_numba.py``): against the exact series and mpmath across the
 switch and up to ``f = 1e8``, the same bound as the series (``ScaledBetaFamily.accuracy``).
 
-Numba caches the kernel of :mod:`._scaled_beta_numba` (which calls this module) under that
-module's file: after editing this file alone, clear the ``__pycache__`` numba files
-(``*.nbi``/``*.nbc``) of ``families/``, or the cached kernel keeps the old code (the PyTensor
-Op's cache salt does cover this file).
+The kernel of :mod:`._scaled_beta_numba` inlines this module; its numba cache is keyed by the
+source of every module of ``families/`` (:func:`~._numba_cache.njit_cached`), and the PyTensor
+Op's cache salt covers this file, so an edit here recompiles both.
 """
 
 from __future__ import annotations
