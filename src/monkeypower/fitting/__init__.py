@@ -30,6 +30,6 @@ from monkeypower.fitting.spec import ModelSpec, ResolvedModel, available_models,
 __all__ = [
     "DEFAULT_SAMPLER", "Diagnostics", "Fit", "FitGroups", "GroupPrediction", "LOOWarning",
     "ModelSpec", "PooledFit", "ResolvedModel", "SAMPLERS", "SamplerSettings", "SamplingWarning",
-    "available_models",
-    "build_model", "build_pooled_model", "fit", "fit_pooled", "load_fit", "load_spec", "problem_loo",
+    "available_models", "build_model", "build_pooled_model", "fit", "fit_pooled", "load_fit",
+    "load_spec", "problem_loo",
 ]

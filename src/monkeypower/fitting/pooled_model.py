@@ -64,13 +64,14 @@ from scipy import stats as sps_stats
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.data.sufficient import SufficientStats, compress
 from monkeypower.errors import OutcomesError, SpecError
-from monkeypower.families import PYTENSOR
+from monkeypower.families import NUMPY, PYTENSOR
 from monkeypower.fitting.group_covariates import GroupCovariates, group_covariates
 from monkeypower.fitting.model import pair_data
 from monkeypower.fitting.spec import ModelSpec, PriorSpec, ResolvedModel, resolve_model
 
 __all__ = ["build_pooled_model", "pooled_structure", "pooled_pymc_model", "PooledStructure",
-           "UnconstrainedScale", "unconstrained_scale", "SD_PRIOR_RATIO", "COEF_PRIOR_RATIO"]
+           "UnconstrainedScale", "unconstrained_scale", "group_variable_draws", "SD_PRIOR_RATIO",
+           "COEF_PRIOR_RATIO"]
 
 SD_PRIOR_RATIO = 1.0
 """Scale of the half-normal prior on each between-group sd, in units of the spec prior's spread
@@ -287,8 +288,14 @@ def pooled_structure(
 
 def pooled_pymc_model(
     structure: PooledStructure, model: ResolvedModel, *, sd_prior_ratio: float = SD_PRIOR_RATIO,
+    group_values: bool = True,
 ) -> pm.Model:
-    """The PyMC model of a :class:`PooledStructure` (see the module docstring)."""
+    """The PyMC model of a :class:`PooledStructure` (see the module docstring).
+
+    ``group_values=False`` leaves out the per-group deterministics (the sampler then stores only
+    the free variables, and :func:`group_variable_draws` computes them afterwards): nutpie's
+    data swap (``with_data``) refuses data that reach a deterministic.
+    """
     spec, family = model.spec, model.family
     values = structure.data()
     coords: dict[str, Any] = {"pair": np.arange(len(structure.pair_group)),
@@ -302,7 +309,7 @@ def pooled_pymc_model(
             dims = ("group", "covariate") if name == "covariates" else (
                 "group" if name.startswith("level_of_group_") else "pair")
             data[name] = pm.Data(name, value, dims=dims)
-        group_values = {}
+        variables = {}
         for name in family.prior_variables:
             scale, centre, spread = unconstrained_scale(spec.priors[name])
             eta = pm.Normal(f"{name}_pop_mean", centre, spread)
@@ -313,18 +320,55 @@ def pooled_pymc_model(
                 sd = pm.HalfNormal(f"{name}_sd_{effect}", sd_prior_ratio * spread)
                 z = pm.Normal(f"{name}_z_{effect}", 0.0, 1.0, dims=f"level_{effect}")
                 eta = eta + sd * z[data[f"level_of_group_{effect}"]]
-            group_values[name] = pm.Deterministic(name, scale.inverse(eta, "pytensor"),
-                                                  dims="group")
-        natural = family.natural_params(group_values, PYTENSOR)
-        for name, value in natural.items():
-            if name not in group_values:
-                natural[name] = pm.Deterministic(name, value, dims="group")
+            variables[name] = scale.inverse(eta, "pytensor")
+            if group_values:
+                variables[name] = pm.Deterministic(name, variables[name], dims="group")
+        natural = family.natural_params(variables, PYTENSOR)
+        if group_values:
+            for name, value in natural.items():
+                if name not in variables:
+                    natural[name] = pm.Deterministic(name, value, dims="group")
         per_pair = {name: value[data["pair_group"]] for name, value in natural.items()}
         c = data["c"]
         log_lik = data["log_binomial_coefficient"] + family.log_moment(
             c, data["n"] - c, per_pair, PYTENSOR)
         pm.Potential("log_likelihood", pt.sum(data["weight"] * log_lik))
     return pm_model
+
+
+def group_variable_draws(
+    posterior: Mapping[str, Any], structure: PooledStructure, model: ResolvedModel,
+) -> dict[str, np.ndarray]:
+    """Each group's prior variables and natural parameters from the hyperparameter draws.
+
+    Parameters
+    ----------
+    posterior : mapping
+        Draws of ``<v>_pop_mean``, ``<v>_coef``, ``<v>_sd_<effect>``, ``<v>_z_<effect>``
+        (arrays with leading (chain, draw) axes).
+    structure : PooledStructure
+    model : ResolvedModel
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Shape (chain, draw, group) per variable: the model's equations evaluated in NumPy.
+    """
+    spec, family = model.spec, model.family
+    x = structure.covariates.standardised
+    variables = {}
+    for name in family.prior_variables:
+        scale = unconstrained_scale(spec.priors[name])[0]
+        eta = np.asarray(posterior[f"{name}_pop_mean"])[..., None]
+        if structure.covariates.columns:
+            eta = eta + np.asarray(posterior[f"{name}_coef"]) @ x.T
+        for effect in structure.effects:
+            sd = np.asarray(posterior[f"{name}_sd_{effect}"])[..., None]
+            z = np.asarray(posterior[f"{name}_z_{effect}"])
+            eta = eta + sd * z[..., structure.level_of_group[effect]]
+        variables[name] = scale.inverse(eta)
+    natural = {k: np.asarray(v) for k, v in family.natural_params(variables, NUMPY).items()}
+    return {**variables, **natural}
 
 
 def build_pooled_model(
