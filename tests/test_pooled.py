@@ -17,6 +17,7 @@ from monkeypower.errors import OutcomesError, SpecError
 from monkeypower.families import get_family
 from monkeypower.fitting import pooled as pooled_module
 from monkeypower.fitting.model import pair_data
+from monkeypower.fitting.nutpie_compile import _graph_cache_path
 from monkeypower.fitting.pooled_model import (
     pooled_structure,
     unconstrained_scale,
@@ -189,6 +190,16 @@ def test_a_csv_shaped_table_is_keyed_by_its_group_columns():
     table = pd.DataFrame({"group": ["b", "a", "z"], "x": [2.0, 1.0, 9.0]})
     structure = pooled_structure(_two_groups(), table)
     np.testing.assert_allclose(structure.covariates.values[:, 0], [1.0, 2.0])
+
+
+def test_other_group_counts_do_not_share_compiled_code(simulated):
+    """nutpie's compiled code is cached on disk by graph; the number of groups fixes the length
+    of the parameter vector, so it must be part of the key (a 10-group fit once loaded the code
+    of a 7-group one)."""
+    groups, _, _ = simulated
+    five = dict(list(groups.items())[:5])
+    assert (_graph_cache_path(mp.build_pooled_model(groups, "beta"))
+            != _graph_cache_path(mp.build_pooled_model(five, "beta")))
 
 
 def test_one_group_is_not_pooled():
