@@ -13,6 +13,7 @@ import pytest
 from scipy import special
 
 import monkeypower as mp
+from monkeypower.cli import main
 from monkeypower.errors import OutcomesError, SpecError
 from monkeypower.families import get_family
 from monkeypower.fitting import pooled as pooled_module
@@ -310,3 +311,54 @@ def test_a_new_group_is_less_certain_than_a_fitted_one(pooled):
 def test_bad_new_group_covariates_are_named(pooled, covariates, error, message):
     with pytest.raises(error, match=message):
         pooled.predict_group(covariates, seed=0)
+
+
+# ---------------------------------------------------------------------------- command line
+@pytest.fixture(scope="module")
+def counts_files(simulated, tmp_path_factory):
+    groups, table, _ = simulated
+    folder = tmp_path_factory.mktemp("pooled_cli")
+    frames = [out.to_dataframe().assign(group=key) for key, out in groups.items()]
+    pd.concat(frames).to_csv(folder / "counts.csv", index=False)
+    table.reset_index().to_csv(folder / "sizes.csv", index=False)
+    return folder / "counts.csv", folder / "sizes.csv"
+
+
+def _cli(counts, *extra):
+    return ["fit", str(counts), "--problem", "problem", "--n", "n", "--c", "c", "--group-by",
+            "group", "--model", "beta", "--seed", "5", "--no-progress", *extra]
+
+
+def _no_pooled_fit(*args, **kwargs):
+    raise AssertionError("sampling started although an option was invalid")
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--covariates", "sizes.csv"), "--covariates sizes.csv: only with --pool"),
+    (("--pool", "--workers", "2"), "--pool fits every group in one model in this process"),
+    (("--pool", "--covariates", "missing.csv"), "--covariates missing.csv: no such file"),
+    (("--pool", "--group", "m1"), "--pool: needs --group-by columns giving at least two groups"),
+])
+def test_pool_options_are_checked_before_sampling(counts_files, capsys, monkeypatch, extra,
+                                                  message):
+    monkeypatch.setattr(mp, "fit_pooled", _no_pooled_fit)
+    code = main(_cli(counts_files[0], *extra))
+    err = capsys.readouterr().err
+    assert code == 2 and message in err
+
+
+def test_fit_pool_passes_the_covariates_and_prints_both_levels(counts_files, pooled, capsys,
+                                                              monkeypatch):
+    seen = {}
+
+    def recorded(data, model, covariates, **kwargs):
+        seen.update(groups=len(data), model=model, covariates=covariates, seed=kwargs["seed"])
+        return pooled
+
+    monkeypatch.setattr(mp, "fit_pooled", recorded)
+    counts, sizes = counts_files
+    assert main(_cli(counts, "--pool", "--covariates", str(sizes), "--format", "markdown")) == 0
+    out = capsys.readouterr().out
+    assert seen["groups"] == 7 and seen["model"] == "beta" and seen["seed"] == 5
+    assert list(seen["covariates"].columns) == ["group", "x"]
+    assert "log alpha per unit of x" in out and "asymptotic_exponent" in out
