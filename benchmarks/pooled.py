@@ -40,6 +40,7 @@ from _data import load, pythia_counts, save  # noqa: E402
 import monkeypower as mp  # noqa: E402
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "pooled.md"
+FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "pooled_pythia.png"
 TREND, SPREAD, N_GROUPS = 0.5, 0.15, 10
 X = np.linspace(7.85, 10.08, N_GROUPS)
 PYTHIA_PARAMS = {"Pythia 70M": 70e6, "Pythia 160M": 160e6, "Pythia 410M": 410e6,
@@ -135,6 +136,9 @@ def pythia() -> dict:
     pooled = mp.fit_pooled(data, "beta", _covariates(models), seed=0, **SETTINGS)
     seconds = time.perf_counter() - start
     coef = pooled.coefficient("log10_params")
+    figure = mp.plot_exponent_trend(pooled, "log10_params", independent=independent, seed=3,
+                                    interval=0.9)
+    mp.save_figure(figure, FIGURE, formats=["png"], dpi=150)
     rows = []
     for m in models:
         held = {k: v for k, v in data.items() if k[0] != m}

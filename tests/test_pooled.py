@@ -313,6 +313,16 @@ def test_bad_new_group_covariates_are_named(pooled, covariates, error, message):
         pooled.predict_group(covariates, seed=0)
 
 
+def test_the_trend_figure_draws_bands_and_groups(pooled):
+    stand_ins = {key: pooled[key] for key in pooled.keys}  # the code path of independent fits
+    figure = mp.plot_exponent_trend(pooled, "x", independent=stand_ins, seed=0, points=8)
+    ax = figure.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "x"
+    assert len(ax.collections) >= 2 + 2 * len(pooled.keys)  # two bands, two bars per group
+    with pytest.raises(KeyError, match="no covariate 'y'"):
+        mp.plot_exponent_trend(pooled, "y")
+
+
 # ---------------------------------------------------------------------------- command line
 @pytest.fixture(scope="module")
 def counts_files(simulated, tmp_path_factory):

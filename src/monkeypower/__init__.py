@@ -82,6 +82,7 @@ _LAZY = {
     "plot_scaling": "monkeypower.output.figures",
     "plot_population": "monkeypower.output.figures",
     "plot_exponents": "monkeypower.output.figures",
+    "plot_exponent_trend": "monkeypower.output.figures",
     "plot_forecast": "monkeypower.output.figures",
     "save_figure": "monkeypower.output.figures",
     "write_report": "monkeypower.output.report",
