@@ -244,14 +244,14 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     sections = []
-    if "speed" in args.parts:
-        text = speed_table([speed(n) for n in args.speed_groups])
-        sections.append("### Speed\n\n" + text)
     if "recovery" in args.parts:
         sections.append("### Recovery of a known trend\n\n" + recovery_table(recovery(args.seeds)))
     if "pythia" in args.parts:
         sections.append("### Pythia/MATH: the exponent against model size\n\n"
                         + pythia_table(pythia()))
+    if "speed" in args.parts:
+        text = speed_table([speed(n) for n in args.speed_groups])
+        sections.append("### Speed\n\n" + text)
     text = "\n\n".join(sections) + "\n"
     print(text)
     TABLE.parent.mkdir(parents=True, exist_ok=True)
