@@ -231,6 +231,15 @@ def test_each_group_gets_a_fit_from_its_own_pooled_draws(pooled, simulated):
     assert pooled.exponents().shape[0] == 7
 
 
+def test_loo_of_the_pooled_fit_per_group(pooled):
+    table = pooled.loo_against({key: pooled[key] for key in pooled.keys})
+    assert list(table["group"]) == [k[0] for k in pooled.keys] + ["total"]
+    assert np.isfinite(table["elpd_pooled"]).all()
+    # against itself the paired difference is exactly zero
+    assert (table["difference"] == 0).all() and (table["se_difference"] == 0).all()
+    assert table["elpd_pooled"].iloc[-1] == pytest.approx(table["elpd_pooled"].iloc[:-1].sum())
+
+
 def _standalone_log_alpha(outcomes) -> tuple[float, float]:
     """Median and sd of log alpha of the beta model fitted to one group alone, by quadrature
     on a 400 x 400 grid in (log alpha, logit mean) with the spec's priors (no MCMC noise)."""

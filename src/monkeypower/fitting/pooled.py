@@ -179,6 +179,47 @@ class PooledFit(Result):
                            interval=convention.to_dict())
         return table
 
+    def loo_against(self, independent: Mapping[Any, Fit] | None = None) -> pd.DataFrame:
+        r"""Leave-one-problem-out ELPD per group, pooled beside independent fits when given.
+
+        A problem's likelihood depends on its own group's parameters only, so PSIS-LOO over the
+        pooled draws of that group (:meth:`Fit.loo <monkeypower.fitting.Fit.loo>` of
+        ``self[key]``) is leave-one-problem-out of the pooled model. With ``independent`` (e.g.
+        ``mp.fit(groups, ...)``), the paired difference pooled − independent per group and in
+        total, with the standard error :math:`\sqrt{N\,\mathrm{Var}(d_i)}` of the sum of the
+        per-problem differences :math:`d_i` (Vehtari, Gelman & Gabry 2017); positive favours
+        pooling.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group plus ``total``: ``elpd_pooled``, ``n_high_pareto_k`` and, with
+            ``independent``, ``elpd_independent``, ``difference``, ``se_difference``.
+        """
+        rows, differences = [], []
+        for key in self.keys:
+            pooled_loo = self[key].loo(warn=False)
+            row = {"group": ", ".join(map(str, key)), "elpd_pooled": pooled_loo.elpd,
+                   "n_high_pareto_k": int((pooled_loo.pareto_k.values
+                                           > pooled_loo.good_k).sum())}
+            if independent is not None:
+                alone = independent[key].loo(warn=False)
+                d = pooled_loo.elpd_i.values - alone.elpd_i.values
+                differences.append(d)
+                row.update(elpd_independent=alone.elpd, difference=float(d.sum()),
+                           se_difference=float(np.sqrt(d.size * d.var())))
+            rows.append(row)
+        total = {"group": "total", "elpd_pooled": sum(r["elpd_pooled"] for r in rows),
+                 "n_high_pareto_k": sum(r["n_high_pareto_k"] for r in rows)}
+        if independent is not None:
+            d = np.concatenate(differences)
+            total.update(elpd_independent=sum(r["elpd_independent"] for r in rows),
+                         difference=float(d.sum()), se_difference=float(np.sqrt(d.size * d.var())))
+        table = pd.DataFrame([*rows, total])
+        table.attrs["title"] = f"Leave-one-problem-out ELPD ({self._name()})"
+        table.attrs["notes"] = ["difference = pooled − independent; positive favours pooling"]
+        return table
+
     # ------------------------------------------------------------------ group level
     def coefficient(self, covariate: str, variable: str = "alpha") -> EstimandDraws:
         r"""Draws of a covariate's coefficient on ``variable``'s unconstrained scale, per unit.
