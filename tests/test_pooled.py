@@ -17,6 +17,7 @@ from monkeypower.cli import main
 from monkeypower.errors import OutcomesError, SpecError
 from monkeypower.families import get_family
 from monkeypower.fitting import pooled as pooled_module
+from monkeypower.fitting.group_covariates import covariates_from_frame
 from monkeypower.fitting.model import pair_data
 from monkeypower.fitting.nutpie_compile import _graph_cache_path
 from monkeypower.fitting.pooled_model import (
@@ -201,6 +202,17 @@ def test_other_group_counts_do_not_share_compiled_code(simulated):
     five = dict(list(groups.items())[:5])
     assert (_graph_cache_path(mp.build_pooled_model(groups, "beta"))
             != _graph_cache_path(mp.build_pooled_model(five, "beta")))
+
+
+def test_covariates_can_come_from_columns_of_the_data():
+    frame = pd.DataFrame({"model": ["a", "a", "b"], "size": [1.0, 1.0, 2.0], "c": [1, 2, 3]})
+    table = covariates_from_frame(frame, "model", "size")
+    assert table.index.name == "model" and table["size"].to_dict() == {"a": 1.0, "b": 2.0}
+    with pytest.raises(OutcomesError, match=r"column 'c' takes more than one value within "
+                                            r"group\(s\) \['a'\]"):
+        covariates_from_frame(frame, "model", ["size", "c"])
+    with pytest.raises(OutcomesError, match=r"column\(s\) \['tokens'\] not in the data"):
+        covariates_from_frame(frame, "model", "tokens")
 
 
 def test_one_group_is_not_pooled():

@@ -50,6 +50,7 @@ _LAZY = {
     "PooledFit": "monkeypower.fitting.pooled",
     "build_pooled_model": "monkeypower.fitting.pooled_model",
     "GroupPrediction": "monkeypower.fitting.pooled_prediction",
+    "covariates_from_frame": "monkeypower.fitting.group_covariates",
     "Fit": "monkeypower.fitting.fit",
     "FitGroups": "monkeypower.fitting.groups",
     "load_fit": "monkeypower.fitting.fit",

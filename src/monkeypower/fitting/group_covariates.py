@@ -34,7 +34,7 @@ import pandas as pd
 
 from monkeypower.errors import OutcomesError
 
-__all__ = ["GroupCovariates", "group_covariates", "covariate_row"]
+__all__ = ["GroupCovariates", "group_covariates", "covariate_row", "covariates_from_frame"]
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,47 @@ def group_covariates(
         raise OutcomesError(f"covariates: column(s) {constant} take a single value over the "
                             "fitted groups, so their coefficient cannot be estimated; drop them")
     return GroupCovariates(tuple(str(c) for c in table.columns), values, center, scale)
+
+
+def covariates_from_frame(frame: pd.DataFrame, group_by: str | Sequence[str],
+                          columns: str | Sequence[str]) -> pd.DataFrame:
+    """A covariate table from columns of the data themselves (one value per group expected).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The long data (e.g. the counts table with a ``log10_params`` column on every row).
+    group_by : str or sequence of str
+        The group columns.
+    columns : str or sequence of str
+        The covariate columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, indexed by the group columns (ready for ``fit_pooled``).
+
+    Raises
+    ------
+    OutcomesError
+        A column that is missing, or that takes more than one value (or a missing value) within
+        a group; the message names the column and the first such groups.
+    """
+    group_by = [group_by] if isinstance(group_by, str) else list(group_by)
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    missing = [c for c in group_by + columns if c not in frame.columns]
+    if missing:
+        raise OutcomesError(f"covariates: column(s) {missing} not in the data; it has "
+                            f"{list(frame.columns)}")
+    grouped = frame.groupby(group_by, sort=False)[columns]
+    distinct = grouped.nunique(dropna=False)
+    for column in columns:
+        varying = distinct.index[distinct[column] != 1].tolist()
+        if varying:
+            raise OutcomesError(f"covariates: column {column!r} takes more than one value "
+                                f"within group(s) {varying[:5]}; a covariate has one value per "
+                                "group")
+    return grouped.first()
 
 
 def covariate_row(covariates: GroupCovariates, given: Mapping[str, float] | pd.Series
