@@ -14,11 +14,16 @@ Parts (each cached under ~/.cache/monkeypower-benchmarks/pooled/, so the script 
     its independent fit, and leave-one-model-out: each model's b∞ predicted from the other six
     (``predict_group``), covered or not by the 90% predictive interval, against its independent
     fit's median.
+``forecast``
+    Pythia/MATH subsampled to n' = 100 attempts per problem (15 seeds): the forecast of
+    -log pass_D@10,000 of each model, pooled against independent fits, scored by squared log
+    error against the full data; paired difference with a bootstrap interval.
 ``speed``
     One pooled fit of 30 groups × 128 problems (n = 1,000) against one group's warm fit, same
     settings (4 chains × 1,000 draws after 1,000 tuning), both warm (compiled in this process).
 
-Run:  python3 -m uv run python benchmarks/pooled.py [--seeds 20] [--parts recovery pythia speed]
+Run:  python3 -m uv run python benchmarks/pooled.py [--seeds 20]
+      [--parts recovery pythia forecast speed]
 Prints Markdown tables and writes them to docs/benchmarks/pooled.md (included in docs/pooled.md).
 """
 
@@ -189,6 +194,67 @@ def pythia_table(result: dict) -> str:
         "independent b∞ medians inside the 90% predictive interval.")
 
 
+HORIZON, SUBSAMPLE = 10_000, 100
+
+
+def forecast_seed(data, seed: int) -> dict:
+    """Subsample every model to n' = 100 attempts; forecast -log pass_D@10,000, pooled and alone.
+
+    Truth: the full data's -log pass_D@10,000 (n = 10,000: the share of problems with a
+    success). Score: squared log error of the forecast's posterior median.
+    """
+    models = [k[0] for k in data]
+    sub = mp.OutcomesGroups(["model"], {
+        k: mp.subsample(out, n_attempts=SUBSAMPLE, seed=seed * 10 + i)
+        for i, (k, out) in enumerate(data.items())})
+    pooled = mp.fit_pooled(sub, "beta", _covariates(models), seed=seed, **SETTINGS)
+    alone = mp.fit(sub, "beta", seed=seed, **SETTINGS)
+    rows = []
+    for k, out in data.items():
+        truth = float(-np.log(np.mean(np.asarray(out.c) > 0)))
+        p = float(pooled[k].forecast_pass_at_k(HORIZON, neg_log=True).median()[0])
+        a = float(alone[k].forecast_pass_at_k(HORIZON, neg_log=True).median()[0])
+        rows.append({"model": k[0], "seed": seed, "truth": truth,
+                     "pooled_sle": float(np.log(p / truth) ** 2),
+                     "alone_sle": float(np.log(a / truth) ** 2)})
+    return {"rows": rows, "health": _health(pooled)}
+
+
+def forecast(seeds: int) -> list[dict]:
+    data = pythia_counts()
+    results = []
+    for seed in range(seeds):
+        key = f"pooled/forecast-{seed}"
+        result = load(key)
+        if result is None:
+            result = forecast_seed(data, seed)
+            save(key, result)
+            print(f"forecast seed {seed}: {result['health']}", flush=True)
+        results.append(result)
+    return results
+
+
+def forecast_table(results: list[dict]) -> str:
+    rows = [r for res in results for r in res["rows"]]
+    diff = np.array([r["alone_sle"] - r["pooled_sle"] for r in rows])
+    rng = np.random.default_rng(0)
+    boot = np.array([rng.choice(diff, diff.size).mean() for _ in range(4000)])
+    lo, hi = np.quantile(boot, [0.025, 0.975])
+    pooled = np.array([r["pooled_sle"] for r in rows])
+    alone = np.array([r["alone_sle"] for r in rows])
+    return "\n".join([
+        f"Pythia/MATH subsampled to n' = {SUBSAMPLE} attempts ({len(results)} seeds × 7 models): "
+        f"squared log error of the forecast of −log pass_D@{HORIZON:,} (posterior median) "
+        "against the full data's value.", "",
+        "| fit | median SLE | mean SLE |", "|---|---|---|",
+        f"| pooled (trend in log10 parameters) | {np.median(pooled):.4f} | {pooled.mean():.4f} |",
+        f"| independent | {np.median(alone):.4f} | {alone.mean():.4f} |", "",
+        f"Mean paired difference independent − pooled: {diff.mean():.4f} (95% bootstrap "
+        f"interval over model×seed pairs [{lo:.4f}, {hi:.4f}]; positive favours pooling); "
+        f"pooled better in {int((diff > 0).sum())} of {diff.size} pairs.",
+    ])
+
+
 def _speed_groups(count: int, offset: int = 0) -> mp.OutcomesGroups:
     return mp.OutcomesGroups(["g"], {
         (i,): mp.simulate("beta", {"alpha": 0.2 + 0.4 * (i % 50) / 50, "beta": 3.0},
@@ -239,8 +305,9 @@ def speed_table(results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--parts", nargs="+", default=["recovery", "pythia", "speed"])
+    parser.add_argument("--parts", nargs="+", default=["recovery", "pythia", "forecast", "speed"])
     parser.add_argument("--speed-groups", type=int, nargs="+", default=[30])
+    parser.add_argument("--forecast-seeds", type=int, default=15)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     sections = []
@@ -249,6 +316,9 @@ def main() -> None:
     if "pythia" in args.parts:
         sections.append("### Pythia/MATH: the exponent against model size\n\n"
                         + pythia_table(pythia()))
+    if "forecast" in args.parts:
+        sections.append("### Pythia/MATH: forecasts from 100 attempts, pooled against "
+                        "independent\n\n" + forecast_table(forecast(args.forecast_seeds)))
     if "speed" in args.parts:
         text = speed_table([speed(n) for n in args.speed_groups])
         sections.append("### Speed\n\n" + text)
