@@ -21,10 +21,11 @@ from monkeypower.fitting.group_covariates import covariates_from_frame
 from monkeypower.fitting.model import pair_data
 from monkeypower.fitting.nutpie_compile import _graph_cache_path
 from monkeypower.fitting.pooled_model import (
+    group_variable_draws,
     pooled_structure,
     unconstrained_scale,
 )
-from monkeypower.fitting.spec import PriorSpec, load_spec
+from monkeypower.fitting.spec import PriorSpec, load_spec, resolve_model
 
 FAST = dict(draws=1000, tune=1000, chains=2, progressbar=False)
 TREND = 0.25
@@ -192,6 +193,23 @@ def test_a_csv_shaped_table_is_keyed_by_its_group_columns():
     table = pd.DataFrame({"group": ["b", "a", "z"], "x": [2.0, 1.0, 9.0]})
     structure = pooled_structure(_two_groups(), table)
     np.testing.assert_allclose(structure.covariates.values[:, 0], [1.0, 2.0])
+
+
+def test_the_centred_form_draws_each_group_around_the_line(simulated):
+    groups, table, _ = simulated
+    model = mp.build_pooled_model(groups, "beta", table, centred=True)
+    names = {v.name for v in model.free_RVs}
+    assert {"alpha_eta", "mean_eta", "alpha_sd_group"} <= names
+    assert not any(name.startswith("alpha_z_") for name in names)
+    structure = pooled_structure(groups, table, centred=True)
+    eta = np.log([[[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]]])
+    draws = group_variable_draws({"alpha_eta": eta, "mean_eta": np.zeros_like(eta)}, structure,
+                                 resolve_model("beta"))
+    np.testing.assert_allclose(draws["alpha"], np.exp(eta))
+    np.testing.assert_allclose(draws["beta"], np.exp(eta))  # mean 0.5: beta = alpha
+    crossed = {("a", "x"): groups["m0"], ("b", "y"): groups["m1"]}
+    with pytest.raises(ValueError, match="centred=True needs a single group effect"):
+        pooled_structure(crossed, group_names=("model", "benchmark"), centred=True)
 
 
 def test_other_group_counts_do_not_share_compiled_code(simulated):

@@ -322,6 +322,9 @@ class PooledFit(Result):
         if unknown:
             raise KeyError(f"known: {unknown} are not effects of the fit "
                            f"{list(self.structure.effects)}")
+        if known and self.structure.centred:
+            raise ValueError("known levels need a non-centred fit (a centred fit has one effect: "
+                             "its known level is a fitted group, see self[key])")
         for effect, level in known.items():
             if level not in self.structure.levels[effect]:
                 raise KeyError(f"known: level {level!r} of {effect!r} is not in the data")
@@ -333,7 +336,7 @@ class PooledFit(Result):
                 eta = eta + self.posterior[f"{v}_coef"].values @ x
             for j, effect in enumerate(self.structure.effects):
                 sd = self.posterior[f"{v}_sd_{effect}"].values
-                if effect in known:
+                if effect in known:  # non-centred only: centred fits have one effect, never known
                     level = self.structure.levels[effect].index(known[effect])
                     z = self.posterior[f"{v}_z_{effect}"].values[..., level]
                 else:
@@ -359,6 +362,7 @@ def fit_pooled(
     priors: Mapping[str, Any] | None = None,
     group_names: Sequence[str] | None = None,
     interaction: bool = False,
+    centred: bool = False,
     sd_prior_ratio: float = SD_PRIOR_RATIO,
     sampler: str = DEFAULT_SAMPLER,
     draws: int = 1000,
@@ -381,7 +385,7 @@ def fit_pooled(
         ``model`` (:mod:`monkeypower.fitting.group_covariates`).
     seed : int
         Required; per-group fits derive their seeds from it.
-    priors, group_names, interaction, sd_prior_ratio
+    priors, group_names, interaction, centred, sd_prior_ratio
         As :func:`~monkeypower.fitting.pooled_model.build_pooled_model`.
     sampler, draws, tune, chains, progressbar, cores
         As :func:`monkeypower.fit`.
@@ -416,7 +420,7 @@ def fit_pooled(
     settings = SamplerSettings(sampler, int(draws), int(tune), int(chains), float(target_accept),
                                bool(progressbar), cores)
     structure = pooled_structure(data, covariates, group_names=group_names,
-                                 interaction=interaction)
+                                 interaction=interaction, centred=centred)
     pm_model, compiled = _compiled(structure, resolved, settings, sd_prior_ratio)
     values = structure.data()
     with pm_model:

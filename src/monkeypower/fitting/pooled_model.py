@@ -193,6 +193,9 @@ class PooledStructure:
         Standardised covariates (possibly none).
     pair_group : numpy.ndarray
         The group index of every concatenated pair.
+    centred : bool
+        Centred parametrisation (one effect only): each group's unconstrained value is itself a
+        free variable ``<v>_eta`` drawn around the population line.
     """
 
     keys: list[tuple]
@@ -203,6 +206,7 @@ class PooledStructure:
     level_of_group: dict[str, np.ndarray]
     covariates: GroupCovariates
     pair_group: np.ndarray
+    centred: bool = False
 
     @property
     def n_groups(self) -> int:
@@ -214,7 +218,7 @@ class PooledStructure:
         per_group = [pair_data(s) for s in self.stats]
         values = {name: np.concatenate([v[name] for v in per_group]) for name in per_group[0]}
         values["pair_group"] = self.pair_group
-        for effect in self.effects:
+        for effect in () if self.centred else self.effects:
             values[f"level_of_group_{effect}"] = self.level_of_group[effect]
         if self.covariates.columns:
             values["covariates"] = self.covariates.standardised
@@ -223,7 +227,8 @@ class PooledStructure:
     def signature(self) -> tuple:
         """What fixes the graph's shapes (a compiled model is reusable between equal ones)."""
         return (self.group_names, self.effects,
-                tuple(len(self.levels[e]) for e in self.effects), self.covariates.columns)
+                tuple(len(self.levels[e]) for e in self.effects), self.covariates.columns,
+                self.centred)
 
 
 def _as_groups(groups: OutcomesGroups | Mapping[Any, Outcomes | SufficientStats],
@@ -255,6 +260,7 @@ def pooled_structure(
     *,
     group_names: Sequence[str] | None = None,
     interaction: bool = False,
+    centred: bool = False,
 ) -> PooledStructure:
     """Collect the groups, their compressed data, the random-effect levels and the covariates.
 
@@ -268,6 +274,8 @@ def pooled_structure(
         Names of the key components of a plain mapping (default ``group_0``, ...).
     interaction : bool, default False
         With a crossed key, also one effect per combined group.
+    centred : bool, default False
+        Centred parametrisation; only with a single effect (one group variable).
     """
     names, keys, stats = _as_groups(groups, group_names)
     effects = list(names)
@@ -280,10 +288,13 @@ def pooled_structure(
         levels[effect] = unique
         position = {v: i for i, v in enumerate(unique)}
         level_of_group[effect] = np.array([position[v] for v in values], dtype=np.int64)
+    if centred and len(effects) > 1:
+        raise ValueError(f"centred=True needs a single group effect; the key has {effects} "
+                         "(use the non-centred default for crossed keys)")
     pair_group = np.concatenate([np.full(s.n_pairs, g, dtype=np.int64)
                                  for g, s in enumerate(stats)])
     return PooledStructure(keys, names, stats, tuple(effects), levels, level_of_group,
-                           group_covariates(covariates, keys, names), pair_group)
+                           group_covariates(covariates, keys, names), pair_group, centred)
 
 
 def pooled_pymc_model(
@@ -318,6 +329,10 @@ def pooled_pymc_model(
                 eta = eta + pt.dot(data["covariates"], coef)
             for effect in structure.effects:
                 sd = pm.HalfNormal(f"{name}_sd_{effect}", sd_prior_ratio * spread)
+                if structure.centred:
+                    eta = pm.Normal(f"{name}_eta", eta * pt.ones(structure.n_groups), sd,
+                                    dims="group")
+                    continue
                 z = pm.Normal(f"{name}_z_{effect}", 0.0, 1.0, dims=f"level_{effect}")
                 eta = eta + sd * z[data[f"level_of_group_{effect}"]]
             variables[name] = scale.inverse(eta, "pytensor")
@@ -359,6 +374,9 @@ def group_variable_draws(
     variables = {}
     for name in family.prior_variables:
         scale = unconstrained_scale(spec.priors[name])[0]
+        if structure.centred:
+            variables[name] = scale.inverse(np.asarray(posterior[f"{name}_eta"]))
+            continue
         eta = np.asarray(posterior[f"{name}_pop_mean"])[..., None]
         if structure.covariates.columns:
             eta = eta + np.asarray(posterior[f"{name}_coef"]) @ x.T
@@ -379,6 +397,7 @@ def build_pooled_model(
     priors: Mapping[str, Any] | None = None,
     group_names: Sequence[str] | None = None,
     interaction: bool = False,
+    centred: bool = False,
     sd_prior_ratio: float = SD_PRIOR_RATIO,
 ) -> pm.Model:
     r"""Build one PyMC model over all groups, partially pooling their population parameters.
@@ -399,6 +418,11 @@ def build_pooled_model(
         Names of the key components of a plain mapping.
     interaction : bool, default False
         With a crossed key, add one effect per combined group to the per-component effects.
+    centred : bool, default False
+        Draw each group's unconstrained value directly around the population line
+        (``<v>_eta ~ N(line, sd)``) instead of the non-centred ``line + sd * z``; one group
+        variable only. Better when every group has much data (the non-centred form then has
+        ``sd`` and ``z`` trading off along a narrow ridge); worse when groups have little.
     sd_prior_ratio : float, default :data:`SD_PRIOR_RATIO`
         Scale of the between-group sd priors relative to each prior's spread (a huge value
         lets groups differ freely, approaching independent fits).
@@ -422,5 +446,5 @@ def build_pooled_model(
     """
     resolved = resolve_model(model, priors)
     structure = pooled_structure(groups, covariates, group_names=group_names,
-                                 interaction=interaction)
+                                 interaction=interaction, centred=centred)
     return pooled_pymc_model(structure, resolved, sd_prior_ratio=sd_prior_ratio)
