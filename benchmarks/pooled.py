@@ -21,9 +21,11 @@ Parts (each cached under ~/.cache/monkeypower-benchmarks/pooled/, so the script 
 ``speed``
     One pooled fit of 30 groups × 128 problems (n = 1,000) against one group's warm fit, same
     settings (4 chains × 1,000 draws after 1,000 tuning), both warm (compiled in this process).
+``large``
+    One pooled fit of 1,000 groups × 128 problems: time and peak memory.
 
 Run:  python3 -m uv run python benchmarks/pooled.py [--seeds 20]
-      [--parts recovery pythia forecast speed]
+      [--parts recovery pythia forecast speed large]
 Prints Markdown tables and writes them to docs/benchmarks/pooled.md (included in docs/pooled.md).
 """
 
@@ -316,12 +318,45 @@ def speed_table(results: list[dict]) -> str:
     return "\n".join(rows)
 
 
+def large(n_groups: int) -> dict:
+    """One pooled fit of many groups (128 problems each; 2 chains x 500 draws after 500 tuning,
+    to bound the time): wall seconds including compilation, and the process's peak memory."""
+    key = f"pooled/large-{n_groups}"
+    cached = load(key)
+    if cached is not None:
+        return cached
+    data = _speed_groups(n_groups)
+    start = time.perf_counter()
+    pooled = mp.fit_pooled(data, "beta", seed=0, draws=500, tune=500, chains=2,
+                           progressbar=False)
+    seconds = time.perf_counter() - start
+    result = {"groups": n_groups, "pairs": int(len(pooled.structure.pair_group)),
+              "seconds": seconds, **_health(pooled),
+              "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    save(key, result)
+    print(f"large: {result}", flush=True)
+    return result
+
+
+def large_table(results: list[dict]) -> str:
+    rows = ["| groups × problems | distinct pairs | seconds (incl. compile; 2 chains × 500 draws) "
+            "| divergences | max R-hat | min bulk ESS | peak RSS (MB) |",
+            "|---|---|---|---|---|---|---|"]
+    for r in results:
+        rows.append(f"| {r['groups']:,} × 128 | {r['pairs']:,} | {r['seconds']:.0f} "
+                    f"| {r['divergences']} | {r['max_rhat']:.3f} | {r['min_ess']:.0f} "
+                    f"| {r['max_rss_mb']:.0f} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--parts", nargs="+", default=["recovery", "pythia", "forecast", "speed"])
+    parser.add_argument("--parts", nargs="+",
+                        default=["recovery", "pythia", "forecast", "speed", "large"])
     parser.add_argument("--speed-groups", type=int, nargs="+", default=[30])
     parser.add_argument("--forecast-seeds", type=int, default=15)
+    parser.add_argument("--large-groups", type=int, nargs="+", default=[1000])
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     sections = []
@@ -336,6 +371,9 @@ def main() -> None:
     if "speed" in args.parts:
         text = speed_table([speed(n) for n in args.speed_groups])
         sections.append("### Speed\n\n" + text)
+    if "large" in args.parts:
+        sections.append("### Many groups\n\n" + large_table([large(n) for n in
+                                                                args.large_groups]))
     text = "\n\n".join(sections) + "\n"
     print(text)
     TABLE.parent.mkdir(parents=True, exist_ok=True)
