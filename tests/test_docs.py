@@ -31,7 +31,7 @@ def test_docs_build_without_warnings(built):
 
 @pytest.mark.parametrize("page", [
     "getting_started", "concepts", "models", "json_schema", "benchmarks", "backtest", "calibration",
-    "model_comparison", "howto/fit_your_eval_logs", "howto/compare_families",
+    "model_comparison", "pooled", "howto/fit_your_eval_logs", "howto/compare_families",
     "howto/forecast_and_plan", "howto/reports_for_a_paper", "api/index", "api/data",
     "api/families", "api/estimands", "api/fitting", "api/evaluation", "api/output",
     "api/presentation", "api/base", "api/cli", "notebooks/quickstart", "notebooks/replicate_paper",

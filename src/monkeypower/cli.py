@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 import monkeypower as mp
 from monkeypower.cli_entry import COMMANDS, DESCRIPTION, EXAMPLES
 from monkeypower.cli_validation import (
     UsageError,
     check_options,
+    check_pool_options,
     cli_spelling,
     pick_group,
     shared_window,
@@ -40,7 +42,7 @@ from monkeypower.fitting.spec import available_models, load_spec
 from monkeypower.intervals import IntervalConvention, get_interval
 from monkeypower.output.atomic import OutputFolderError, atomic_folder, check_destination
 from monkeypower.output.report import render_tables, write_report
-from monkeypower.presentation.protocol import frame_to_markdown
+from monkeypower.presentation.protocol import frame_to_latex, frame_to_markdown
 from monkeypower.presentation.style import save_figure
 from monkeypower.presentation.tables import summary_to_markdown
 from monkeypower.seeding import child_seed
@@ -175,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--cores", type=int, metavar="N",
                          help="chains of one fit run in parallel (default: 1 per worker with "
                               "--workers/--scheduler, else min(chains, 2))")
+    pooling = fit.add_argument_group(
+        "pooling", "fit every group in one model that partially pools them "
+        "(mp.fit_pooled), optionally with a trend in group covariates")
+    pooling.add_argument("--pool", action="store_true",
+                         help="one pooled model over the --group-by groups (at least two)")
+    pooling.add_argument("--covariates", type=Path, metavar="FILE",
+                         help="CSV or Parquet table of numeric group covariates, with the "
+                              "--group-by column(s) it is keyed by (e.g. model, log10_params)")
     _add_report_options(fit)
 
     back = _sub(sub, "backtest", COMMANDS["backtest"])
@@ -315,11 +325,52 @@ def _read_fit_data(args: argparse.Namespace) -> Outcomes | OutcomesGroups:
     return pick_group(data, args.group, required=False)
 
 
+def _read_covariates(path: Path | None) -> pd.DataFrame | None:
+    """The ``--covariates`` table (CSV or Parquet), keyed later by its --group-by columns."""
+    if path is None:
+        return None
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def run_fit_pooled(args: argparse.Namespace, data: Outcomes | OutcomesGroups,
+                   window: tuple[int, int] | None) -> int:
+    """``fit --pool``: one pooled model over the groups; group-level table, then each group's."""
+    if not isinstance(data, mp.OutcomesGroups) or len(data) < 2:
+        raise UsageError("--pool: needs --group-by columns giving at least two groups (and no "
+                         "--group picking one)")
+    covariates = _read_covariates(args.covariates)
+    print(f"monkeypower: fitting {len(data)} groups in one pooled model {args.model!r}"
+          + (f" with covariates {list(covariates.columns)}" if covariates is not None else ""),
+          file=sys.stderr, flush=True)
+    pooled = mp.fit_pooled(data, args.model, covariates, cores=args.cores, **_fit_kwargs(args))
+    summary_kwargs = _summary_kwargs(args, window)
+    group_level = pooled.summary(interval=summary_kwargs["interval"])
+    fits = pooled.fits()
+    rendered = render_tables(fits, summary_kwargs)
+    if args.format == "json":
+        print(json.dumps({"group_level": pooled.to_dict(),
+                          "groups": json.loads(rendered["json"])}, indent=2))
+    else:
+        head = (frame_to_latex(group_level) if args.format == "latex"
+                else frame_to_markdown(group_level))
+        print(head + "\n" + rendered[args.format])
+    if args.out:
+        write_report(fits, args.out, summary_kwargs=summary_kwargs, tables=rendered,
+                     command=args.command_line)
+        (args.out / "pooled.md").write_text(frame_to_markdown(group_level))
+        (args.out / "pooled.tex").write_text(frame_to_latex(group_level))
+        (args.out / "pooled.json").write_text(json.dumps(pooled.to_dict(), indent=2))
+    return 0
+
+
 def run_fit(args: argparse.Namespace) -> int:
     """Read a file, fit every group (or ``--group``), print a table, optionally write --out."""
     _check_before_work(args)
+    check_pool_options(args)
     data = _read_fit_data(args)
     window = shared_window(data, args.window)
+    if args.pool:
+        return run_fit_pooled(args, data, window)
     if isinstance(data, mp.OutcomesGroups):
         where = (f"on a local Dask cluster of {args.workers} workers" if args.workers else
                  f"on the Dask cluster at {args.scheduler}" if args.scheduler else

@@ -44,6 +44,9 @@ examples:
   # many groups on a local Dask cluster of 4 worker processes (or --scheduler ADDRESS)
   monkeypower fit counts.csv --problem problem_idx --n n --c c \\
       --group-by model benchmark checkpoint --model beta --seed 1 --workers 4
+  # every group in one pooled model, with the exponent's trend in a group covariate
+  monkeypower fit counts.csv --problem problem_idx --n n --c c --group-by model \\
+      --model beta --seed 1 --pool --covariates sizes.csv
   # an attempt log: one row per attempt, success boolean or 0/1 (not a per-problem score)
   monkeypower fit attempts.parquet --layout attempts --problem "Problem Idx" \\
       --success Score --attempt "Scaling Parameter" --design sequential \\

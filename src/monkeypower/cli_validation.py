@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 
-__all__ = ["UsageError", "check_options", "cli_spelling", "pick_group", "shared_window"]
+__all__ = ["UsageError", "check_options", "check_pool_options", "cli_spelling", "pick_group",
+           "shared_window"]
 
 
 class UsageError(ValueError):
@@ -82,6 +83,25 @@ def check_options(args: argparse.Namespace) -> None:
         if given:
             raise UsageError(f"{' and '.join(given)}: only for --design sequential (the design "
                              "is fixed)")
+
+
+def check_pool_options(args: argparse.Namespace) -> None:
+    """``fit --pool``: ``--covariates`` only with it, no Dask options, an existing covariates file.
+
+    Raises
+    ------
+    UsageError
+        Naming the option.
+    """
+    pool, covariates = getattr(args, "pool", False), getattr(args, "covariates", None)
+    if covariates is not None and not pool:
+        raise UsageError(f"--covariates {covariates}: only with --pool (covariates of a pooled "
+                         "model)")
+    if pool and (getattr(args, "workers", None) or getattr(args, "scheduler", None)):
+        raise UsageError("--pool fits every group in one model in this process; drop --workers "
+                         "and --scheduler")
+    if covariates is not None and not covariates.is_file():
+        raise UsageError(f"--covariates {covariates}: no such file")
 
 
 def pick_group(data: Outcomes | OutcomesGroups, group: Sequence[str] | None,

@@ -148,10 +148,23 @@ def _cached_cfunc(template: str, signature, inner, keys, shared_data, record, n_
     return numba.cfunc(signature, cache=True)(py_func)
 
 
+def _free_dim_lengths(model: pm.Model) -> dict[str, int]:
+    """Lengths of the dimensions that free variables have (e.g. one effect per group).
+
+    They fix the sampler's parameter vector, yet a printed graph shows a dimension's length only
+    as a shared variable's name; the data dimensions (``pair``) are left out, so a model refitted
+    on other data still finds its compiled code.
+    """
+    dims = {d for rv in model.free_RVs for d in (model.named_vars_to_dims.get(rv.name) or ())
+            if d is not None}
+    return {d: int(model.dim_lengths[d].eval()) for d in sorted(dims)}
+
+
 def _graph_key(model: pm.Model) -> str:
-    """A key for the model's graph: its logp and trace variables as PyTensor prints them."""
+    """A key for the model's graph: logp, trace variables and free-variable dimension lengths."""
     text = io.StringIO()
     pytensor.dprint([model.logp(), *model.unobserved_value_vars], file=text, print_type=True)
+    text.write(repr(_free_dim_lengths(model)))
     versions = (pm.__version__, pytensor.__version__, nutpie.__version__, numba.__version__,
                 __version__, WRAPPER_VERSION)
     return hashlib.sha256((text.getvalue() + repr(versions)).encode()).hexdigest()

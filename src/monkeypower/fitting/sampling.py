@@ -34,7 +34,7 @@ from monkeypower.fitting.spec import ModelSpec, ResolvedModel, resolve_model
 from monkeypower.seeding import child_seed
 
 __all__ = ["fit", "SamplerSettings", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_TARGET_ACCEPT",
-           "Runner", "runner_for"]
+           "Runner", "runner_for", "sample_model"]
 
 class Runner:
     """Builds the PyMC model once and samples it for one dataset after another.
@@ -53,29 +53,54 @@ class Runner:
         """Sample the posterior for ``stats`` (swapped into the compiled model) with ``seed``."""
         values = pair_data(stats)
         coords = {"pair": np.arange(stats.n_pairs)}
-        s = self.settings
-        if s.sampler == "nutpie":
-            with self.model:
-                pm.set_data(values, coords=coords)
-            if self._nutpie_compiled is None:
-                self._nutpie_compiled = compile_for_nutpie(self.model)
-            compiled = self._nutpie_compiled.with_data(**values)
-            return nutpie.sample(
-                compiled, draws=s.draws, tune=s.tune, chains=s.chains, seed=seed,
-                progress_bar=s.progressbar, target_accept=s.target_accept,
-                cores=s.cores or min(s.chains, 2), save_warmup=False,
-            )
         with self.model:
             pm.set_data(values, coords=coords)
-            kwargs: dict[str, Any] = {}
-            if s.sampler == "pymc":
-                kwargs["cores"] = s.cores or min(s.chains, 2)
-                kwargs["compute_convergence_checks"] = False
-            return pm.sample(
-                draws=s.draws, tune=s.tune, chains=s.chains, random_seed=seed,
-                nuts_sampler=s.sampler, target_accept=s.target_accept,
-                progressbar=s.progressbar, **kwargs,
-            )
+        if self.settings.sampler == "nutpie" and self._nutpie_compiled is None:
+            self._nutpie_compiled = compile_for_nutpie(self.model)
+        return sample_model(self.model, self.settings, seed,
+                            nutpie_compiled=self._nutpie_compiled, data=values)
+
+
+def sample_model(
+    model: pm.Model, settings: SamplerSettings, seed: int, *,
+    nutpie_compiled: Any = None, data: Mapping[str, np.ndarray] | None = None,
+) -> xr.DataTree:
+    """Run NUTS on a built PyMC model with ``settings`` and ``seed``; the sampler's DataTree.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model, its data already set (``pm.set_data``).
+    settings : SamplerSettings
+        Which NUTS implementation and how many draws.
+    seed : int
+        The sampler's seed.
+    nutpie_compiled : optional
+        nutpie only: the model compiled once (:func:`compile_for_nutpie`), reused across calls;
+        compiled here when not given.
+    data : mapping, optional
+        nutpie only: data to swap into the compiled model (``with_data``).
+    """
+    s = settings
+    if s.sampler == "nutpie":
+        compiled = nutpie_compiled if nutpie_compiled is not None else compile_for_nutpie(model)
+        if data:
+            compiled = compiled.with_data(**data)
+        return nutpie.sample(
+            compiled, draws=s.draws, tune=s.tune, chains=s.chains, seed=seed,
+            progress_bar=s.progressbar, target_accept=s.target_accept,
+            cores=s.cores or min(s.chains, 2), save_warmup=False,
+        )
+    with model:
+        kwargs: dict[str, Any] = {}
+        if s.sampler == "pymc":
+            kwargs["cores"] = s.cores or min(s.chains, 2)
+            kwargs["compute_convergence_checks"] = False
+        return pm.sample(
+            draws=s.draws, tune=s.tune, chains=s.chains, random_seed=seed,
+            nuts_sampler=s.sampler, target_accept=s.target_accept,
+            progressbar=s.progressbar, **kwargs,
+        )
 
 
 _RUNNER_CACHE: dict[tuple[str, str], Runner] = {}

@@ -22,13 +22,16 @@ changed, or the ``interval=`` argument), and each legend names the convention it
 - :mod:`~monkeypower.output.figures.exponents`: :func:`plot_exponents`;
 - :mod:`~monkeypower.output.figures.forecast`: :func:`plot_forecast`, :func:`default_target`,
   :func:`common_target`;
-- :mod:`~monkeypower.output.figures.population`: :func:`plot_population`.
+- :mod:`~monkeypower.output.figures.population`: :func:`plot_population`;
+- :mod:`~monkeypower.output.figures.trend`: :func:`plot_exponent_trend` (a pooled fit's
+  exponent against a group covariate).
 """
 
 from monkeypower.output.figures.exponents import plot_exponents
 from monkeypower.output.figures.forecast import common_target, default_target, plot_forecast
 from monkeypower.output.figures.population import plot_population
 from monkeypower.output.figures.scaling import plot_scaling
+from monkeypower.output.figures.trend import plot_exponent_trend
 from monkeypower.presentation.style import (
     COLUMN_WIDTHS,
     FIGURE_FORMATS,
@@ -46,6 +49,7 @@ __all__ = [
     "SERIES_COLOURS",
     "common_target",
     "default_target",
+    "plot_exponent_trend",
     "plot_exponents",
     "plot_forecast",
     "plot_population",
