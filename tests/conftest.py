@@ -29,7 +29,8 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 # keep theirs.
 LONGEST_FIRST = ("test_family_contract.py", "test_notebooks.py", "test_loo_recovery.py",
                  "test_family_fits.py", "test_real_data.py", "test_notebooks_run_b.py",
-                 "test_cli.py", "test_docs.py", "test_nutpie_compile.py", "test_saved_fits.py",
+                 "test_cli.py", "test_pooled.py", "test_docs.py", "test_nutpie_compile.py",
+                 "test_saved_fits.py",
                  "test_model_comparison.py", "test_figures.py", "test_fit.py")
 
 
