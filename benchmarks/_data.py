@@ -38,3 +38,17 @@ def load(part: str) -> object | None:
 def pct(x: float) -> str:
     """A rate as a whole percentage ("–" when undefined)."""
     return "–" if x != x else f"{100 * x:.0f}%"
+
+
+BENCHMARKS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+def write_between_markers(name: str, text: str, page: Path = BENCHMARKS_PAGE) -> None:
+    """Replace what lies between ``<!-- name:start -->`` and ``<!-- name:end -->`` of ``page``."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    content = page.read_text(encoding="utf-8")
+    if start not in content or end not in content:
+        raise SystemExit(f"{page} has no {start} ... {end} markers")
+    head, rest = content.split(start, 1)
+    _, tail = rest.split(end, 1)
+    page.write_text(f"{head}{start}\n{text}\n{end}{tail}", encoding="utf-8")

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _data import write_between_markers
+
 HAND_WRITTEN = r"""
 import sys, numpy as np, pandas as pd, pymc as pm
 df = pd.read_csv(sys.argv[1])
@@ -43,8 +45,6 @@ print(float(idata.posterior["alpha"].mean()))
 """
 
 IMPORT_PYMC = "import pymc"
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-START, END = "<!-- cold_start:start -->", "<!-- cold_start:end -->"
 
 
 def _write_counts(folder: Path) -> Path:
@@ -124,10 +124,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     if args.page:
-        text = PAGE.read_text(encoding="utf-8")
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        PAGE.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+        write_between_markers("cold_start", table)
 
 
 if __name__ == "__main__":

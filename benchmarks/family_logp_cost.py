@@ -33,11 +33,11 @@ import monkeypower as mp
 from monkeypower.families import FAMILIES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _data import write_between_markers  # noqa: E402
+
 from test_family_contract import median_params  # noqa: E402  (the spec's prior medians)
 
 DEFAULT = tuple(FAMILIES)
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-START, END = "<!-- family_logp_cost:start -->", "<!-- family_logp_cost:end -->"
 MIN_VARIABLE_N = 10
 
 
@@ -107,12 +107,7 @@ def main() -> None:
             f"on {os.cpu_count()} cores.\n\n{table}")
     print(text)
     if args.page:
-        page = PAGE.read_text(encoding="utf-8")
-        if START not in page:
-            raise SystemExit(f"{PAGE} has no {START} marker")
-        head, rest = page.split(START, 1)
-        _, tail = rest.split(END, 1)
-        PAGE.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+        write_between_markers("family_logp_cost", text)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,10 @@ import pandas as pd
 import monkeypower as mp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _data import write_between_markers  # noqa: E402
+
 from test_family_contract import median_params  # noqa: E402  (the spec's prior medians)
 
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-START, END = "<!-- postfit_cost:start -->", "<!-- postfit_cost:end -->"
 K_GRID = np.unique(np.round(np.geomspace(1, 1e6, 100)).astype(np.int64))
 
 
@@ -78,12 +78,7 @@ def main() -> None:
             f"{os.cpu_count()} cores.\n\n{table}")
     print(text)
     if args.page:
-        page = PAGE.read_text(encoding="utf-8")
-        if START not in page:
-            raise SystemExit(f"{PAGE} has no {START} marker")
-        head, rest = page.split(START, 1)
-        _, tail = rest.split(END, 1)
-        PAGE.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+        write_between_markers("postfit_cost", text)
 
 
 if __name__ == "__main__":
