@@ -10,10 +10,9 @@ import pytest
 import scipy.special as sps
 
 from monkeypower.families import get_family, scaled_beta_log_moment_numba
-from monkeypower.families._scaled_beta_numba import (
+from monkeypower.families._scaled_beta_numba import digamma_numba, log_moment_numba
+from monkeypower.families._scaled_beta_op import (
     ScaledBetaLogMoment,
-    digamma_numba,
-    log_moment_numba,
     scaled_beta_log_moment_pytensor,
 )
 

@@ -116,7 +116,8 @@ from ._backend import (
     logsumexp,
     stirlerr,
 )
-from ._scaled_beta_numba import log_moment_numba, scaled_beta_log_moment_pytensor
+from ._scaled_beta_numba import log_moment_numba
+from ._scaled_beta_op import scaled_beta_log_moment_pytensor
 from .base import Family, TailBehaviour
 
 __all__ = [
