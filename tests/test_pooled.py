@@ -28,6 +28,7 @@ from monkeypower.fitting.pooled_model import (
     pooled_structure,
     unconstrained_scale,
 )
+from monkeypower.fitting.sampling import CompiledModels
 from monkeypower.fitting.spec import PriorSpec, load_spec, resolve_model
 
 FAST = dict(draws=1000, tune=1000, chains=2, progressbar=False)
@@ -78,7 +79,7 @@ def pooled_and_calls(simulated):
         warnings.simplefilter("always", SamplingWarning)
         patch.setattr(pooled_module, "compile_for_nutpie", counted_compile)
         patch.setattr(pooled_module, "sample_model", counted_sample)
-        patch.setattr(pooled_module, "_COMPILED", {})
+        patch.setattr(pooled_module, "_COMPILED", CompiledModels(4))
         result = mp.fit_pooled(groups, "beta", table, seed=6, **FAST)
     calls["warned"] = " ".join(str(w.message) for w in caught if w.category is SamplingWarning)
     return result, calls

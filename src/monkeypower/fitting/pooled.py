@@ -43,7 +43,7 @@ from monkeypower.fitting.pooled_model import (
 )
 from monkeypower.fitting.pooled_prediction import GroupPrediction
 from monkeypower.fitting.posterior_tree import as_numpy_dataset, assemble_tree
-from monkeypower.fitting.sampling import sample_model
+from monkeypower.fitting.sampling import CompiledModels, sample_model
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, DEFAULT_TARGET_ACCEPT, SamplerSettings
 from monkeypower.fitting.spec import ModelSpec, ResolvedModel, resolve_model
 from monkeypower.intervals import IntervalConvention, resolve_interval
@@ -60,24 +60,21 @@ Between-group sds near 0 with well-measured groups give the non-centred model a 
 beta groups of 64 problems (1,000 draws x 2 chains), 0.9 diverged in 2 to 4 of 5 seeds, 0.95 left
 single divergences in about half of them, 0.99 in 1 of 5 at twice the time."""
 
-_COMPILED: dict[tuple, tuple[pm.Model, Any]] = {}
-_COMPILED_SIZE = 4
+_COMPILED = CompiledModels(4)
 
 
 def _compiled(structure: PooledStructure, model: ResolvedModel, settings: SamplerSettings,
               sd_prior_ratio: float) -> tuple[pm.Model, Any]:
     """The built (and, for nutpie, compiled) model for this structure, reused in the process."""
     key = (model.spec.to_json(), settings.sampler, float(sd_prior_ratio), structure.signature())
-    entry = _COMPILED.pop(key, None)
-    if entry is None:
+
+    def build() -> tuple[pm.Model, Any]:
         pm_model = pooled_pymc_model(structure, model, sd_prior_ratio=sd_prior_ratio,
                                      group_values=False)
         compiled = compile_for_nutpie(pm_model) if settings.sampler == "nutpie" else None
-        entry = (pm_model, compiled)
-    _COMPILED[key] = entry
-    while len(_COMPILED) > _COMPILED_SIZE:
-        _COMPILED.pop(next(iter(_COMPILED)))
-    return entry
+        return pm_model, compiled
+
+    return _COMPILED.get(key, build)
 
 
 class PooledFit(Result):

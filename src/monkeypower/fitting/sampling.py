@@ -8,7 +8,7 @@ compilation once per process, and nutpie's compiled wrapper is cached on disk
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from monkeypower.fitting.spec import ModelSpec, ResolvedModel, resolve_model
 from monkeypower.seeding import child_seed
 
 __all__ = ["fit", "SamplerSettings", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_TARGET_ACCEPT",
-           "Runner", "runner_for", "sample_model"]
+           "CompiledModels", "Runner", "runner_for", "sample_model"]
 
 class Runner:
     """Builds the PyMC model once and samples it for one dataset after another.
@@ -103,8 +103,34 @@ def sample_model(
         )
 
 
-_RUNNER_CACHE: dict[tuple[str, str], Runner] = {}
-_RUNNER_CACHE_SIZE = 8
+class CompiledModels:
+    """Built (and compiled) models kept for reuse in this process; the least recently used goes.
+
+    Parameters
+    ----------
+    size : int
+        How many entries are kept.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: dict[Any, Any] = {}
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        """The entry under ``key``, built by ``build()`` when absent; marked most recently used."""
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            entry = build()
+        self._entries[key] = entry
+        while len(self._entries) > self.size:
+            self._entries.pop(next(iter(self._entries)))
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_RUNNERS = CompiledModels(8)
 
 
 def runner_for(stats: SufficientStats, model: ResolvedModel, settings: SamplerSettings) -> Runner:
@@ -114,13 +140,8 @@ def runner_for(stats: SufficientStats, model: ResolvedModel, settings: SamplerSe
     second with nutpie instead of ~8 s of compilation). At most 8 compiled models are kept.
     """
     key = (model.spec.to_json(), settings.sampler)
-    runner = _RUNNER_CACHE.pop(key, None)
-    if runner is None:
-        runner = Runner(stats, model, settings)
+    runner = _RUNNERS.get(key, lambda: Runner(stats, model, settings))
     runner.settings = settings
-    _RUNNER_CACHE[key] = runner
-    while len(_RUNNER_CACHE) > _RUNNER_CACHE_SIZE:
-        _RUNNER_CACHE.pop(next(iter(_RUNNER_CACHE)))
     return runner
 
 
