@@ -73,7 +73,6 @@ import math
 import numpy as np
 
 from ._numba_cache import njit_cached
-from ._special_numba import stirling_series
 
 __all__ = [
     "GH_NODES", "SIGMA_SWITCH", "WINDOW_SIGMAS", "atanh_terms", "gauss_hermite_sums",
@@ -135,7 +134,19 @@ def atanh_terms(v2_max: float) -> int:  # pragma: no cover - compiled
 @njit_cached(inline="always")
 def stirling_tail(iy: float) -> float:  # pragma: no cover - compiled
     """Stirling's remainder ``S(y)`` from ``iy = 1/y``, ``y >= 10`` (as ``nb_stirlerr``)."""
-    return stirling_series(iy * iy) * iy
+    z = iy * iy
+    return (
+        1.0 / 12.0
+        - z
+        * (
+            1.0 / 360.0
+            - z
+            * (
+                1.0 / 1260.0
+                - z * (1.0 / 1680.0 - z * (1.0 / 1188.0 - z * (691.0 / 360360.0 - z / 156.0)))
+            )
+        )
+    ) * iy
 
 
 @njit_cached(inline="always")

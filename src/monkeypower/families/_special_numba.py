@@ -20,7 +20,7 @@ import numpy as np
 from ._numba_cache import njit_cached
 
 __all__ = ["HALF_LOG_2PI", "digamma_numba", "nb_bd0", "nb_betaln", "nb_digamma",
-           "nb_log_binom_pmf", "nb_log_gamma_ratio", "nb_stirlerr", "stirling_series"]
+           "nb_log_binom_pmf", "nb_log_gamma_ratio", "nb_stirlerr"]
 
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -52,28 +52,23 @@ def nb_digamma(x: float) -> float:  # pragma: no cover - compiled
     return acc + math.log(x) - 0.5 / x - series
 
 
-@njit_cached(inline="always")
-def stirling_series(z: float) -> float:  # pragma: no cover - compiled
-    """``y S(y)`` as a polynomial in ``z = 1/y**2`` (``S`` Stirling's remainder; ``y >= 10``)."""
-    return (
-        1.0 / 12.0
-        - z
-        * (
-            1.0 / 360.0
-            - z
-            * (
-                1.0 / 1260.0
-                - z * (1.0 / 1680.0 - z * (1.0 / 1188.0 - z * (691.0 / 360360.0 - z / 156.0)))
-            )
-        )
-    )
-
-
 @njit_cached
 def nb_stirlerr(x: float) -> float:  # pragma: no cover - compiled
     """Loader's Stirling remainder ``lgamma(x) - [(x-1/2)log x - x + log(2 pi)/2]``, ``x > 0``."""
     if x >= 10.0:
-        return stirling_series(1.0 / (x * x)) / x
+        z = 1.0 / (x * x)
+        return (
+            1.0 / 12.0
+            - z
+            * (
+                1.0 / 360.0
+                - z
+                * (
+                    1.0 / 1260.0
+                    - z * (1.0 / 1680.0 - z * (1.0 / 1188.0 - z * (691.0 / 360360.0 - z / 156.0)))
+                )
+            )
+        ) / x
     return math.lgamma(x) - (x - 0.5) * math.log(x) + x - HALF_LOG_2PI
 
 
