@@ -28,7 +28,8 @@ SIZE = {"n_problems": 64, "n_attempts": 200, "n_sims": 100}
 SAMPLER = {"draws": 300, "tune": 300, "chains": 2, "n_rank_draws": 99}
 SEED = 2018
 ORDER = ("beta", "kumaraswamy", "scaled_beta", "logit_normal", "beta_mixture",
-         "zero_inflated_beta", "zero_inflated_scaled_beta")
+         "zero_inflated_beta", "zero_inflated_scaled_beta", "scaled_kumaraswamy",
+         "generalized_beta")
 
 
 def _key(model: str) -> str:
