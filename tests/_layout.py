@@ -1,7 +1,8 @@
 """Checks on a drawn figure's artist layout: text inside the canvas, legends clear of the data.
 
 Used by the figure tests (tests/test_figures.py, tests/test_backtest.py,
-tests/test_model_comparison.py); ``layout_problems`` returns what is wrong, in words.
+tests/test_model_comparison.py, tests/test_pooled.py for the pooled figures);
+``layout_problems`` returns what is wrong, in words.
 """
 
 from __future__ import annotations

@@ -189,6 +189,8 @@ def test_the_package_exports_the_plots():
     assert figures.plot_population is mp.plot_population
     assert mp.plot_exponents is figures.plot_exponents
     assert mp.plot_forecast is figures.plot_forecast
+    assert mp.plot_group_exponents is figures.plot_group_exponents
+    assert mp.plot_exponent_trend is figures.plot_exponent_trend
 
 
 # ------------------------------------------------------------------------- layout, for a paper
@@ -200,6 +202,8 @@ def seven(fits):
     return {name: fits["ab"[i % 2]] for i, name in enumerate(names)}
 
 
+# the pooled fit's figures (trend, forest) get the same check in tests/test_pooled.py, on that
+# module's pooled fit (one pooled fit per CI run)
 @pytest.mark.parametrize("width", ["single", "double"])
 def test_every_figure_lays_out_inside_the_canvas_with_the_legend_clear_of_the_data(
         fits, seven, width):

@@ -12,9 +12,12 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 from scipy import special
 
 import monkeypower as mp
+from _layout import layout_problems, legend_labels
+from monkeypower import cli as cli_module
 from monkeypower.cli import main
 from monkeypower.errors import OutcomesError, SpecError
 from monkeypower.families import get_family
@@ -30,6 +33,7 @@ from monkeypower.fitting.pooled_model import (
 )
 from monkeypower.fitting.sampling import CompiledModels
 from monkeypower.fitting.spec import PriorSpec, load_spec, resolve_model
+from monkeypower.output.figures import forest
 
 FAST = dict(draws=1000, tune=1000, chains=2, progressbar=False)
 TREND = 0.25
@@ -374,6 +378,86 @@ def test_the_trend_figure_draws_bands_and_groups(pooled):
         mp.plot_exponent_trend(pooled, "y")
 
 
+def _pooled_markers(ax):
+    """The forest's pooled medians (filled vermillion markers): x values and row positions."""
+    line = next(line for line in ax.get_lines() if line.get_marker() == "o"
+                and to_hex(line.get_color()) == to_hex(forest.POOLED_COLOUR))
+    return np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+
+
+def test_the_forest_draws_one_row_per_group_at_the_pooled_medians(pooled):
+    with mp.interval_convention(0.9, "eti"):
+        figure = mp.plot_group_exponents(pooled)
+        table = pooled.exponents()
+    ax = figure.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(labels) == sorted(k[0] for k in pooled.keys)  # one row per group
+    x, y = _pooled_markers(ax)
+    expected = table.set_index("group")["median"]
+    # rows top to bottom (y = 0, -1, ...) by pooled median, smallest first
+    np.testing.assert_allclose(y, -np.arange(len(labels)))
+    np.testing.assert_allclose(x, expected[labels].to_numpy())
+    assert list(expected[labels]) == sorted(expected)
+    bars = ax.collections[0].get_segments()
+    np.testing.assert_allclose([s[0][0] for s in bars], table.set_index("group")
+                               .loc[labels, "eti90_lower"])  # the convention in force
+    assert "90% ETI" in ax.get_xlabel() and ax.get_ylabel() == "group (by pooled median)"
+    # the population band: for the beta family b∞ = alpha, so the typical group is exp(mean)
+    band = ax.patches[0]
+    typical = np.exp(pooled.posterior["alpha_pop_mean"].values.ravel())
+    np.testing.assert_allclose([band.get_x(), band.get_x() + band.get_width()],
+                               np.quantile(typical, [0.05, 0.95]), rtol=1e-9)
+    assert any("90% ETI" in s and "typical group" in s for s in legend_labels(figure))
+
+
+def test_the_forest_orders_by_a_covariate_and_puts_each_fit_alone_beside(pooled):
+    stand_ins = {key[0]: pooled[key] for key in pooled.keys if key != ("m0",)}  # a subset
+    figure = mp.plot_group_exponents(pooled, stand_ins, covariate="x", population=False)
+    ax = figure.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"m{g}" for g in range(7)]  # x = 0 ... 6
+    assert ax.get_ylabel() == "group (by x)" and not ax.patches
+    _, y = _pooled_markers(ax)
+    alone = next(line for line in ax.get_lines() if line.get_markerfacecolor() == "white")
+    # each fit alone just below its pooled row, for the groups given only
+    np.testing.assert_allclose(alone.get_ydata(), y[1:] - 2 * forest._OFFSET)
+    np.testing.assert_allclose(alone.get_xdata(), [float(stand_ins[f"m{g}"]
+                                                         .asymptotic_exponent().median())
+                                                   for g in range(1, 7)])
+    texts = legend_labels(figure)
+    assert any(s.startswith("each group fitted alone") for s in texts)
+
+
+@pytest.mark.parametrize(("independent", "error", "message"), [
+    ({"m9": None}, KeyError, r"key\(s\) \['m9'\] match no group"),
+    ({("m1", "MATH"): None}, KeyError, "match no group"),
+    ({"m1": "not a fit"}, TypeError, r"independent\['m1'\] is a str, not a Fit"),
+    ({}, ValueError, "holds no fits"),
+])
+def test_the_forest_refuses_independent_fits_of_unknown_groups(pooled, independent, error,
+                                                               message):
+    with pytest.raises(error, match=message):
+        mp.plot_group_exponents(pooled, independent)
+    with pytest.raises(KeyError, match="no covariate 'y'"):
+        mp.plot_group_exponents(pooled, covariate="y")
+
+
+@pytest.mark.parametrize("width", ["single", "double"])
+def test_the_pooled_figures_lay_out_inside_the_canvas_with_the_legend_clear(pooled, width):
+    """The layout check of every figure kind (tests/test_figures.py) on the pooled figures,
+    drawn from this module's pooled fit."""
+    stand_ins = {key: pooled[key] for key in pooled.keys}
+    drawn = {
+        "forest": mp.plot_group_exponents(pooled, width=width),
+        "forest beside alone, by x": mp.plot_group_exponents(pooled, stand_ins, covariate="x",
+                                                              width=width),
+        "trend": mp.plot_exponent_trend(pooled, "x", independent=stand_ins, seed=0, points=8,
+                                        width=width),
+    }
+    for name, fig in drawn.items():
+        assert layout_problems(fig) == [], name
+
+
 # ---------------------------------------------------------------------------- command line
 @pytest.fixture(scope="module")
 def counts_files(simulated, tmp_path_factory):
@@ -399,10 +483,12 @@ def _no_pooled_fit(*args, **kwargs):
     (("--pool", "--workers", "2"), "--pool fits every group in one model in this process"),
     (("--pool", "--covariates", "missing.csv"), "--covariates missing.csv: no such file"),
     (("--pool", "--group", "m1"), "--pool: needs --group-by columns giving at least two groups"),
+    (("--compare-independent",), "--compare-independent: only with --pool"),
 ])
 def test_pool_options_are_checked_before_sampling(counts_files, capsys, monkeypatch, extra,
                                                   message):
     monkeypatch.setattr(mp, "fit_pooled", _no_pooled_fit)
+    monkeypatch.setattr(mp, "fit_many", _no_pooled_fit)
     code = main(_cli(counts_files[0], *extra))
     err = capsys.readouterr().err
     assert code == 2 and message in err
@@ -423,3 +509,33 @@ def test_fit_pool_passes_the_covariates_and_prints_both_levels(counts_files, poo
     assert seen["groups"] == 7 and seen["model"] == "beta" and seen["seed"] == 5
     assert list(seen["covariates"].columns) == ["group", "x"]
     assert "log alpha per unit of x" in out and "asymptotic_exponent" in out
+
+
+def test_fit_pool_compare_independent_writes_the_forest_and_the_loo_table(
+        counts_files, pooled, capsys, monkeypatch, tmp_path):
+    seen = {}
+
+    def alone(data, model, **kwargs):
+        seen.update(groups=len(data), model=model, seed=kwargs["seed"])
+        return pooled.fits()  # stand-ins: the code path of independent fits
+
+    def report(fits, out, **kwargs):  # the per-group report is tested elsewhere (test_cli.py)
+        out.mkdir()
+        return out / "report.md"
+
+    monkeypatch.setattr(mp, "fit_pooled", lambda *args, **kwargs: pooled)
+    monkeypatch.setattr(mp, "fit_many", alone)
+    monkeypatch.setattr(cli_module, "write_report", report)
+    counts, sizes = counts_files
+    out = tmp_path / "out"
+    assert main(_cli(counts, "--pool", "--covariates", str(sizes), "--compare-independent",
+                     "--out", str(out))) == 0
+    assert seen == {"groups": 7, "model": "beta", "seed": 5}  # same model and seed as pooled
+    printed = capsys.readouterr().out
+    assert "elpd_pooled" in printed and "positive favours pooling" in printed
+    assert {p.name for p in (out / "figures").iterdir()} == {"pooled_exponents.png",
+                                                             "pooled_exponents.pdf"}
+    loo = pd.read_csv(out / "pooled_loo.csv")
+    assert list(loo["group"]) == [f"m{g}" for g in range(7)] + ["total"]
+    assert (loo["difference"] == 0).all()  # stand-ins: pooled against itself
+    assert "elpd_independent" in (out / "pooled_loo.md").read_text()

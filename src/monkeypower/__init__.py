@@ -84,6 +84,7 @@ _LAZY = {
     "plot_population": "monkeypower.output.figures",
     "plot_exponents": "monkeypower.output.figures",
     "plot_exponent_trend": "monkeypower.output.figures",
+    "plot_group_exponents": "monkeypower.output.figures",
     "plot_forecast": "monkeypower.output.figures",
     "save_figure": "monkeypower.output.figures",
     "write_report": "monkeypower.output.report",

@@ -41,6 +41,7 @@ from monkeypower.fitting.settings import DEFAULT_SAMPLER, SAMPLERS
 from monkeypower.fitting.spec import available_models, load_spec
 from monkeypower.intervals import IntervalConvention, get_interval
 from monkeypower.output.atomic import OutputFolderError, atomic_folder, check_destination
+from monkeypower.output.figures.forest import plot_group_exponents
 from monkeypower.output.report import render_tables, write_report
 from monkeypower.presentation.protocol import frame_to_latex, frame_to_markdown
 from monkeypower.presentation.style import save_figure
@@ -163,7 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="format of the summary printed")
     fit.add_argument("--out", type=Path,
                      help="folder for report.md, the summary (md, tex, csv, json, txt), figures "
-                          "(PNG and PDF) and the posteriors (NetCDF)")
+                          "(PNG and PDF) and the posteriors (NetCDF); with --pool also the "
+                          "group-level table (pooled.{md,tex,json}) and a forest of each "
+                          "group's b∞ (figures/pooled_exponents, rows ordered by the first "
+                          "covariate when given, else by the pooled median)")
     _add_sampler_options(fit)
     cluster = fit.add_argument_group(
         "many groups", "spread the groups over processes or machines with Dask (same draws as "
@@ -185,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     pooling.add_argument("--covariates", type=Path, metavar="FILE",
                          help="CSV or Parquet table of numeric group covariates, with the "
                               "--group-by column(s) it is keyed by (e.g. model, log10_params)")
+    pooling.add_argument("--compare-independent", action="store_true",
+                         help="also fit each group alone (same model; group i seeded from "
+                              "--seed and i, as without --pool): print leave-one-problem-out "
+                              "ELPD of pooled against alone per group and draw the fits alone "
+                              "beside the pooled ones in figures/pooled_exponents (with --out)")
     _add_report_options(fit)
 
     back = _sub(sub, "backtest", COMMANDS["backtest"])
@@ -343,23 +352,43 @@ def run_fit_pooled(args: argparse.Namespace, data: Outcomes | OutcomesGroups,
           + (f" with covariates {list(covariates.columns)}" if covariates is not None else ""),
           file=sys.stderr, flush=True)
     pooled = mp.fit_pooled(data, args.model, covariates, cores=args.cores, **_fit_kwargs(args))
+    independent, loo = None, None
+    if args.compare_independent:
+        print(f"monkeypower: fitting each of the {len(data)} groups alone too (group i seeded "
+              "from --seed and i, as without --pool)", file=sys.stderr, flush=True)
+        independent = mp.fit_many(data, args.model, cores=args.cores, **_fit_kwargs(args))
+        loo = pooled.loo_against(independent)
     summary_kwargs = _summary_kwargs(args, window)
     group_level = pooled.summary(interval=summary_kwargs["interval"])
     fits = pooled.fits()
     rendered = render_tables(fits, summary_kwargs)
     if args.format == "json":
-        print(json.dumps({"group_level": pooled.to_dict(),
-                          "groups": json.loads(rendered["json"])}, indent=2))
+        shown = {"group_level": pooled.to_dict(), "groups": json.loads(rendered["json"])}
+        if loo is not None:
+            shown["loo_pooled_vs_independent"] = json.loads(loo.to_json(orient="records"))
+        print(json.dumps(shown, indent=2))
     else:
-        head = (frame_to_latex(group_level) if args.format == "latex"
-                else frame_to_markdown(group_level))
+        latex = args.format == "latex"
+        head = frame_to_latex(group_level) if latex else frame_to_markdown(group_level)
         print(head + "\n" + rendered[args.format])
+        if loo is not None:
+            print(frame_to_latex(loo) if latex else frame_to_markdown(loo))
     if args.out:
         write_report(fits, args.out, summary_kwargs=summary_kwargs, tables=rendered,
                      command=args.command_line)
         (args.out / "pooled.md").write_text(frame_to_markdown(group_level))
         (args.out / "pooled.tex").write_text(frame_to_latex(group_level))
         (args.out / "pooled.json").write_text(json.dumps(pooled.to_dict(), indent=2))
+        order_by = (pooled.structure.covariates.columns or [None])[0]
+        save_figure(plot_group_exponents(pooled, independent, covariate=order_by,
+                                         interval=summary_kwargs["interval"]),
+                    args.out / "figures" / "pooled_exponents")
+        written = "pooled.{md,tex,json}, figures/pooled_exponents.{png,pdf}"
+        if loo is not None:
+            (args.out / "pooled_loo.md").write_text(frame_to_markdown(loo))
+            loo.to_csv(args.out / "pooled_loo.csv", index=False)
+            written += ", pooled_loo.{md,csv}"
+        print(f"wrote {args.out}/{written}", file=sys.stderr)
     return 0
 
 

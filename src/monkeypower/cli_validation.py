@@ -86,7 +86,10 @@ def check_options(args: argparse.Namespace) -> None:
 
 
 def check_pool_options(args: argparse.Namespace) -> None:
-    """``fit --pool``: ``--covariates`` only with it, no Dask options, an existing covariates file.
+    """``fit --pool``'s options: each only with ``--pool``, no Dask, an existing covariates file.
+
+    ``--covariates`` and ``--compare-independent`` need ``--pool``; ``--pool`` refuses
+    ``--workers`` and ``--scheduler``.
 
     Raises
     ------
@@ -97,6 +100,9 @@ def check_pool_options(args: argparse.Namespace) -> None:
     if covariates is not None and not pool:
         raise UsageError(f"--covariates {covariates}: only with --pool (covariates of a pooled "
                          "model)")
+    if getattr(args, "compare_independent", False) and not pool:
+        raise UsageError("--compare-independent: only with --pool (compares the pooled model "
+                         "with each group fitted alone)")
     if pool and (getattr(args, "workers", None) or getattr(args, "scheduler", None)):
         raise UsageError("--pool fits every group in one model in this process; drop --workers "
                          "and --scheduler")

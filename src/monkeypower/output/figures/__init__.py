@@ -24,11 +24,14 @@ changed, or the ``interval=`` argument), and each legend names the convention it
   :func:`common_target`;
 - :mod:`~monkeypower.output.figures.population`: :func:`plot_population`;
 - :mod:`~monkeypower.output.figures.trend`: :func:`plot_exponent_trend` (a pooled fit's
-  exponent against a group covariate).
+  exponent against a group covariate);
+- :mod:`~monkeypower.output.figures.forest`: :func:`plot_group_exponents` (a pooled fit's
+  exponent per group, beside the groups' independent fits).
 """
 
 from monkeypower.output.figures.exponents import plot_exponents
 from monkeypower.output.figures.forecast import common_target, default_target, plot_forecast
+from monkeypower.output.figures.forest import plot_group_exponents
 from monkeypower.output.figures.population import plot_population
 from monkeypower.output.figures.scaling import plot_scaling
 from monkeypower.output.figures.trend import plot_exponent_trend
@@ -52,6 +55,7 @@ __all__ = [
     "plot_exponent_trend",
     "plot_exponents",
     "plot_forecast",
+    "plot_group_exponents",
     "plot_population",
     "plot_scaling",
     "publication_style",
