@@ -8,6 +8,8 @@ script fitting the same Beta-Binomial model with ``pm.sample`` (4 chains × 1,00
 1,000 tuning steps, as ``monkeypower fit`` runs). 128 problems, n = 1,000 attempts each.
 
 CPU is user+system time of the process and its children (``resource``); wall is elapsed time.
+The row ``import pymc, nutpie`` is the floor of any process that samples with nutpie: nutpie
+imports ArviZ whole (its statistics with SciPy's, its plots with Matplotlib).
 
 Python bytecode: the rows run with ``.pyc`` files allowed and already written (as after any
 ``pip install``, or after the first import on a machine that lets Python write them). Machines
@@ -45,6 +47,7 @@ print(float(idata.posterior["alpha"].mean()))
 """
 
 IMPORT_PYMC = "import pymc"
+IMPORT_NUTPIE = "import pymc, nutpie"
 
 
 def _write_counts(folder: Path) -> Path:
@@ -87,6 +90,7 @@ def main() -> None:
         script.write_text(HAND_WRITTEN)
         commands = {
             "import pymc": [python, "-c", IMPORT_PYMC],
+            "import pymc, nutpie": [python, "-c", IMPORT_NUTPIE],
             "monkeypower --help": [*cli, "--help"],
             "hand-written PyMC script (beta-binomial)": [python, str(script), str(counts)],
             "monkeypower fit --model beta": [

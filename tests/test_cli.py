@@ -1,6 +1,7 @@
 """The command line: help, demo, fit with every output format."""
 
 import argparse
+import gc
 import json
 import re
 import subprocess
@@ -302,6 +303,25 @@ def test_top_level_help_imports_no_modelling_layer():
                           check=True)
     assert "fit a model to outcome data" in proc.stdout and "--workers 4" in proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_entry_tunes_the_collector_only_in_its_own_process(capsys):
+    """Its own process (no ``argv``): imports frozen, collector on for the command, all frozen at
+    the end. A caller passing ``argv`` keeps its collector as it was."""
+    frozen, enabled = gc.get_freeze_count(), gc.isenabled()
+    assert entry_main(["models"]) == 0
+    assert (gc.get_freeze_count(), gc.isenabled()) == (frozen, enabled)
+    capsys.readouterr()
+    code = ("import gc, sys\nfrom monkeypower.cli_entry import main\nduring_imports = []\n"
+            "gc.callbacks.append(lambda phase, info: phase == 'start' and during_imports.append("
+            "getattr(sys.modules.get('monkeypower.cli'), 'main', None) is None))\n"
+            "sys.argv = ['monkeypower', 'models']\nstatus = main()\n"
+            "print(status, gc.isenabled(), any(during_imports), "
+            "gc.get_freeze_count() > 100_000, len(gc.get_objects()) < 1000)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    # exit status 0, collector on, no collection while importing, imports and command frozen
+    assert proc.stdout.strip().splitlines()[-1] == "0 True False True True"
 
 
 def test_entry_lists_every_command_of_the_full_parser():

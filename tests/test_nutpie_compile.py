@@ -11,6 +11,8 @@ import monkeypower as mp
 from monkeypower.data.sufficient import compress
 from monkeypower.fitting.model import build_model, pair_data
 from monkeypower.fitting.nutpie_compile import _graph_cache_path, compile_for_nutpie, compile_lock
+from monkeypower.fitting.sampling import Runner
+from monkeypower.fitting.settings import SamplerSettings
 from monkeypower.fitting.spec import resolve_model
 
 
@@ -100,3 +102,20 @@ def test_compile_lock_excludes_a_second_holder_until_released(tmp_path):
     with compile_lock(target):
         assert not try_lock()
     assert try_lock()
+
+
+def test_runner_holds_the_data_of_the_dataset_it_samples():
+    """The first dataset is the one the model was built with (no swap); any other is swapped in,
+    and the first swapped back when it returns."""
+    first, other = _stats(0.3, 0, 64), _stats(0.6, 1, 90)
+    runner = Runner(first, resolve_model("beta"), SamplerSettings("nutpie", 20, 20, 1, 0.9,
+                                                                  False, 1))
+
+    def held():
+        return {name: runner.model[name].get_value() for name in pair_data(first)}
+
+    for stats in (first, other, first):
+        runner.sample(stats, seed=1)
+        for name, values in pair_data(stats).items():
+            np.testing.assert_array_equal(held()[name], values)
+    assert len(held()["n"]) != other.n_pairs  # negative control: the two datasets differ

@@ -47,14 +47,16 @@ class Runner:
         self.resolved = model
         self.settings = settings
         self.model = build_model(stats, model)
+        self._data_of = stats  # whose data the model's containers hold now
         self._nutpie_compiled = None
 
     def sample(self, stats: SufficientStats, seed: int) -> xr.DataTree:
         """Sample the posterior for ``stats`` (swapped into the compiled model) with ``seed``."""
         values = pair_data(stats)
-        coords = {"pair": np.arange(stats.n_pairs)}
-        with self.model:
-            pm.set_data(values, coords=coords)
+        if stats is not self._data_of:  # the model was built with, or last given, other data
+            with self.model:
+                pm.set_data(values, coords={"pair": np.arange(stats.n_pairs)})
+            self._data_of = stats
         if self.settings.sampler == "nutpie" and self._nutpie_compiled is None:
             self._nutpie_compiled = compile_for_nutpie(self.model)
         return sample_model(self.model, self.settings, seed,
