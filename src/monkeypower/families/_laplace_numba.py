@@ -323,8 +323,8 @@ def place_nodes(
 ) -> tuple[Array, Array]:
     """Nodes and log-weights for a quadrature family, placed by numba or by the backend code.
 
-    ``integrand`` is the family's :class:`NumbaIntegrand`; ``generic(c, f, p1, p2, xp)`` is the
-    same placement written against the backend (:func:`._laplace.laplace_nodes`).
+    ``integrand`` is the family's :class:`NumbaIntegrand`; ``generic(c, f, p1, p2, xp, n_side)``
+    is the same placement written against the backend (:func:`._laplace.laplace_nodes`).
     ``numba_nodes`` defaults to yes for NumPy and PyTensor (fast, no graph to compile) and no for
     JAX (traced). Placement carries no gradient either way: the integral does not depend on where
     the nodes sit.  :func:`place_nodes_multi` is the same for any number of parameters.
@@ -343,11 +343,14 @@ def place_nodes_multi(
     log_map: float | None,
     numba_nodes: bool | None = None,
 ) -> tuple[Array, Array]:
-    """:func:`place_nodes` with the parameters as a tuple; ``generic(c, f, *thetas, xp)``."""
+    """:func:`place_nodes` with the parameters as a tuple.
+
+    ``generic(c, f, *thetas, xp, n_side)`` is the backend placement.
+    """
     if numba_nodes is None:
         numba_nodes = xp.name in ("numpy", "pytensor")
     if not numba_nodes:
-        return generic(c, f, *thetas, xp)
+        return generic(c, f, *thetas, xp, n_side)
     if xp.name == "pytensor":
         return laplace_nodes_pytensor(integrand, c, f, thetas, n_side, log_map)
     return laplace_nodes_numpy(integrand, c, f, thetas, n_side, log_map)
