@@ -18,8 +18,9 @@ quadrature at each ``n_side`` is then evaluated in NumPy (nodes placed by the sa
 as in PyTensor).
 
 Run: ``python benchmarks/quadrature_nodes.py [--families kumaraswamy ...] [--draws 48]
-[--n-sides 12 16 20 24 32 40] [--page]`` (``--page`` writes the table into docs/benchmarks.md
-between the ``<!-- quadrature_nodes:start -->`` and ``<!-- quadrature_nodes:end -->`` markers).
+[--n-sides 12 16 20 24 32 40 48 64 80] [--page]`` (``--page`` writes the table into
+docs/benchmarks.md between the ``<!-- quadrature_nodes:start -->`` and
+``<!-- quadrature_nodes:end -->`` markers).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from _mp_oracles import reference_log_moment  # noqa: E402
 from test_family_contract import EDGE_COUNTS, _natural, corner_params  # noqa: E402
 
 QUADRATURE = ("kumaraswamy", "scaled_kumaraswamy", "generalized_beta", "logit_normal")
-N_SIDES = (12, 16, 20, 24, 32, 40)
+N_SIDES = (12, 16, 20, 24, 32, 40, 48, 64, 80)
 SEED = 20261130
 MAX_LOG10_N = 8.0
 CENTRAL = (0.01, 0.99)
@@ -116,9 +117,9 @@ def main() -> None:
                         help="write the table into docs/benchmarks.md between its markers")
     args = parser.parse_args()
     rows, worst = [], []
+    n_sides = sorted({*args.n_sides, *(FAMILIES[n].nodes_per_side for n in args.families)})
     for name in args.families:
         fam = FAMILIES[name]
-        n_sides = sorted({*args.n_sides, fam.nodes_per_side})
         for region in ("fits", "corners"):
             cases = references(name, region, args.draws)
             ok = np.isfinite(cases["ref"].to_numpy())

@@ -74,7 +74,7 @@ error :math:`|L-L_{\rm ref}|/\max(1,|L_{\rm ref}|)`, counts from 0 to :math:`10^
   failure term levels off at :math:`f\log(1-s)` and leaves a shoulder :math:`e^{-\beta y}`
   thousands of units long, which one geometric Gauss–Legendre panel per side resolves only
   slowly (the poles of :math:`\sigma(y)` at :math:`\pm i\pi` sit close to the nodes where the
-  shoulder begins): 2.2e-9 with 48 nodes per side, 7.1e-12 with 64, 9e-15 with 80.
+  shoulder begins): 2.2e-9 with 48 nodes per side, 9.4e-11 with 56, 7.1e-12 with 64.
 * at the corners of the 0.1%–99.9% box of the priors (``models/generalized_beta.toml``;
   :math:`\alpha\in\{0.0137, 6.62\}`, :math:`\nu\in\{0.023, 10.9\}`, mean of :math:`u` in
   :math:`\{0.001, 0.999\}`, :math:`s\in\{0.001, 0.999\}`): 10 of 16 corners better than 1e-12,
