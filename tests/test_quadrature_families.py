@@ -102,7 +102,14 @@ def test_kumaraswamy_closed_forms():
 
 
 def test_numba_and_backend_node_placements_agree():
-    """NumPy/PyTensor place nodes with numba, JAX with the backend code: same L."""
+    """NumPy/PyTensor place nodes with numba, JAX with the backend code: same L.
+
+    The numba placement stops iterating once converged (:mod:`._laplace_numba`), so its nodes
+    sit a hair away from the backend's; the two rules then agree to their own accuracy, which is
+    ~1 ulp of ``E = e^L`` where ``L`` is tiny (c = 0 and a small f, ``|L|`` ~ 1e-10, where a
+    relative error of ``L`` is not what the rule can give).  So the comparison is of ``E``
+    (relative) where ``|L| <= 1``, of ``L`` (relative) beyond.
+    """
     rng = np.random.default_rng(3)
     n = np.floor(10 ** rng.uniform(0, 6.5, 400))
     c = np.floor(rng.uniform(size=400) ** 3 * (n + 1))
@@ -113,7 +120,9 @@ def test_numba_and_backend_node_placements_agree():
     for fn, t1, t2 in [(logit_normal_log_moment, mu, sigma), (kumaraswamy_log_moment, a, b)]:
         fast = fn(c, f, t1, t2, NUMPY, numba_nodes=True)
         generic = fn(c, f, t1, t2, NUMPY, numba_nodes=False)
-        assert _worst_error(fast, generic) < 1e-11, fn.__name__
+        rel_l, rel_e = _errors(fast, generic)
+        err = np.where(np.abs(generic) <= 1.0, rel_e, rel_l)
+        assert err.max() < 1e-11, (fn.__name__, err.max())
 
 
 def test_quadrature_does_not_depend_on_the_node_budget(monkeypatch):

@@ -101,8 +101,13 @@ def sigmoid(x: Array, xp: ArrayBackend) -> Array:
 
 
 def log1mexp(x: Array, xp: ArrayBackend) -> Array:
-    r""":math:`\log(1-e^{x})` for ``x < 0`` (Mächler 2012); ``x`` is clipped to ``<= -1e-300``."""
+    r""":math:`\log(1-e^{x})` for ``x < 0`` (Mächler 2012); ``x`` is clipped to ``<= -1e-300``.
+
+    The backend's native ``log1mexp`` where it has one (same two branches, one per element).
+    """
     x = xp.minimum(x, xp.asarray(-_TINY))
+    if xp.log1mexp is not None:
+        return xp.log1mexp(x)
     return xp.where(
         x > -math.log(2.0),
         xp.log(-xp.expm1(xp.maximum(x, -math.log(2.0)))),

@@ -9,9 +9,13 @@ integrand at the nodes, and therefore the value and the gradient of :math:`L`, i
 family's backend-agnostic code.  JAX uses the backend-agnostic placement of :mod:`._laplace`;
 the two placements give the same :math:`L` to ~1e-14 (``tests/test_family_contract.py``).
 
-The iterations stop early once converged (a Newton step below 1e-9 peak widths for the mode,
-a relative change below 1e-4 for a window edge), which the fixed-shape graph versions cannot
-do.
+The iterations stop early once converged, which the fixed-shape graph versions cannot do: the
+mode when a Newton step is below :data:`MODE_TOL` peak widths (the curvature of that last step
+then serves as :math:`-h''(y^*)`), a window edge as soon as the drop it reaches is at most
+:data:`EDGE_LOG_TOL` short of :data:`DROP` in log (44.8 to 45 nats; for a Gaussian peak the
+Laplace guess is already there) or a Newton step changes it by less than 1e-4.  Placed this way, the
+nodes sit slightly elsewhere than the graph versions put them, which changes :math:`L` by no
+more than the quadrature error itself.
 
 How a family plugs in
 ---------------------
@@ -78,6 +82,12 @@ __all__ = [
 MAX_STARTS = 8
 _LOG2 = math.log(2.0)
 _LOG_DROP = math.log(DROP)
+#: The mode has converged when a Newton step is below this many peak widths 1/sqrt(-h'').
+MODE_TOL = 1e-6
+#: A window edge is accepted where the drop g satisfies -EDGE_LOG_TOL <= log(g / DROP) <= 0 (g
+#: between 44.8 and 45 nats).  Where a rule is barely resolved (the prior's corners) its error
+#: moves by up to 10x with the window's length: 0.1 (40.7 to 45 nats) cost a factor 10 there.
+EDGE_LOG_TOL = 0.005
 
 # ---------------------------------------------------------------------------
 # Scalar helpers for the families' numba integrands (same formulas as in ._laplace)
@@ -144,6 +154,7 @@ def _place_one(h, dh, setup, c, f, theta, frac, log_w0, log_map, nodes, log_w): 
         if i == 0 or step < best_step:
             best, best_step = cand, step
     y = best
+    kappa = -1.0  # curvature -h'' at the mode, once converged
     for _ in range(MODE_STEPS):
         d1, d2 = dh(y, c, f, *theta)
         if d1 > 0.0:
@@ -152,16 +163,20 @@ def _place_one(h, dh, setup, c, f, theta, frac, log_w0, log_map, nodes, log_w): 
             hi = min(hi, y)
         newton = y - d1 / min(d2, -_TINY)
         if d2 < 0.0 and newton >= lo and newton <= hi:
-            # converged: the step is far below the width 1/sqrt(-h'') of the peak
-            done = abs(newton - y) * math.sqrt(-d2) < 1e-9
+            # converged: the step is far below the width 1/sqrt(-h'') of the peak (and, Newton
+            # converging quadratically, the new iterate is closer still)
+            done = abs(newton - y) * math.sqrt(-d2) < MODE_TOL
             y = newton
             if done:
+                kappa = -d2  # h'' a small fraction of a width away: as good at the mode
                 break
         else:
             y = 0.5 * (lo + hi)
     mode = y
     h_star = h(mode, c, f, *theta)
-    kappa = max(-dh(mode, c, f, *theta)[1], _TINY)
+    if kappa < 0.0:
+        kappa = -dh(mode, c, f, *theta)[1]
+    kappa = max(kappa, _TINY)
     d0 = math.sqrt(2.0 * DROP / kappa)
     n_side = frac.shape[0] // 2
     for side in range(2):
@@ -182,6 +197,9 @@ def _place_one(h, dh, setup, c, f, theta, frac, log_w0, log_map, nodes, log_w): 
             newton = 0.0
             if g > 0.0 and slope > 0.0:
                 phi = math.log(g) - _LOG_DROP
+                if -EDGE_LOG_TOL <= phi <= 0.0:  # the drop is just short of DROP nats: done
+                    d_hi = _FAR
+                    break
                 dphi = slope / g
                 newton = d - phi / dphi
                 inside = (
@@ -323,8 +341,8 @@ def place_nodes(
 ) -> tuple[Array, Array]:
     """Nodes and log-weights for a quadrature family, placed by numba or by the backend code.
 
-    ``integrand`` is the family's :class:`NumbaIntegrand`; ``generic(c, f, p1, p2, xp)`` is the
-    same placement written against the backend (:func:`._laplace.laplace_nodes`).
+    ``integrand`` is the family's :class:`NumbaIntegrand`; ``generic(c, f, p1, p2, xp, n_side)``
+    is the same placement written against the backend (:func:`._laplace.laplace_nodes`).
     ``numba_nodes`` defaults to yes for NumPy and PyTensor (fast, no graph to compile) and no for
     JAX (traced). Placement carries no gradient either way: the integral does not depend on where
     the nodes sit.  :func:`place_nodes_multi` is the same for any number of parameters.
@@ -343,11 +361,14 @@ def place_nodes_multi(
     log_map: float | None,
     numba_nodes: bool | None = None,
 ) -> tuple[Array, Array]:
-    """:func:`place_nodes` with the parameters as a tuple; ``generic(c, f, *thetas, xp)``."""
+    """:func:`place_nodes` with the parameters as a tuple.
+
+    ``generic(c, f, *thetas, xp, n_side)`` is the backend placement.
+    """
     if numba_nodes is None:
         numba_nodes = xp.name in ("numpy", "pytensor")
     if not numba_nodes:
-        return generic(c, f, *thetas, xp)
+        return generic(c, f, *thetas, xp, n_side)
     if xp.name == "pytensor":
         return laplace_nodes_pytensor(integrand, c, f, thetas, n_side, log_map)
     return laplace_nodes_numpy(integrand, c, f, thetas, n_side, log_map)

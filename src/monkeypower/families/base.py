@@ -99,6 +99,9 @@ class Family(abc.ABC):
     """Quadrature families only: their :class:`~monkeypower.families._laplace_numba.NumbaIntegrand`
     (the numba log-integrand and mode bracket handed to the generic node placer); ``None`` for
     families with a closed form or their own kernel."""
+    nodes_per_side: ClassVar[int | None] = None
+    """Quadrature families only: Gauss–Legendre nodes on each side of the mode (the family's
+    module docstring gives the accuracy they buy); ``None`` for the other families."""
 
     @abc.abstractmethod
     def natural_params(

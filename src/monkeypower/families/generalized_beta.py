@@ -65,8 +65,16 @@ Accuracy against an mpmath oracle in :math:`z = \log(-\log u)` (an independent v
 ``tests/_mp_oracles.py``, itself checked against the Beta, scaled-Beta and Kumaraswamy oracles),
 error :math:`|L-L_{\rm ref}|/\max(1,|L_{\rm ref}|)`, counts from 0 to :math:`10^6`:
 
-* where fits live (20 random points with :math:`\alpha\in[0.05,1]`, :math:`\nu\in[0.1,2]`,
-  :math:`\beta\in[0.5,50]`, :math:`s\in[0.05,1]`): worst 2.5e-13;
+* on 20 random points with :math:`\alpha\in[0.05,1]`, :math:`\nu\in[0.1,2]`,
+  :math:`\beta\in[0.5,50]`, :math:`s\in[0.05,1]`: worst 2.5e-13;
+* where fits live more broadly (``benchmarks/quadrature_nodes.py``, table in
+  ``docs/benchmarks.md``: 48 parameter points from the central 98% of the priors, six count
+  pairs each, :math:`n` from 1 to :math:`10^8`): worst 6.2e-8, at :math:`\beta = 0.012`
+  (:math:`u` piled near 1), :math:`(c, f) = (1, 17)`, :math:`s = 0.63`: past the peak the
+  failure term levels off at :math:`f\log(1-s)` and leaves a shoulder :math:`e^{-\beta y}`
+  thousands of units long, which one geometric Gauss–Legendre panel per side resolves only
+  slowly (the poles of :math:`\sigma(y)` at :math:`\pm i\pi` sit close to the nodes where the
+  shoulder begins): 2.2e-9 with 48 nodes per side, 9.4e-11 with 56, 7.1e-12 with 64.
 * at the corners of the 0.1%–99.9% box of the priors (``models/generalized_beta.toml``;
   :math:`\alpha\in\{0.0137, 6.62\}`, :math:`\nu\in\{0.023, 10.9\}`, mean of :math:`u` in
   :math:`\{0.001, 0.999\}`, :math:`s\in\{0.001, 0.999\}`): 10 of 16 corners better than 1e-12,
@@ -145,7 +153,7 @@ def _h(y: Array, c: Array, f: Array, alpha: Array, nu: Array, beta: Array, log_s
 
 
 def _nodes_generic(c: Array, f: Array, alpha: Array, nu: Array, beta: Array, scale: Array,
-                   xp: ArrayBackend) -> tuple[Array, Array]:
+                   xp: ArrayBackend, n_side: int = N_SIDE) -> tuple[Array, Array]:
     """Node placement written against the backend (used for JAX; see :mod:`._laplace_numba`)."""
     sg = xp.stop_gradient
     c0, f0, a0, n0, b0, s0 = sg(c), sg(f), sg(alpha), sg(nu), sg(beta), sg(scale)
@@ -176,7 +184,7 @@ def _nodes_generic(c: Array, f: Array, alpha: Array, nu: Array, beta: Array, sca
     lu0 = n0 * xp.minimum(xp.log(a0 + c0) - xp.log(a0 + c0 + f0 + b0) - log_s,
                           xp.asarray(-1e-12))
     starts = [lu0 - log1mexp(lu0, xp), 0.5 * (y_lo + y_hi)]
-    return laplace_nodes(h, dh, y_lo, y_hi, starts, xp, n_side=N_SIDE, log_map=LOG_MAP)
+    return laplace_nodes(h, dh, y_lo, y_hi, starts, xp, n_side=n_side, log_map=LOG_MAP)
 
 
 # ---------------------------------------------------------------------------
@@ -241,7 +249,7 @@ NUMBA_INTEGRAND = NumbaIntegrand(
 
 def generalized_beta_log_moment(
     c: Array, f: Array, alpha: Array, nu: Array, beta: Array, scale: Array, xp: ArrayBackend,
-    numba_nodes: bool | None = None,
+    numba_nodes: bool | None = None, n_side: int = N_SIDE,
 ) -> Array:
     r"""Backend-agnostic :math:`L(c, f)` of the scaled generalized Beta.
 
@@ -261,9 +269,11 @@ def generalized_beta_log_moment(
     numba_nodes
         Place the nodes with the numba kernel (:mod:`._laplace_numba`) instead of the
         backend-agnostic code.  Default: yes for NumPy and PyTensor, no for JAX.
+    n_side
+        Gauss–Legendre nodes on each side of the mode.
     """
     nodes, log_w = place_nodes_multi(NUMBA_INTEGRAND, c, f, (alpha, nu, beta, scale), xp,
-                                     _nodes_generic, N_SIDE, LOG_MAP, numba_nodes)
+                                     _nodes_generic, n_side, LOG_MAP, numba_nodes)
     ex = xp.expand_last
     log_s = xp.minimum(xp.log(scale), xp.asarray(_LOG_S_MAX))
     log_int = _h(nodes, ex(c), ex(f), ex(alpha), ex(nu), ex(beta), ex(log_s), xp)
@@ -285,8 +295,9 @@ class GeneralizedBetaFamily(Family):
     name = "generalized_beta"
     params = ("alpha", "nu", "beta", "scale")
     prior_variables = ("alpha", "nu", "mean", "scale")
-    accuracy = 3e-4  # worst prior corner 1.9e-4; 2.5e-13 where fits live (module docstring)
+    accuracy = 3e-4  # worst prior corner 1.9e-4; 6.2e-8 where fits live (module docstring)
     numba_integrand = NUMBA_INTEGRAND
+    nodes_per_side = N_SIDE
 
     def natural_params(
         self, variables: Mapping[str, Any], backend: str | ArrayBackend = NUMPY
@@ -302,9 +313,11 @@ class GeneralizedBetaFamily(Family):
         self, c: Array, f: Array, params: Mapping[str, Array], xp: ArrayBackend
     ) -> Array:
         theta = (params["alpha"], params["nu"], params["beta"], params["scale"])
+        n_side = self.nodes_per_side
         if xp is NUMPY:  # chunked: bounded memory for draws x pairs x k
-            return numpy_chunked(lambda *a: generalized_beta_log_moment(*a, NUMPY), c, f, *theta)
-        return generalized_beta_log_moment(c, f, *theta, xp)
+            return numpy_chunked(
+                lambda *a: generalized_beta_log_moment(*a, NUMPY, n_side=n_side), c, f, *theta)
+        return generalized_beta_log_moment(c, f, *theta, xp, n_side=n_side)
 
     def tail(self, params: Mapping[str, Any], backend: str | ArrayBackend = NUMPY) -> TailBehaviour:
         r"""Power law: exponent :math:`\alpha`.

@@ -36,24 +36,26 @@ starts from the Beta-like guess :math:`p_0 = (a+c)/(a+b+c+f)`.  Nodes: :data:`N_
 spread geometrically beyond ``LOG_MAP`` Laplace widths from the mode (for small :math:`a` the
 peak is ~:math:`a` wide next to an exponential tail ~45 long).
 
-Accuracy against mpmath (integrating in :math:`\operatorname{logit} p`, an independent
-variable) on :math:`a\in\{0.1,0.3,1,2\}`, :math:`b\in\{0.5,3,50\}` with counts from
-:math:`(0,0)` to :math:`(0,10^6)`, :math:`(10^4,0)` and :math:`(5\cdot10^5,5\cdot10^5)`: better
-than 1e-12 in the relative error of :math:`L` and of :math:`E=e^L`; exact closed forms
-(:math:`f=0`; :math:`a=1` or :math:`b=1`, Beta) to 1e-10 or better
-(``tests/test_quadrature_families.py``).  Random sweeps against a 600-node reference: 4e-13
-(:math:`a\ge0.1`), 2e-11 (:math:`a\ge0.05`), 2e-9 (:math:`a\ge0.02`).
+Accuracy with :data:`N_SIDE` = 36 nodes per side (``benchmarks/quadrature_nodes.py``, table
+in ``docs/benchmarks.md``; error :math:`|L-L_{\rm ref}|/\max(1,|L_{\rm ref}|)` against an mpmath
+oracle in :math:`\log(-\log p^a)`): where fits live (288 cases: 48 parameter points from the
+central 98% of the priors of ``models/kumaraswamy.toml``, :math:`n` from 1 to :math:`10^8`,
+:math:`c/n` spread), worst 3.1e-14 (1.2e-12 with 32 nodes, 1.6e-9 with 24); at every corner of
+the 0.1%-99.9% quantile box (:math:`a\in\{0.0137, 6.62\}`, median :math:`\in\{0.001, 0.999\}`,
+i.e. :math:`b` from 0.062 to :math:`5\cdot10^{19}`; counts from 0 to :math:`10^6`), worst
+6.9e-13 (at :math:`a = 0.0137`, where the peak is ~:math:`a` wide; 3.3e-12 with 32 nodes);
+stated bound :attr:`KumaraswamyFamily.accuracy` = 1e-12 (``tests/test_family_contract.py``).
+Against mpmath in :math:`\operatorname{logit} p` on :math:`a\in\{0.1,0.3,1,2\}`,
+:math:`b\in\{0.5,3,50\}` with counts from :math:`(0,0)` to :math:`(0,10^6)`, :math:`(10^4,0)`
+and :math:`(5\cdot10^5,5\cdot10^5)`: better than 1e-11 in the relative error of :math:`L` and
+of :math:`E=e^L` (3.7e-13; 1.4e-11 with 32 nodes); exact closed forms (:math:`f=0`;
+:math:`a=1` or :math:`b=1`, Beta) to 1e-10 or better (``tests/test_quadrature_families.py``).
 
-Over the prior support (``models/kumaraswamy.toml``: every corner of the 0.1%-99.9% quantile
-box, :math:`a\in\{0.0137, 6.62\}`, median :math:`\in\{0.001, 0.999\}`, i.e. :math:`b` from
-0.062 to :math:`5\cdot10^{19}`; counts from 0 to :math:`10^6`) against an mpmath oracle in
-:math:`\log(-\log p^a)`: measured worst :math:`|L-L_{\rm ref}|/\max(1,|L_{\rm ref}|)` =
-3.4e-14; stated bound :attr:`KumaraswamyFamily.accuracy` = 1e-12
-(``tests/test_family_contract.py``).  Where :math:`E = e^L` is within ~1e-13 of 1 (e.g.
-:math:`c = 0`, small :math:`f` and :math:`a = 0.01`, where :math:`\mathbb{E}[p]` is tiny), the
-quadrature gets :math:`E` to ~1 ulp, so :math:`L` is right to ~3e-15 *absolute* but not
-relative (a relative error of 1e-6 in an :math:`L` of -2e-9 is such a case); a rounding error
-that would make :math:`L` positive is clamped to 0 (:meth:`Family.log_moment`).
+Where :math:`E = e^L` is within ~1e-13 of 1 (e.g. :math:`c = 0`, small :math:`f` and
+:math:`a = 0.01`, where :math:`\mathbb{E}[p]` is tiny), the quadrature gets :math:`E` to ~1 ulp, so
+:math:`L` is right to ~3e-15 *absolute* but not relative (a relative error of 1e-6 in an
+:math:`L` of -2e-9 is such a case); a rounding error that would make :math:`L` positive is
+clamped to 0 (:meth:`Family.log_moment`).
 
 Tail: near :math:`p = 0` the density is :math:`\approx a b\,p^{a-1}`, so
 :math:`\mathbb{E}[(1-p)^k] \sim a b\,\Gamma(a)\,k^{-a} = b\,\Gamma(a+1)\,k^{-a}`: a power law
@@ -100,8 +102,9 @@ __all__ = ["NUMBA_INTEGRAND", "KumaraswamyFamily", "kumaraswamy_log_moment"]
 
 _LOG2 = math.log(2.0)
 #: Gauss–Legendre nodes on each side of the mode, spread geometrically beyond
-#: ``LOG_MAP`` Laplace widths (a peak of width ~a next to an exponential tail of length ~45).
-N_SIDE = 40
+#: ``LOG_MAP`` Laplace widths (a peak of width ~a next to an exponential tail of length ~45);
+#: the accuracy they buy is in the module docstring.
+N_SIDE = 36
 LOG_MAP = 2.0
 
 
@@ -112,7 +115,7 @@ def _h(y: Array, c: Array, f: Array, a: Array, b: Array, xp: ArrayBackend) -> Ar
 
 
 def _nodes_generic(
-    c: Array, f: Array, a: Array, b: Array, xp: ArrayBackend
+    c: Array, f: Array, a: Array, b: Array, xp: ArrayBackend, n_side: int = N_SIDE
 ) -> tuple[Array, Array]:
     """Node placement written against the backend (used for JAX; see :mod:`._laplace_numba`)."""
     sg = xp.stop_gradient
@@ -147,7 +150,7 @@ def _nodes_generic(
     # Beta-like guess for the mode in p, mapped to y = logit(p^a)
     lu0 = a0 * (xp.log(a0 + c0) - xp.log(a0 + b0 + c0 + f0))
     starts = [lu0 - log1mexp(lu0, xp), 0.5 * (y_lo + y_hi)]
-    return laplace_nodes(h, dh, y_lo, y_hi, starts, xp, n_side=N_SIDE, log_map=LOG_MAP)
+    return laplace_nodes(h, dh, y_lo, y_hi, starts, xp, n_side=n_side, log_map=LOG_MAP)
 
 
 # ---------------------------------------------------------------------------
@@ -205,7 +208,8 @@ NUMBA_INTEGRAND = NumbaIntegrand(
 
 
 def kumaraswamy_log_moment(
-    c: Array, f: Array, a: Array, b: Array, xp: ArrayBackend, numba_nodes: bool | None = None
+    c: Array, f: Array, a: Array, b: Array, xp: ArrayBackend, numba_nodes: bool | None = None,
+    n_side: int = N_SIDE,
 ) -> Array:
     r"""Backend-agnostic :math:`L(c, f)` of the Kumaraswamy(a, b) (see the module docstring).
 
@@ -220,8 +224,10 @@ def kumaraswamy_log_moment(
     numba_nodes
         Place the nodes with the numba kernel (:mod:`._laplace_numba`) instead of the
         backend-agnostic code.  Default: yes for NumPy and PyTensor, no for JAX.
+    n_side
+        Gauss–Legendre nodes on each side of the mode.
     """
-    nodes, log_w = place_nodes(NUMBA_INTEGRAND, c, f, a, b, xp, _nodes_generic, N_SIDE,
+    nodes, log_w = place_nodes(NUMBA_INTEGRAND, c, f, a, b, xp, _nodes_generic, n_side,
                                LOG_MAP, numba_nodes)
     ex = xp.expand_last
     log_int = _h(nodes, ex(c), ex(f), ex(a), ex(b), xp)
@@ -245,8 +251,9 @@ class KumaraswamyFamily(Family):
     name = "kumaraswamy"
     params = ("a", "b")
     prior_variables = ("alpha", "median")
-    accuracy = 1e-12  # measured worst over the prior support: 3.4e-14
+    accuracy = 1e-12  # measured worst over the prior support: 6.9e-13 (36 nodes per side)
     numba_integrand = NUMBA_INTEGRAND
+    nodes_per_side = N_SIDE
 
     def natural_params(
         self, variables: Mapping[str, Any], backend: str | ArrayBackend = NUMPY
@@ -260,9 +267,11 @@ class KumaraswamyFamily(Family):
         self, c: Array, f: Array, params: Mapping[str, Array], xp: ArrayBackend
     ) -> Array:
         p1, p2 = params["a"], params["b"]
+        n_side = self.nodes_per_side
         if xp is NUMPY:  # chunked: bounded memory for draws x pairs x k
-            return numpy_chunked(lambda *a: kumaraswamy_log_moment(*a, NUMPY), c, f, p1, p2)
-        return kumaraswamy_log_moment(c, f, p1, p2, xp)
+            return numpy_chunked(
+                lambda *a: kumaraswamy_log_moment(*a, NUMPY, n_side=n_side), c, f, p1, p2)
+        return kumaraswamy_log_moment(c, f, p1, p2, xp, n_side=n_side)
 
     def tail(self, params: Mapping[str, Any], backend: str | ArrayBackend = NUMPY) -> TailBehaviour:
         r"""Power law with exponent :math:`a` and prefactor :math:`b\,\Gamma(a+1)`."""
