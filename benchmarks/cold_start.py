@@ -125,6 +125,17 @@ def main() -> None:
         *(f"| {label} | {w1:.1f} | {c1:.1f} | {w2:.1f} | {c2:.1f} |"
           for label, w1, c1, w2, c2 in rows),
     ]
+    second = {label: (w2, c2) for label, _, _, w2, c2 in rows}
+    fit_beta = second["monkeypower fit --model beta"]
+    script = second["hand-written PyMC script (beta-binomial)"]
+    floor = second["import pymc, nutpie"]
+    lines += [
+        "",
+        f"Read-off, second process: `monkeypower fit --model beta` {fit_beta[0]:.1f} s wall "
+        f"({fit_beta[1]:.1f} s CPU), {fit_beta[0] / script[0]:.2f}× the hand-written script "
+        f"({script[0]:.1f} s) and {fit_beta[0] - floor[0]:.1f} s above `import pymc, nutpie` "
+        f"({floor[0]:.1f} s), the floor of any process that samples with nutpie.",
+    ]
     table = "\n".join(lines)
     print(table)
     if args.page:
