@@ -35,6 +35,14 @@ def load(part: str) -> object | None:
     return pickle.loads(path.read_bytes()) if path.exists() else None
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a binomial rate k / n (95% for the default z)."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5 / (1 + z * z / n)
+    return centre - half, centre + half
+
+
 def pct(x: float) -> str:
     """A rate as a whole percentage ("–" when undefined)."""
     return "–" if x != x else f"{100 * x:.0f}%"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _data import load, pct, pythia_counts, save
+from _data import load, pct, pythia_counts, save, wilson
 
 import monkeypower as mp
 from monkeypower.evaluation.planning import KnownPopulation, RecordedOutcomes, simulate_campaign
@@ -131,10 +131,8 @@ def _coverage_with_interval(covered: pd.Series) -> str:
     k, n = int(covered.sum()), len(covered)
     if n == 0:
         return "–"
-    z = 1.959964
-    centre = (k + z * z / 2) / (n + z * z)
-    half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
-    return f"{k}/{n} {pct(k / n)} [{pct(centre - half)}, {pct(centre + half)}]"
+    lo, hi = wilson(k, n)
+    return f"{k}/{n} {pct(k / n)} [{pct(lo)}, {pct(hi)}]"
 
 
 def _paired(errors: pd.Series, reference: pd.Series) -> str:

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import load, pythia_counts, save  # noqa: E402
+from _data import load, pythia_counts, save, wilson  # noqa: E402
 
 import monkeypower as mp  # noqa: E402
 
@@ -102,19 +102,12 @@ def recovery(seeds: int) -> list[dict]:
     return results
 
 
-def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 def recovery_table(results: list[dict]) -> str:
     n = len(results)
     k = sum(r["covered"] for r in results)
     k_sd = sum(r["sd_covered"] for r in results)
-    lo, hi = _wilson(k, n)
-    lo_sd, hi_sd = _wilson(k_sd, n)
+    lo, hi = wilson(k, n)
+    lo_sd, hi_sd = wilson(k_sd, n)
     medians = np.array([r["median"] for r in results])
     return "\n".join([
         "| quantity | truth | seeds | 90% interval covers truth | 95% Wilson CI of coverage "
