@@ -139,14 +139,12 @@ def local_scaled_beta_value_from_grad_node(fgraph: Any, node: Apply) -> list | N
 
 
 @njit_cached
-def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
+def _op_run(c, f, a, b, s, want_grad):  # pragma: no cover - compiled
+    """The kernel on the flattened inputs (one common shape required): value and gradients."""
     shape = c.shape
     if f.shape != shape or a.shape != shape or b.shape != shape or s.shape != shape:
         raise ValueError("ScaledBetaLogMoment: inputs must have one common shape")
-    # a run-time (non-literal) False: reuses the `bool` specialisation of the drivers
-    # instead of compiling the kernel again for Literal[bool](False)
-    want_grad = c.size < 0
-    out = _vec_serial(
+    return _vec_serial(
         np.ascontiguousarray(c).reshape(-1),
         np.ascontiguousarray(f).reshape(-1),
         np.ascontiguousarray(a).reshape(-1),
@@ -155,24 +153,20 @@ def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
         want_grad,
         AUTO,
     )
-    return np.ascontiguousarray(out[0]).reshape(shape)
+
+
+@njit_cached
+def _op_impl_value(c, f, a, b, s):  # pragma: no cover - compiled
+    # a run-time (non-literal) False: reuses the `bool` specialisation of the drivers
+    # instead of compiling the kernel again for Literal[bool](False)
+    out = _op_run(c, f, a, b, s, c.size < 0)
+    return np.ascontiguousarray(out[0]).reshape(c.shape)
 
 
 @njit_cached
 def _op_impl_grad(c, f, a, b, s):  # pragma: no cover - compiled
+    out = _op_run(c, f, a, b, s, c.size >= 0)  # run-time True (see _op_impl_value)
     shape = c.shape
-    if f.shape != shape or a.shape != shape or b.shape != shape or s.shape != shape:
-        raise ValueError("ScaledBetaLogMoment: inputs must have one common shape")
-    want_grad = c.size >= 0  # run-time True (see _op_impl_value)
-    out = _vec_serial(
-        np.ascontiguousarray(c).reshape(-1),
-        np.ascontiguousarray(f).reshape(-1),
-        np.ascontiguousarray(a).reshape(-1),
-        np.ascontiguousarray(b).reshape(-1),
-        np.ascontiguousarray(s).reshape(-1),
-        want_grad,
-        AUTO,
-    )
     return (
         np.ascontiguousarray(out[0]).reshape(shape),
         np.ascontiguousarray(out[1]).reshape(shape),
