@@ -12,7 +12,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import itertools
+import os
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +143,48 @@ def test_the_key_holds_the_source_of_every_module_of_the_folder(tmp_path, monkey
     finally:
         families_source_hash.cache_clear()
     assert after[:-1] == before[:-1] and after[-1] != before[-1]
+
+
+# A fresh process (empty cache folder) compiles the kernel first as the callee of a function
+# with PyTensor's fastmath flags. Under ``reassoc`` LLVM folds the Veltkamp split of
+# ``m - f s`` to the naive ``m - f s``: exact where the backend then fuses it into an FMA (this
+# machine), rounded to 0 where it does not (-2.55e-11 exactly at f = 1e6, s = 1 - 3e-5; seen
+# in CI). So the test reads the flags in the compiled IR, not the number.
+_FASTMATH_CALLER = """
+import re, numba
+from monkeypower.families._scaled_beta_numba import _int_minus_product
+
+def body(m, f, s):
+    split = 134217729.0 * s
+    s_hi = split - (split - s)
+    return (m - f * s_hi) - f * (s - s_hi)
+
+plain = numba.njit(body)  # fastmath not set: inherited from the caller (the negative control)
+FLAGS = {"arcp", "contract", "afn", "reassoc", "nsz"}  # pytensor.link.numba.dispatch.basic
+numba.njit(fastmath=FLAGS)(lambda m, f, s: plain(m, f, s))(1.0, 2.0, 0.5)
+numba.njit(fastmath=FLAGS)(lambda m, f, s: _int_minus_product(m, f, s))(1.0, 2.0, 0.5)
+for dispatcher in (plain, _int_minus_product):
+    (ir,) = dispatcher.inspect_llvm().values()
+    subs = re.findall(r"= fsub ([a-z ]*)double", ir)
+    print(len(subs), int(any("reassoc" in flags or "fast" in flags for flags in subs)))
+"""
+
+
+def test_kernels_keep_exact_arithmetic_under_a_fastmath_caller(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", _FASTMATH_CALLER], env=env, capture_output=True, text=True,
+        check=True,
+    ).stdout.split()
+    plain_subs, plain_fast, kernel_subs, kernel_fast = (int(x) for x in out)
+    # negative control: a callee without its own setting inherits reassoc, the split folds away
+    assert plain_fast == 1 and plain_subs == 1
+    assert kernel_fast == 0 and kernel_subs == 5
+
+
+def test_every_cached_kernel_sets_fastmath_off_explicitly():
+    for module_info in pkgutil.iter_modules(families.__path__):
+        module = importlib.import_module(f"{families.__name__}.{module_info.name}")
+        for name, value in inspect.getmembers(module, lambda v: isinstance(v, Dispatcher)):
+            if isinstance(value._cache, KeyNamedFunctionCache):
+                assert value.targetoptions.get("fastmath") is False, (module.__name__, name)

@@ -21,6 +21,16 @@ Numba also keys a cached function by its own file only, while the kernels here i
 from sibling modules (``_special_numba``, the scaled-Beta quadrature rules): editing a helper
 alone left callers running the old machine code. The key here also holds a hash of every
 module of this folder, so any edit recompiles every kernel of the families once.
+
+Last, numba compiles a function that another jitted function calls with the *caller's*
+``fastmath`` flags when the callee does not set its own (``inherit_if_not_set`` in
+``numba.core.cpu``), keeps that overload as *the* one for its signature and caches it on disk
+(the cache key does not hold the flags). PyTensor's numba linker wraps every Op in a function
+compiled with ``reassoc``, ``contract`` and ``afn``, so whichever came first, a sampler or a
+direct call, decided whether the kernels kept their exact arithmetic: under ``reassoc`` the
+Veltkamp split of ``m - f s`` in the scaled-Beta kernel folds to ``m - f s``, and
+:math:`\partial L/\partial s` near ``s = 1`` lost 1.7e-6 (seen in CI). :func:`njit_cached`
+therefore sets ``fastmath=False`` explicitly, so it is never inherited.
 """
 
 from __future__ import annotations
@@ -78,10 +88,12 @@ class KeyNamedFunctionCache(FunctionCache):
 def njit_cached(func: Callable | None = None, **options: Any):
     """``numba.njit(cache=True, **options)`` with a cache that concurrent processes cannot corrupt.
 
-    Use as ``@njit_cached`` or ``@njit_cached(parallel=True)``.
+    Use as ``@njit_cached`` or ``@njit_cached(parallel=True)``. ``fastmath`` is ``False``
+    unless given: set explicitly, it is not inherited from a fastmath caller (module docstring).
     """
     if "cache" in options:
         raise TypeError("njit_cached always caches; do not pass cache=")
+    options.setdefault("fastmath", False)
 
     def decorate(py_func: Callable):
         dispatcher = numba.njit(**options)(py_func)
