@@ -2,15 +2,23 @@
 
 import ctypes
 import fcntl
+import pickle
 
 import numpy as np
 import pymc as pm
+import pytensor
+import pytensor.tensor as pt
 import pytest
 
 import monkeypower as mp
 from monkeypower.data.sufficient import compress
 from monkeypower.fitting.model import build_model, pair_data
-from monkeypower.fitting.nutpie_compile import _graph_cache_path, compile_for_nutpie, compile_lock
+from monkeypower.fitting.nutpie_compile import (
+    _dumps,
+    _graph_cache_path,
+    compile_for_nutpie,
+    compile_lock,
+)
 from monkeypower.fitting.sampling import Runner
 from monkeypower.fitting.settings import SamplerSettings
 from monkeypower.fitting.spec import resolve_model
@@ -119,3 +127,32 @@ def test_runner_holds_the_data_of_the_dataset_it_samples():
         for name, values in pair_data(stats).items():
             np.testing.assert_array_equal(held()[name], values)
     assert len(held()["n"]) != other.n_pairs  # negative control: the two datasets differ
+
+
+def test_a_differentiated_opfromgraph_pickles_without_its_derivative_cache():
+    """PyTensor's LogSumExp is an OpFromGraph that caches its derivative Op as a local function
+    once differentiated: plain pickle refuses such a function (the negative control), so graphs
+    with it (the quadrature families') were compiled again in every process."""
+    x = pt.dmatrix("x")
+    total = pt.logsumexp(x, axis=1).sum()
+    fn = pytensor.function([x], [total, pytensor.grad(total, x)])
+    with pytest.raises((AttributeError, pickle.PicklingError), match="local object"):
+        pickle.dumps(fn)
+    loaded = pickle.loads(_dumps(fn))
+    point = np.random.default_rng(0).normal(size=(3, 4))
+    for got, want in zip(loaded(point), fn(point), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_quadrature_familys_graph_is_stored_and_loaded_with_its_own_data():
+    first = build_model(_stats(0.3, 0, 32), resolve_model("kumaraswamy"))
+    compile_for_nutpie(first)
+    model = build_model(_stats(0.6, 1, 45), resolve_model("kumaraswamy"))
+    assert _graph_cache_path(model) == _graph_cache_path(first)
+    assert _graph_cache_path(model).exists()
+    again = compile_for_nutpie(model)
+    assert again.compiled_logp_func.cache_hits == 1
+    point = np.full(again.n_dim, 0.2)
+    logp, grad = _call(again, point)
+    np.testing.assert_allclose(logp, model.compile_logp()(_values(model, point)), rtol=1e-10)
+    np.testing.assert_allclose(grad, model.compile_dlogp()(_values(model, point)), rtol=1e-8)

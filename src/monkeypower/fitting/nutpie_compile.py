@@ -27,6 +27,7 @@ the ones this module was written against, it falls back to ``nutpie.compile_pymc
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import io
 import os
@@ -43,6 +44,7 @@ import pymc as pm
 import pytensor
 from nutpie import compile_pymc as nutpie_pymc
 from pymc.initial_point import make_initial_point_fn
+from pytensor.compile.builders import OpFromGraph
 from pytensor.configdefaults import config as pytensor_config
 from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
 
@@ -213,12 +215,35 @@ def _load_functions(path: Path, model: pm.Model):
     return n_dim, n_expanded, logp_fn_pt, expand_fn_pt, shape_info, reparameterized_names
 
 
+class _GraphPickler(pickle.Pickler):
+    """A pickler that leaves out the derivative caches of ``OpFromGraph`` ops.
+
+    Once a gradient has been taken through one (``LogSumExp`` in the quadrature families'
+    graphs is an ``OpFromGraph``), it caches its derivative Op as a local function, which
+    pickle refuses; those graphs were then compiled again in every process. A compiled
+    function never differentiates again, and the cache is rebuilt on demand if it does.
+    """
+
+    def reducer_override(self, obj: object) -> object:  # noqa: D102
+        if isinstance(obj, OpFromGraph) and (obj._lop_op_cache or obj._rop_op_cache is not None):
+            clean = copy.copy(obj)
+            clean._lop_op_cache, clean._rop_op_cache = {}, None
+            return clean.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+        return NotImplemented
+
+
+def _dumps(obj: object) -> bytes:
+    out = io.BytesIO()
+    _GraphPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return out.getvalue()
+
+
 def _store_functions(path: Path, functions) -> None:
     """Write the compiled functions atomically (a concurrent reader sees all or nothing)."""
     n_dim, n_expanded, logp_fn_pt, expand_fn_pt, shape_info, reparameterized_names = functions
     payload = pickle.dumps({
-        "n_dim": n_dim, "n_expanded": n_expanded, "logp": pickle.dumps(logp_fn_pt),
-        "expand": pickle.dumps(expand_fn_pt), "shape_info": shape_info,
+        "n_dim": n_dim, "n_expanded": n_expanded, "logp": _dumps(logp_fn_pt),
+        "expand": _dumps(expand_fn_pt), "shape_info": shape_info,
         "reparameterized": reparameterized_names,
     })
     path.parent.mkdir(parents=True, exist_ok=True)
