@@ -22,7 +22,10 @@ Contract, per family:
 from __future__ import annotations
 
 import itertools
+import json
 import math
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -231,21 +234,52 @@ EDGE_COUNTS = [(0, 1), (1, 0), (0, 1e6), (1e6, 0), (1, 1e6), (37, 9963), (5e5, 5
                (1e6 - 1, 1)]
 
 
+#: mpmath L at every corner and count pair, written by ``tests/_corner_references.py``.
+CORNER_REFERENCES = Path(__file__).parent / "data" / "corner_references.json"
+
+
+@cache
+def _stored_corners() -> dict:
+    table = json.loads(CORNER_REFERENCES.read_text())
+    assert table["edge_counts"] == [list(pair) for pair in EDGE_COUNTS], (
+        "the stored references are for other counts: run tests/_corner_references.py")
+    return table["families"]
+
+
+def _corner_rows(name: str) -> list[dict]:
+    """The stored corners of ``name``, checked to be today's corners of its prior."""
+    rows = _stored_corners().get(name)
+    assert rows is not None, f"no stored references for {name}: run tests/_corner_references.py"
+    assert [row["theta"] for row in rows] == corner_params(name), (
+        f"{name}'s prior corners changed: run tests/_corner_references.py")
+    return rows
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_values_at_the_prior_extremes_are_finite_and_accurate(name):
     """Every corner of the 0.1%-99.9% prior box, counts from 0 to 1e6, against mpmath.
 
     Error measure: ``|L - L_ref| / max(1, |L_ref|)`` (the relative error of E = e^L where
-    |L| <= 1, of L beyond); the bound is the family's stated ``accuracy``.
+    |L| <= 1, of L beyond); the bound is the family's stated ``accuracy``. The mpmath values
+    are stored (``tests/_corner_references.py``); the next test recomputes some of them live.
     """
     fam = get_family(name)
     c, f = np.array(EDGE_COUNTS).T
-    for theta in corner_params(name):
+    for row in _corner_rows(name):
+        theta, ref = row["theta"], np.array(row["log_moment"])
         got = fam.log_moment(c, f, theta)
         assert np.all(np.isfinite(got)) and np.all(got <= 0.0), (theta, got)
-        ref = np.array([reference_log_moment(name, ci, fi, theta) for ci, fi in EDGE_COUNTS])
         err = np.abs(got - ref) / np.maximum(1.0, np.abs(ref))
         assert err.max() <= fam.accuracy, (theta, EDGE_COUNTS[int(np.argmax(err))], err.max())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stored_corner_references_are_mpmath_values(name):
+    """One corner per family (each family another one of its list) recomputed with mpmath."""
+    rows = _corner_rows(name)
+    row = rows[(3 * NAMES.index(name) + 1) % len(rows)]
+    live = [reference_log_moment(name, c, f, row["theta"]) for c, f in EDGE_COUNTS]
+    np.testing.assert_allclose(row["log_moment"], live, rtol=1e-12, atol=1e-300)
 
 
 # ---------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 
 import ctypes
 import fcntl
+import os
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pymc as pm
@@ -156,3 +159,47 @@ def test_a_quadrature_familys_graph_is_stored_and_loaded_with_its_own_data():
     logp, grad = _call(again, point)
     np.testing.assert_allclose(logp, model.compile_logp()(_values(model, point)), rtol=1e-10)
     np.testing.assert_allclose(grad, model.compile_dlogp()(_values(model, point)), rtol=1e-8)
+
+
+_LOGP_SCRIPT = """
+import ctypes
+import numpy as np
+import monkeypower as mp
+from monkeypower.data.sufficient import compress
+from monkeypower.fitting.model import build_model
+from monkeypower.fitting.nutpie_compile import _graph_cache_path, compile_for_nutpie
+from monkeypower.fitting.spec import resolve_model
+
+stats = compress(mp.simulate("beta", {"alpha": 0.5, "beta": 3.0}, n_problems=64,
+                             n_attempts=1000, seed=1))
+model = build_model(stats, resolve_model("beta"))
+print("loaded" if _graph_cache_path(model).exists() else "compiled")
+compiled = compile_for_nutpie(model)
+as_double = ctypes.POINTER(ctypes.c_double)
+for seed in (0, 1):
+    x = np.random.default_rng(seed).normal(scale=0.5, size=compiled.n_dim)
+    grad, logp = np.zeros(compiled.n_dim), np.zeros(())
+    status = compiled.compiled_logp_func.ctypes(
+        compiled.n_dim, x.ctypes.data_as(as_double), grad.ctypes.data_as(as_double),
+        logp.ctypes.data_as(as_double), ctypes.c_void_p(compiled.user_data.ctypes.data))
+    assert status == 0
+    print(float(logp).hex(), *(float(g).hex() for g in grad))
+"""
+
+
+@pytest.mark.slow
+def test_the_first_process_and_a_cached_one_compute_the_same_bits(tmp_path):
+    """The process that compiles a graph and one that loads it from the caches must agree bit
+    for bit, or the same seed gives other draws on a fresh machine. It did (the last bits of
+    logp, then the chains) while PyTensor's fast-math flags let freshly compiled Ops be fused
+    and reassociated across their boundaries, which cached ones are not."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"),
+           "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'pytensor'}"}
+    script = tmp_path / "logp.py"
+    script.write_text(_LOGP_SCRIPT)
+    outputs = [subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                              text=True, check=True).stdout.split()
+               for _ in range(2)]
+    assert outputs[0][0] == "compiled" and outputs[1][0] == "loaded"
+    assert len(outputs[0]) == 1 + 2 * 3  # logp and a 2-vector gradient at two points
+    assert outputs[0][1:] == outputs[1][1:]

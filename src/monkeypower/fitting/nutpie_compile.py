@@ -55,9 +55,10 @@ try:
 except ImportError:  # pragma: no cover - Windows: no lock, each process compiles for itself
     fcntl = None
 
-__all__ = ["compile_for_nutpie", "compile_lock", "WRAPPER_VERSION", "SUPPORTED_NUTPIE"]
+__all__ = ["compile_for_nutpie", "compile_lock", "exact_float_compilation", "WRAPPER_VERSION",
+           "SUPPORTED_NUTPIE"]
 
-WRAPPER_VERSION = "2"
+WRAPPER_VERSION = "3"
 SUPPORTED_NUTPIE = ("0.16.",)
 
 _LOGP_SIGNATURE = numba.types.int64(
@@ -291,15 +292,28 @@ def compile_for_nutpie(model: pm.Model) -> nutpie_pymc.CompiledPyMCModel:
         ``support_point`` initialisation), whose ``cfunc`` wrappers come from disk after the first
         process on the machine compiled them.
     """
-    if not nutpie.__version__.startswith(SUPPORTED_NUTPIE):
-        return nutpie.compile_pymc_model(model)
-    pymc_initial_point_fn = nutpie_pymc._wrap_with_lock(make_initial_point_fn(
-        model=model, overrides=None, default_strategy="support_point",
-        jitter_rvs=set(model.free_RVs), return_transformed=True,
-    ))
-    path = _graph_cache_path(model)
-    with compile_lock(path):
-        return _compile_unlocked(model, pymc_initial_point_fn, path)
+    with exact_float_compilation():
+        if not nutpie.__version__.startswith(SUPPORTED_NUTPIE):
+            return nutpie.compile_pymc_model(model)
+        pymc_initial_point_fn = nutpie_pymc._wrap_with_lock(make_initial_point_fn(
+            model=model, overrides=None, default_strategy="support_point",
+            jitter_rvs=set(model.free_RVs), return_transformed=True,
+        ))
+        path = _graph_cache_path(model)
+        with compile_lock(path):
+            return _compile_unlocked(model, pymc_initial_point_fn, path)
+
+
+def exact_float_compilation() -> contextlib.AbstractContextManager:
+    """PyTensor's numba backend without fast-math flags, for the graphs compiled inside.
+
+    With PyTensor's default ``reassoc``/``contract`` flags, a graph compiled in this process
+    (its Ops inlined into one another, then fused and reassociated) and the same graph loaded
+    from the disk cache in another (the Ops already machine code) round differently: the same
+    seed gave other draws in the first process on a machine than in every later one (last
+    bits of logp first, then the chains). Without them both are IEEE arithmetic, bit for bit.
+    """
+    return pytensor_config.change_flags(numba__fastmath=False)
 
 
 def _compile_unlocked(model: pm.Model, pymc_initial_point_fn,

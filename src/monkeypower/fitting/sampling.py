@@ -22,7 +22,7 @@ from monkeypower.data.sufficient import SufficientStats, compress
 from monkeypower.fitting.fit import Fit
 from monkeypower.fitting.groups import FitGroups
 from monkeypower.fitting.model import build_model, pair_data
-from monkeypower.fitting.nutpie_compile import compile_for_nutpie
+from monkeypower.fitting.nutpie_compile import compile_for_nutpie, exact_float_compilation
 from monkeypower.fitting.posterior_tree import assemble_tree
 from monkeypower.fitting.settings import (
     DEFAULT_SAMPLER,
@@ -93,7 +93,7 @@ def sample_model(
             progress_bar=s.progressbar, target_accept=s.target_accept,
             cores=s.cores or min(s.chains, 2), save_warmup=False,
         )
-    with model:
+    with model, exact_float_compilation():
         kwargs: dict[str, Any] = {}
         if s.sampler == "pymc":
             kwargs["cores"] = s.cores or min(s.chains, 2)
