@@ -27,11 +27,11 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 # notebooks, the LOO and real-data tiers, ...), so that with --dist loadfile neither worker is
 # left alone with one of them at the end. Only the order of files changes; tests within a file
 # keep theirs.
-LONGEST_FIRST = ("test_family_contract.py", "test_notebooks.py", "test_loo_recovery.py",
-                 "test_family_fits.py", "test_real_data.py", "test_notebooks_run_b.py",
-                 "test_cli.py", "test_pooled.py", "test_docs.py", "test_nutpie_compile.py",
-                 "test_saved_fits.py",
-                 "test_model_comparison.py", "test_figures.py", "test_fit.py")
+LONGEST_FIRST = ("test_notebooks.py", "test_family_fits.py", "test_real_data.py",
+                 "test_loo_recovery.py", "test_pooled.py", "test_nutpie_compile.py",
+                 "test_notebooks_run_b.py", "test_docs.py", "test_saved_fits.py", "test_cli.py",
+                 "test_family_contract.py", "test_model_comparison.py", "test_figures.py",
+                 "test_fit.py")
 
 
 def pytest_collection_modifyitems(session, config, items):

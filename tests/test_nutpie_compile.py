@@ -12,6 +12,7 @@ import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 import pytest
+from pytensor.compile.mode import Mode
 
 import monkeypower as mp
 from monkeypower.data.sufficient import compress
@@ -68,7 +69,8 @@ def test_callback_matches_pymc_logp_and_gradient_after_a_data_swap(compiled):
     swapped = base.with_data(**pair_data(other))
     with model:
         pm.set_data(pair_data(other), coords={"pair": np.arange(other.n_pairs)})
-    logp_fn, dlogp_fn = model.compile_logp(), model.compile_dlogp()
+    logp_fn = model.compile_logp(mode="FAST_COMPILE")
+    dlogp_fn = model.compile_dlogp(mode="FAST_COMPILE")
     rng = np.random.default_rng(3)
     for _ in range(3):
         point = rng.normal(scale=0.5, size=base.n_dim)
@@ -92,8 +94,9 @@ def test_a_second_compile_loads_from_disk_with_its_own_data(compiled):
     assert again.compiled_expand_func.cache_hits == 1
     point = np.full(again.n_dim, 0.2)
     logp, grad = _call(again, point)
-    np.testing.assert_allclose(logp, model.compile_logp()(_values(model, point)), rtol=1e-10)
-    np.testing.assert_allclose(grad, model.compile_dlogp()(_values(model, point)), rtol=1e-8)
+    values = _values(model, point)
+    np.testing.assert_allclose(logp, model.compile_logp(mode="FAST_COMPILE")(values), rtol=1e-10)
+    np.testing.assert_allclose(grad, model.compile_dlogp(mode="FAST_COMPILE")(values), rtol=1e-8)
     assert not np.isclose(logp, _call(first, point)[0])  # negative control: other data
 
 
@@ -138,7 +141,8 @@ def test_a_differentiated_opfromgraph_pickles_without_its_derivative_cache():
     with it (the quadrature families') were compiled again in every process."""
     x = pt.dmatrix("x")
     total = pt.logsumexp(x, axis=1).sum()
-    fn = pytensor.function([x], [total, pytensor.grad(total, x)])
+    fn = pytensor.function([x], [total, pytensor.grad(total, x)],
+                           mode=Mode(linker="py", optimizer="fast_compile"))
     with pytest.raises((AttributeError, pickle.PicklingError), match="local object"):
         pickle.dumps(fn)
     loaded = pickle.loads(_dumps(fn))
@@ -149,16 +153,18 @@ def test_a_differentiated_opfromgraph_pickles_without_its_derivative_cache():
 
 def test_a_quadrature_familys_graph_is_stored_and_loaded_with_its_own_data():
     first = build_model(_stats(0.3, 0, 32), resolve_model("kumaraswamy"))
-    compile_for_nutpie(first)
+    compiled_first = compile_for_nutpie(first)
+    assert _graph_cache_path(first).exists()
     model = build_model(_stats(0.6, 1, 45), resolve_model("kumaraswamy"))
     assert _graph_cache_path(model) == _graph_cache_path(first)
-    assert _graph_cache_path(model).exists()
-    again = compile_for_nutpie(model)
+    again = compile_for_nutpie(model)  # from disk, with this model's data
     assert again.compiled_logp_func.cache_hits == 1
     point = np.full(again.n_dim, 0.2)
+    values = _values(model, point)
     logp, grad = _call(again, point)
-    np.testing.assert_allclose(logp, model.compile_logp()(_values(model, point)), rtol=1e-10)
-    np.testing.assert_allclose(grad, model.compile_dlogp()(_values(model, point)), rtol=1e-8)
+    np.testing.assert_allclose(logp, model.compile_logp(mode="FAST_COMPILE")(values), rtol=1e-10)
+    np.testing.assert_allclose(grad, model.compile_dlogp(mode="FAST_COMPILE")(values), rtol=1e-8)
+    assert not np.isclose(logp, _call(compiled_first, point)[0])  # negative control: other data
 
 
 _LOGP_SCRIPT = """

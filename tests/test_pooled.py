@@ -120,13 +120,14 @@ def test_the_pooled_likelihood_is_the_sum_of_the_groups_likelihoods(simulated):
         assert model["pair_group"].get_value().shape == (n_pairs,)
         assert len(model.potentials) == 1
     # the scaled Beta's primitive takes per-pair parameter vectors with finite gradients
-    assert np.isfinite(model.compile_dlogp()(point)).all()
+    assert np.isfinite(model.compile_dlogp(mode="FAST_COMPILE")(point)).all()
 
 
 def _potential(model):
     """The model's one potential as a function of a point (value variables by name)."""
     value = model.replace_rvs_by_values(model.potentials)[0]
-    return model.compile_fn(value, inputs=model.value_vars, on_unused_input="ignore")
+    return model.compile_fn(value, inputs=model.value_vars, on_unused_input="ignore",
+                            mode="FAST_COMPILE")
 
 
 @pytest.mark.parametrize(
