@@ -23,12 +23,14 @@ import pymc.sampling.jax  # noqa: E402, F401
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
-# The longest files first (measured on a fresh clone: the contract corners against mpmath, the
-# notebooks, the LOO and real-data tiers, ...), so that with --dist loadfile neither worker is
-# left alone with one of them at the end. Only the order of files changes; tests within a file
-# keep theirs.
-LONGEST_FIRST = ("test_notebooks.py", "test_family_fits.py", "test_real_data.py",
-                 "test_loo_recovery.py", "test_pooled.py", "test_nutpie_compile.py",
+# The longest files first (measured on a fresh clone: the notebooks, the real-data, pooled,
+# family-fit and LOO tiers, ...), so that with --dist loadfile neither worker is left alone with
+# one of them at the end. Files that fit the same families are not started together: one
+# process compiles a graph while the others wait on its lock (nutpie_compile), so the first two
+# files (compare_populations's four families; the real data's scaled Beta) share no graph.
+# Only the order of files changes; tests within a file keep theirs.
+LONGEST_FIRST = ("test_notebooks.py", "test_real_data.py", "test_pooled.py",
+                 "test_family_fits.py", "test_loo_recovery.py", "test_nutpie_compile.py",
                  "test_notebooks_run_b.py", "test_docs.py", "test_saved_fits.py", "test_cli.py",
                  "test_family_contract.py", "test_model_comparison.py", "test_figures.py",
                  "test_fit.py")
