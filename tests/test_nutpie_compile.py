@@ -171,28 +171,27 @@ def test_a_quadrature_familys_graph_is_stored_and_loaded_with_its_own_data():
 
 
 _LOGP_SCRIPT = """
-import ctypes
 import numpy as np
 import monkeypower as mp
 from monkeypower.data.sufficient import compress
+from monkeypower.fitting import nutpie_compile
 from monkeypower.fitting.model import build_model
-from monkeypower.fitting.nutpie_compile import _graph_cache_path, compile_for_nutpie
 from monkeypower.fitting.spec import resolve_model
 
 stats = compress(mp.simulate("beta", {"alpha": 0.5, "beta": 3.0}, n_problems=64,
                              n_attempts=1000, seed=1))
 model = build_model(stats, resolve_model("beta"))
-print("loaded" if _graph_cache_path(model).exists() else "compiled")
-compiled = compile_for_nutpie(model)
-as_double = ctypes.POINTER(ctypes.c_double)
+path = nutpie_compile._graph_cache_path(model)
+print("loaded" if path.exists() else "compiled")
+# the rewritten logp/gradient function nutpie's callback wraps (compiled, or loaded from disk),
+# under the flags compile_for_nutpie sets
+with nutpie_compile.exact_float_compilation():
+    functions = nutpie_compile._pytensor_functions(model, None, path)
+n_dim, logp_and_gradient = functions[0], functions[2]
 for seed in (0, 1):
-    x = np.random.default_rng(seed).normal(scale=0.5, size=compiled.n_dim)
-    grad, logp = np.zeros(compiled.n_dim), np.zeros(())
-    status = compiled.compiled_logp_func.ctypes(
-        compiled.n_dim, x.ctypes.data_as(as_double), grad.ctypes.data_as(as_double),
-        logp.ctypes.data_as(as_double), ctypes.c_void_p(compiled.user_data.ctypes.data))
-    assert status == 0
-    print(float(logp).hex(), *(float(g).hex() for g in grad))
+    x = np.random.default_rng(seed).normal(scale=0.5, size=n_dim)
+    logp, gradient = logp_and_gradient(x)
+    print(float(logp).hex(), *(float(g).hex() for g in np.ravel(gradient)))
 """
 
 
