@@ -17,6 +17,7 @@ from pytensor.graph.traversal import io_toposort
 
 import monkeypower as mp
 from monkeypower.data.sufficient import compress
+from monkeypower.fitting import nutpie_compile
 from monkeypower.fitting.model import build_model, pair_data
 from monkeypower.fitting.nutpie_compile import (
     _dumps,
@@ -64,21 +65,27 @@ def _call(compiled_model, point):
     return float(logp), grad
 
 
+def _assert_matches_pymc(model, compiled_model, point, grad_atol=0.0):
+    """The callback's logp and gradient equal PyMC's own (compiled in the Python/C VM: the
+    values are under test, not the backend); returns the callback's logp."""
+    values = _values(model, point)
+    logp, grad = _call(compiled_model, point)
+    np.testing.assert_allclose(logp, model.compile_logp(mode="FAST_COMPILE")(values), rtol=1e-10)
+    np.testing.assert_allclose(grad, model.compile_dlogp(mode="FAST_COMPILE")(values), rtol=1e-8,
+                               atol=grad_atol)
+    return logp
+
+
 def test_callback_matches_pymc_logp_and_gradient_after_a_data_swap(compiled):
     model, base = compiled
     other = _stats(0.6, 1, 90)  # another size: the shapes come through user_data, not the code
     swapped = base.with_data(**pair_data(other))
     with model:
         pm.set_data(pair_data(other), coords={"pair": np.arange(other.n_pairs)})
-    logp_fn = model.compile_logp(mode="FAST_COMPILE")
-    dlogp_fn = model.compile_dlogp(mode="FAST_COMPILE")
     rng = np.random.default_rng(3)
     for _ in range(3):
         point = rng.normal(scale=0.5, size=base.n_dim)
-        values = _values(model, point)
-        logp, grad = _call(swapped, point)
-        np.testing.assert_allclose(logp, logp_fn(values), rtol=1e-10)
-        np.testing.assert_allclose(grad, dlogp_fn(values), rtol=1e-8, atol=1e-10)
+        logp = _assert_matches_pymc(model, swapped, point, grad_atol=1e-10)
     # the original data are untouched by the swap (negative control: the two differ)
     assert not np.isclose(_call(base, point)[0], logp)
 
@@ -94,10 +101,7 @@ def test_a_second_compile_loads_from_disk_with_its_own_data(compiled):
     assert again.compiled_logp_func.cache_hits == 1
     assert again.compiled_expand_func.cache_hits == 1
     point = np.full(again.n_dim, 0.2)
-    logp, grad = _call(again, point)
-    values = _values(model, point)
-    np.testing.assert_allclose(logp, model.compile_logp(mode="FAST_COMPILE")(values), rtol=1e-10)
-    np.testing.assert_allclose(grad, model.compile_dlogp(mode="FAST_COMPILE")(values), rtol=1e-8)
+    logp = _assert_matches_pymc(model, again, point)
     assert not np.isclose(logp, _call(first, point)[0])  # negative control: other data
 
 
@@ -163,11 +167,23 @@ def test_a_quadrature_familys_graph_is_stored_and_loaded_with_its_own_data():
     again = compile_for_nutpie(model)  # from disk, with this model's data
     assert again.compiled_logp_func.cache_hits == 1
     point = np.full(again.n_dim, 0.2)
-    values = _values(model, point)
-    logp, grad = _call(again, point)
-    np.testing.assert_allclose(logp, model.compile_logp(mode="FAST_COMPILE")(values), rtol=1e-10)
-    np.testing.assert_allclose(grad, model.compile_dlogp(mode="FAST_COMPILE")(values), rtol=1e-8)
+    logp = _assert_matches_pymc(model, again, point)
     assert not np.isclose(logp, _call(compiled_first, point)[0])  # negative control: other data
+
+
+def test_compile_for_nutpie_compiles_without_fast_math(monkeypatch):
+    """The flags the next test runs under are the ones compile_for_nutpie compiles with."""
+    seen, before = [], pytensor.config.numba__fastmath
+
+    def record(model, initial_point_fn, path):
+        seen.append(pytensor.config.numba__fastmath)
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(nutpie_compile, "_compile_unlocked", record)
+    with pytest.raises(RuntimeError, match="recorded"):
+        compile_for_nutpie(build_model(_stats(0.3, 0, 8), resolve_model("beta")))
+    assert seen == [False]
+    assert pytensor.config.numba__fastmath == before  # the user's setting, restored
 
 
 _LOGP_SCRIPT = """
