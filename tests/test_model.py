@@ -116,3 +116,23 @@ def test_every_builtin_model_gives_reasons_for_its_priors():
 def test_spec_errors_are_clear(kwargs, message):
     with pytest.raises(SpecError, match=message):
         mp.load_spec(**kwargs)
+
+
+def test_one_default_model_everywhere():
+    """Every entry point that takes a model defaults to DEFAULT_MODEL, a built-in model.
+
+    Can fail: a signature or the CLI option left on its own literal when the default moves.
+    """
+    import inspect
+
+    from monkeypower.cli import build_parser
+    from monkeypower.fitting import distributed, model, pooled, pooled_model, sampling, spec
+
+    assert spec.DEFAULT_MODEL in spec.available_models()
+    entry_points = [spec.load_spec, spec.resolve_model, model.build_model, sampling.fit,
+                    distributed.fit_many, pooled.fit_pooled, pooled_model.build_pooled_model]
+    for function in entry_points:
+        default = inspect.signature(function).parameters["model"].default
+        assert default == spec.DEFAULT_MODEL, function.__qualname__
+    fit_options = build_parser()._subparsers._group_actions[0].choices["fit"]
+    assert fit_options.get_default("model") == spec.DEFAULT_MODEL

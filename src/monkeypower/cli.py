@@ -38,7 +38,7 @@ from monkeypower.evaluation.comparison import VERDICT_MODELS, power_law_verdict
 from monkeypower.evaluation.planning import ALLOCATIONS, parse_target
 from monkeypower.fitting.persistence import SavedFitError
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, SAMPLERS
-from monkeypower.fitting.spec import available_models, load_spec
+from monkeypower.fitting.spec import DEFAULT_MODEL, available_models, load_spec
 from monkeypower.intervals import IntervalConvention, get_interval
 from monkeypower.output.atomic import OutputFolderError, atomic_folder, check_destination
 from monkeypower.output.figures.forest import plot_group_exponents
@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--outcomes", help="list-of-booleans column (llmonkeys layout)")
     _add_group_options(fit, "fit (default: every group)")
     _add_design_options(fit)
-    fit.add_argument("--model", default="scaled_beta", help="model name or TOML path")
+    fit.add_argument("--model", default=DEFAULT_MODEL, help="model name or TOML path")
     fit.add_argument("--seed", type=int, required=True, help="seed of the sampler")
     fit.add_argument("--format", choices=("table", "json", "latex", "markdown"), default="table",
                      help="format of the summary printed")

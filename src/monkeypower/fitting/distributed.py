@@ -51,7 +51,7 @@ from monkeypower.fitting.groups import FitGroups
 from monkeypower.fitting.posterior_tree import assemble_tree
 from monkeypower.fitting.sampling import runner_for
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, DEFAULT_TARGET_ACCEPT, SamplerSettings
-from monkeypower.fitting.spec import ModelSpec, ResolvedModel, resolve_model
+from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
 from monkeypower.presentation.progress import progress_bar
 from monkeypower.seeding import child_seed
 
@@ -102,7 +102,7 @@ def _check_where(client: Client | None, scheduler: str | None, n_workers: int | 
 
 def fit_many(
     data: OutcomesGroups,
-    model: str | Path | ModelSpec = "scaled_beta",
+    model: str | Path | ModelSpec = DEFAULT_MODEL,
     *,
     seed: int,
     priors: Mapping[str, Any] | None = None,

@@ -26,7 +26,7 @@ from scipy.special import gammaln
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.data.sufficient import SufficientStats, compress
 from monkeypower.families import PYTENSOR
-from monkeypower.fitting.spec import ModelSpec, ResolvedModel, resolve_model
+from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
 
 __all__ = ["build_model", "pair_data"]
 
@@ -50,7 +50,7 @@ def pair_data(stats: SufficientStats) -> dict[str, np.ndarray]:
 
 def build_model(
     data: Outcomes | SufficientStats,
-    model: str | ModelSpec | ResolvedModel = "scaled_beta",
+    model: str | ModelSpec | ResolvedModel = DEFAULT_MODEL,
     *,
     priors: Mapping[str, Any] | None = None,
 ) -> pm.Model:
@@ -60,7 +60,7 @@ def build_model(
     ----------
     data : Outcomes or SufficientStats
         The counts (compressed here if not already).
-    model : str, ModelSpec or ResolvedModel, default "scaled_beta"
+    model : str, ModelSpec or ResolvedModel, default :data:`~monkeypower.fitting.spec.DEFAULT_MODEL`
         A built-in model name, a path to a TOML spec, a spec, or a spec already resolved to its
         family (:func:`~monkeypower.fitting.spec.resolve_model`; then nothing is loaded again).
     priors : mapping, optional

@@ -45,7 +45,7 @@ from monkeypower.fitting.pooled_prediction import GroupPrediction
 from monkeypower.fitting.posterior_tree import as_numpy_dataset, assemble_tree
 from monkeypower.fitting.sampling import CompiledModels, sample_model
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, DEFAULT_TARGET_ACCEPT, SamplerSettings
-from monkeypower.fitting.spec import ModelSpec, ResolvedModel, resolve_model
+from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
 from monkeypower.intervals import IntervalConvention, resolve_interval
 from monkeypower.presentation.protocol import Result
 from monkeypower.seeding import child_seed, rng
@@ -352,7 +352,7 @@ class PooledFit(Result):
 
 def fit_pooled(
     data: OutcomesGroups | Mapping[Any, Outcomes | SufficientStats],
-    model: str | Path | ModelSpec = "scaled_beta",
+    model: str | Path | ModelSpec = DEFAULT_MODEL,
     covariates: pd.DataFrame | None = None,
     *,
     seed: int,
@@ -375,7 +375,7 @@ def fit_pooled(
     ----------
     data : OutcomesGroups or mapping
         At least two groups (e.g. ``mp.read_outcomes(..., group_by="model")``).
-    model : str, Path or ModelSpec, default "scaled_beta"
+    model : str, Path or ModelSpec, default :data:`~monkeypower.fitting.spec.DEFAULT_MODEL`
         The model spec (family and the priors the hyperpriors are centred on).
     covariates : pandas.DataFrame, optional
         Numeric group covariates keyed by group, e.g. a ``log10_params`` column indexed by

@@ -67,7 +67,13 @@ from monkeypower.errors import OutcomesError, SpecError
 from monkeypower.families import NUMPY, PYTENSOR
 from monkeypower.fitting.group_covariates import GroupCovariates, group_covariates
 from monkeypower.fitting.model import pair_data
-from monkeypower.fitting.spec import ModelSpec, PriorSpec, ResolvedModel, resolve_model
+from monkeypower.fitting.spec import (
+    DEFAULT_MODEL,
+    ModelSpec,
+    PriorSpec,
+    ResolvedModel,
+    resolve_model,
+)
 
 __all__ = ["build_pooled_model", "pooled_structure", "pooled_pymc_model", "PooledStructure",
            "UnconstrainedScale", "unconstrained_scale", "group_variable_draws", "SD_PRIOR_RATIO",
@@ -391,7 +397,7 @@ def group_variable_draws(
 
 def build_pooled_model(
     groups: OutcomesGroups | Mapping[Any, Outcomes | SufficientStats],
-    model: str | ModelSpec | ResolvedModel = "scaled_beta",
+    model: str | ModelSpec | ResolvedModel = DEFAULT_MODEL,
     covariates: pd.DataFrame | None = None,
     *,
     priors: Mapping[str, Any] | None = None,
@@ -407,7 +413,7 @@ def build_pooled_model(
     groups : OutcomesGroups or mapping
         At least two groups: an :class:`~monkeypower.data.outcomes.OutcomesGroups` or a mapping
         from group key (scalar or tuple) to Outcomes or SufficientStats.
-    model : str, ModelSpec or ResolvedModel, default "scaled_beta"
+    model : str, ModelSpec or ResolvedModel, default :data:`~monkeypower.fitting.spec.DEFAULT_MODEL`
         The model spec: its family, and the priors the hyperpriors are centred on.
     covariates : pandas.DataFrame, optional
         Numeric group covariates keyed by group (see

@@ -30,7 +30,7 @@ from monkeypower.fitting.settings import (
     SAMPLERS,
     SamplerSettings,
 )
-from monkeypower.fitting.spec import ModelSpec, ResolvedModel, resolve_model
+from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
 from monkeypower.seeding import child_seed
 
 __all__ = ["fit", "SamplerSettings", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_TARGET_ACCEPT",
@@ -149,7 +149,7 @@ def runner_for(stats: SufficientStats, model: ResolvedModel, settings: SamplerSe
 
 def fit(
     data: Outcomes | OutcomesGroups | SufficientStats,
-    model: str | Path | ModelSpec = "scaled_beta",
+    model: str | Path | ModelSpec = DEFAULT_MODEL,
     *,
     seed: int,
     priors: Mapping[str, Any] | None = None,
@@ -167,7 +167,7 @@ def fit(
     ----------
     data : Outcomes, OutcomesGroups or SufficientStats
         The counts. A group collection fits every group, compiling the model once.
-    model : str, Path or ModelSpec, default "scaled_beta"
+    model : str, Path or ModelSpec, default :data:`~monkeypower.fitting.spec.DEFAULT_MODEL`
         A built-in model name (:func:`monkeypower.available_models`), a TOML spec path, or a spec.
     seed : int
         Required. The same seed gives the same draws (per sampler); groups get seeds derived

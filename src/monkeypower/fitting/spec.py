@@ -25,7 +25,13 @@ from monkeypower.errors import SpecError
 from monkeypower.families import Family, get_family
 
 __all__ = ["PriorSpec", "ModelSpec", "ResolvedModel", "load_spec", "resolve_model",
-           "available_models"]
+           "available_models", "DEFAULT_MODEL"]
+
+DEFAULT_MODEL = "scaled_beta"
+"""The model a fit uses when the caller names none (the CLI's ``--model`` default too).
+
+Its calibration against the other models on the synthetic grid is in
+``docs/calibration_grid.md`` (``benchmarks/calibration_grid.py``)."""
 
 # Distributions a prior may use, and the parameters each takes.
 _DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
@@ -220,7 +226,7 @@ def _sampler_defaults(data: dict[str, Any], source: str, base: ModelSpec | None)
 
 
 def load_spec(
-    model: str | Path | ModelSpec = "scaled_beta",
+    model: str | Path | ModelSpec = DEFAULT_MODEL,
     priors: Mapping[str, Mapping[str, Any] | PriorSpec] | None = None,
 ) -> ModelSpec:
     """Load a model spec by name or path, then apply priors passed in Python.
@@ -283,7 +289,7 @@ class ResolvedModel:
 
 
 def resolve_model(
-    model: str | Path | ModelSpec | ResolvedModel = "scaled_beta",
+    model: str | Path | ModelSpec | ResolvedModel = DEFAULT_MODEL,
     priors: Mapping[str, Mapping[str, Any] | PriorSpec] | None = None,
 ) -> ResolvedModel:
     """Load the spec (:func:`load_spec`), find its family, and check the priors cover it.
