@@ -183,3 +183,29 @@ def test_sampling_warnings_point_at_the_callers_line(simulated):
     sampling = [w for w in record if issubclass(w.category, SamplingWarning)]
     assert sampling and all(w.filename == __file__ for w in sampling), [
         (w.filename, w.lineno) for w in sampling]
+
+
+def test_the_specs_mass_matrix_reaches_nutpie(simulated, tmp_path, monkeypatch):
+    """``[sampler] mass_matrix = "low_rank"`` in a spec turns on nutpie's low-rank adaptation
+    and is recorded with the fit; a spec without it keeps the diagonal (the negative side)."""
+    from monkeypower.fitting import sampling
+
+    calls = []
+    original = sampling.nutpie.sample
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs.get("adaptation"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sampling.nutpie, "sample", recording)
+    spec = tmp_path / "beta_low_rank.toml"
+    spec.write_text('base = "beta"\nname = "beta_low_rank"\n[sampler]\n'
+                    'mass_matrix = "low_rank"\nreason = "a test"\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplingWarning)  # 100 draws: ESS below the check's
+        low = mp.fit(simulated, spec, seed=3, draws=100, tune=100, chains=1, progressbar=False)
+        plain = mp.fit(simulated, "beta", seed=3, draws=100, tune=100, chains=1,
+                       progressbar=False)
+    assert calls == ["low_rank", "diag"]
+    assert low.sampler_settings["mass_matrix"] == "low_rank"
+    assert plain.sampler_settings["mass_matrix"] == "diagonal"

@@ -136,3 +136,19 @@ def test_one_default_model_everywhere():
         assert default == spec.DEFAULT_MODEL, function.__qualname__
     fit_options = build_parser()._subparsers._group_actions[0].choices["fit"]
     assert fit_options.get_default("model") == spec.DEFAULT_MODEL
+
+
+def test_spec_mass_matrix_is_checked_and_inherited(tmp_path):
+    """A spec's ``[sampler] mass_matrix`` must be a known kind; a derived spec inherits it."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('base = "beta"\nname = "bad"\n[sampler]\nmass_matrix = "full"\n')
+    with pytest.raises(SpecError, match=r"bad\.toml: \[sampler\]\.mass_matrix must be one of"):
+        mp.load_spec(bad)
+    low = tmp_path / "low.toml"
+    low.write_text('base = "beta"\nname = "low"\n[sampler]\nmass_matrix = "low_rank"\n'
+                   'reason = "measured"\n')
+    child = tmp_path / "child.toml"
+    child.write_text(f'base = "{low.as_posix()}"\nname = "child"\n')
+    assert mp.load_spec(low).sampler_defaults["mass_matrix"] == "low_rank"
+    assert mp.load_spec(child).sampler_defaults["mass_matrix"] == "low_rank"
+    assert mp.load_spec("beta").sampler_defaults.get("mass_matrix", "diagonal") == "diagonal"

@@ -50,7 +50,7 @@ from monkeypower.fitting.fit import Fit
 from monkeypower.fitting.groups import FitGroups
 from monkeypower.fitting.posterior_tree import assemble_tree
 from monkeypower.fitting.sampling import runner_for
-from monkeypower.fitting.settings import DEFAULT_SAMPLER, DEFAULT_TARGET_ACCEPT, SamplerSettings
+from monkeypower.fitting.settings import DEFAULT_SAMPLER, SamplerSettings
 from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
 from monkeypower.presentation.progress import progress_bar
 from monkeypower.seeding import child_seed
@@ -179,14 +179,12 @@ def fit_many(
         raise TypeError(f"seed must be an int (fits must be reproducible), got {seed!r}")
     _check_where(client, scheduler, n_workers)
     resolved = resolve_model(model, priors)
-    if target_accept is None:
-        target_accept = resolved.spec.sampler_defaults.get("target_accept",
-                                                           DEFAULT_TARGET_ACCEPT)
     on_cluster = any(value is not None for value in (client, scheduler, n_workers))
     if cores is None and on_cluster:
         cores = 1
-    settings = SamplerSettings(sampler, int(draws), int(tune), int(chains), float(target_accept),
-                               False, cores)
+    settings = SamplerSettings.for_model(
+        resolved.spec.sampler_defaults, sampler=sampler, draws=draws, tune=tune, chains=chains,
+        target_accept=target_accept, progressbar=False, cores=cores)
     keys = list(data.keys())
     items = [(index, compress(data[key])) for index, key in enumerate(keys)]
     bar = progress_bar(len(items), f"fitting {resolved.spec.name}", enabled=progressbar)

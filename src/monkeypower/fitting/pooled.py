@@ -44,7 +44,7 @@ from monkeypower.fitting.pooled_model import (
 from monkeypower.fitting.pooled_prediction import GroupPrediction
 from monkeypower.fitting.posterior_tree import as_numpy_dataset, assemble_tree
 from monkeypower.fitting.sampling import CompiledModels, sample_model
-from monkeypower.fitting.settings import DEFAULT_SAMPLER, DEFAULT_TARGET_ACCEPT, SamplerSettings
+from monkeypower.fitting.settings import DEFAULT_SAMPLER, SamplerSettings
 from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
 from monkeypower.intervals import IntervalConvention, resolve_interval
 from monkeypower.presentation.protocol import Result
@@ -410,12 +410,10 @@ def fit_pooled(
     if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int (fits must be reproducible), got {seed!r}")
     resolved = resolve_model(model, priors)
-    if target_accept is None:
-        target_accept = max(resolved.spec.sampler_defaults.get("target_accept",
-                                                               DEFAULT_TARGET_ACCEPT),
-                            POOLED_TARGET_ACCEPT)
-    settings = SamplerSettings(sampler, int(draws), int(tune), int(chains), float(target_accept),
-                               bool(progressbar), cores)
+    settings = SamplerSettings.for_model(
+        resolved.spec.sampler_defaults, sampler=sampler, draws=draws, tune=tune, chains=chains,
+        target_accept=target_accept, progressbar=progressbar, cores=cores,
+        min_target_accept=POOLED_TARGET_ACCEPT)
     structure = pooled_structure(data, covariates, group_names=group_names,
                                  interaction=interaction, centred=centred)
     pm_model, compiled = _compiled(structure, resolved, settings, sd_prior_ratio)

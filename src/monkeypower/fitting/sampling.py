@@ -92,6 +92,7 @@ def sample_model(
             compiled, draws=s.draws, tune=s.tune, chains=s.chains, seed=seed,
             progress_bar=s.progressbar, target_accept=s.target_accept,
             cores=s.cores or min(s.chains, 2), save_warmup=False,
+            adaptation="low_rank" if s.mass_matrix == "low_rank" else "diag",
         )
     with model, exact_float_compilation():
         kwargs: dict[str, Any] = {}
@@ -208,10 +209,9 @@ def fit(
         raise TypeError(f"seed must be an int (fits must be reproducible), got {seed!r}")
     resolved = resolve_model(model, priors)
     spec = resolved.spec
-    if target_accept is None:
-        target_accept = spec.sampler_defaults.get("target_accept", DEFAULT_TARGET_ACCEPT)
-    settings = SamplerSettings(sampler, int(draws), int(tune), int(chains), float(target_accept),
-                               bool(progressbar), cores)
+    settings = SamplerSettings.for_model(
+        spec.sampler_defaults, sampler=sampler, draws=draws, tune=tune, chains=chains,
+        target_accept=target_accept, progressbar=progressbar, cores=cores)
     if isinstance(data, OutcomesGroups):
         items = [(key, compress(out)) for key, out in data.items()]
         runner = runner_for(items[0][1], resolved, settings)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SamplerSettings", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_TARGET_ACCEPT"]
+__all__ = ["SamplerSettings", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_TARGET_ACCEPT",
+           "MASS_MATRICES"]
 
 SAMPLERS = ("pymc", "nutpie", "numpyro", "blackjax")
 DEFAULT_SAMPLER = "nutpie"
@@ -13,6 +15,13 @@ DEFAULT_SAMPLER = "nutpie"
 fastest cold fit of the scaled Beta; see ``benchmarks/fit_times.py`` and ``docs/benchmarks.md``."""
 DEFAULT_TARGET_ACCEPT = 0.9
 """NUTS adaptation target unless the model spec's ``[sampler]`` table or the caller says more."""
+MASS_MATRICES = ("diagonal", "low_rank")
+"""How nutpie adapts the mass matrix: ``"diagonal"`` (nutpie's ``adaptation="diag"``, from draw
+and gradient variances; PyMC's, numpyro's and blackjax's NUTS adapt a diagonal too, whatever
+this says) or ``"low_rank"`` (nutpie's ``adaptation="low_rank"``, marked experimental there: the
+diagonal plus a low-rank correction that follows variables trading off along a ridge, in fewer
+leapfrog steps). A model spec asks for it in its ``[sampler]`` table (``mass_matrix =
+"low_rank"``) with the measurement behind it."""
 
 
 @dataclass(frozen=True)
@@ -26,10 +35,29 @@ class SamplerSettings:
     target_accept: float = 0.9
     progressbar: bool = True
     cores: int | None = None
+    mass_matrix: str = "diagonal"
+
+    @classmethod
+    def for_model(cls, sampler_defaults: Mapping[str, Any], *, sampler: str, draws: int,
+                  tune: int, chains: int, target_accept: float | None, progressbar: bool,
+                  cores: int | None, min_target_accept: float = 0.0) -> SamplerSettings:
+        """The settings of a fit: the caller's, then the model spec's ``[sampler]`` table.
+
+        ``target_accept=None`` takes the spec's (else :data:`DEFAULT_TARGET_ACCEPT`), raised to
+        at least ``min_target_accept``; the mass matrix is always the spec's (else diagonal).
+        """
+        if target_accept is None:
+            target_accept = max(sampler_defaults.get("target_accept", DEFAULT_TARGET_ACCEPT),
+                                min_target_accept)
+        return cls(sampler, int(draws), int(tune), int(chains), float(target_accept),
+                   bool(progressbar), cores, sampler_defaults.get("mass_matrix", "diagonal"))
 
     def __post_init__(self) -> None:
         if self.sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {self.sampler!r}")
+        if self.mass_matrix not in MASS_MATRICES:
+            raise ValueError(f"mass_matrix must be one of {MASS_MATRICES}, "
+                             f"got {self.mass_matrix!r}")
         for name in ("draws", "tune", "chains"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
@@ -39,4 +67,5 @@ class SamplerSettings:
     def to_dict(self) -> dict[str, Any]:
         """JSON form (stored with the fit)."""
         return {"sampler": self.sampler, "draws": self.draws, "tune": self.tune,
-                "chains": self.chains, "target_accept": self.target_accept}
+                "chains": self.chains, "target_accept": self.target_accept,
+                "mass_matrix": self.mass_matrix}

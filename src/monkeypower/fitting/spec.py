@@ -23,6 +23,7 @@ from typing import Any
 
 from monkeypower.errors import SpecError
 from monkeypower.families import Family, get_family
+from monkeypower.fitting.settings import MASS_MATRICES
 
 __all__ = ["PriorSpec", "ModelSpec", "ResolvedModel", "load_spec", "resolve_model",
            "available_models", "DEFAULT_MODEL"]
@@ -209,7 +210,7 @@ def _parse(data: dict[str, Any], source: str, base: ModelSpec | None) -> ModelSp
     )
 
 
-_SAMPLER_KEYS = {"target_accept": float, "reason": str}
+_SAMPLER_KEYS = {"target_accept": float, "mass_matrix": str, "reason": str}
 
 
 def _sampler_defaults(data: dict[str, Any], source: str, base: ModelSpec | None) -> dict:
@@ -222,6 +223,9 @@ def _sampler_defaults(data: dict[str, Any], source: str, base: ModelSpec | None)
         merged[key] = _SAMPLER_KEYS[key](value)
     if "target_accept" in merged and not 0 < merged["target_accept"] < 1:
         raise SpecError(f"{source}: [sampler].target_accept must be in (0, 1)")
+    if merged.get("mass_matrix", "diagonal") not in MASS_MATRICES:
+        raise SpecError(f"{source}: [sampler].mass_matrix must be one of {MASS_MATRICES}, "
+                        f"got {merged['mass_matrix']!r}")
     return merged
 
 
