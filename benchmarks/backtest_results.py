@@ -134,6 +134,81 @@ def run_paired(seeds: int) -> None:
         print(f"{key[0]}: {time.time() - start:.0f} s", flush=True)
 
 
+CANDIDATE_ATTEMPTS = (100, 215, 464, 1000)
+CANDIDATES_START, CANDIDATES_END = "<!-- candidates:start -->", "<!-- candidates:end -->"
+PACKAGE_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4}
+"""What a user's fit gets (fitting/settings.py), written out for the health gate's doubling."""
+
+
+def _candidates_key(model: str, bayes: list[str], seeds: int) -> str:
+    names = "+".join(b.removeprefix("bayes:") for b in bayes)
+    return f"backtest/candidates/{model.replace(' ', '_')}_{names}_s{seeds}"
+
+
+def run_candidates(seeds: int, bayes: list[str]) -> None:
+    """Candidates for the default model against least squares on the issue's protocol.
+
+    Pythia/MATH, all seven models, n' ∈ {100, 215, 464, 1,000}, all 128 problems; each
+    Bayesian fit at the package's defaults (4 chains × 1,000 draws), health-gated; cached per
+    Pythia model.
+    """
+    from _data import pythia_counts
+
+    for key, out in pythia_counts().items():
+        cache = _candidates_key(key[0], bayes, seeds)
+        if load(cache) is not None:
+            print(f"{key[0]}: cached", flush=True)
+            continue
+        start = time.time()
+        result = mp.backtest(out, estimators=["least_squares", *bayes],
+                             attempts=CANDIDATE_ATTEMPTS, problems=None, seeds=range(seeds),
+                             interval=INTERVAL, fit_kwargs=PACKAGE_DEFAULTS, progress=False)
+        save(cache, result)
+        print(f"{key[0]}: {time.time() - start:.0f} s", flush=True)
+
+
+def write_candidates_section(seeds: int, bayes: list[str]) -> None:
+    """Rewrite the candidates' section of docs/backtest.md from whatever models are cached."""
+    from _data import pythia_counts
+
+    names = [key[0] for key in pythia_counts()]
+    found = {n: load(_candidates_key(n, bayes, seeds)) for n in names}
+    results = {n: r for n, r in found.items() if r is not None}
+    if not results:
+        raise SystemExit("part 'candidates' has not been run for these models")
+    what = ", ".join(f"`{b}`" for b in bayes)
+    lines = _paired_section(
+        results, seeds, start=CANDIDATES_START, end=CANDIDATES_END,
+        title="Candidates for the default model against least squares (Pythia/MATH)",
+        fits=(f"least squares and {what} at the package's defaults (4 chains × 1,000 draws "
+              "after 1,000 tuning steps, health-gated), n' ∈ {100, 215, 464, 1,000}"),
+        figure="backtest_candidates.png")
+    tables = [r.table for r in results.values()]
+    table = pd.concat(tables, ignore_index=True)
+    coverage = (table[table.estimator.str.startswith("bayes:") & (table.error == "")]
+                .groupby(["estimator", "n_attempts"])["covered"].agg(["mean", "size"]))
+    extra = ["", "Coverage of the 90% predictive interval of the measured −log pass_D@10,000 "
+             "(target 85–95%):", "", "| estimator | n' | covered | scored fits |",
+             "|---|---|---|---|"]
+    extra += [f"| {est} | {n:,} | {pct(row['mean'])} | {int(row['size'])} |"
+              for (est, n), row in coverage.iterrows()]
+    _write_section(lines[:-1] + extra + ["", lines[-1]], CANDIDATES_START, CANDIDATES_END)
+
+
+def _write_section(lines: list[str], start: str, end: str) -> None:
+    """Put ``lines`` (which begin with ``start`` and end with ``end``) into docs/backtest.md in
+    place of the section between those markers, or at the end; the rest keeps its text."""
+    section = "\n".join(lines)
+    page = (DOCS / "backtest.md").read_text()
+    if start in page:
+        before, rest = page.split(start, 1)
+        page = before + section + rest.split(end, 1)[1]
+    else:
+        page = page.rstrip("\n") + "\n\n" + section + "\n"
+    (DOCS / "backtest.md").write_text(page)
+    print(section)
+
+
 def _paired_results(seeds: int) -> dict:
     from _data import pythia_counts
 
@@ -142,17 +217,21 @@ def _paired_results(seeds: int) -> dict:
     return {name: result for name, result in found.items() if result is not None}
 
 
-def _paired_section(results: dict, seeds: int) -> list[str]:
+def _paired_section(results: dict, seeds: int, *, start: str = PAIRED_START,
+                    end: str = PAIRED_END,
+                    title: str = "Paired comparison against least squares (Pythia/MATH)",
+                    fits: str = ("the three baselines and the Beta model (`bayes:beta`, 2 "
+                                 "chains × 500 draws after 500 tuning steps, health-gated)"),
+                    figure: str = "backtest_paired.png") -> list[str]:
     from monkeypower.evaluation.backtest import paired_comparison, stack_tables
     from monkeypower.evaluation.backtest.figure import plot_paired
 
     table = stack_tables(results)
     paired = paired_comparison(table, interval=INTERVAL, case_columns=("case", "seed"),
                                seed=2026)
-    lines = [PAIRED_START, "## Paired comparison against least squares (Pythia/MATH)", "",
+    lines = [start, f"## {title}", "",
              f"Models run: {len(results)} of 7 ({', '.join(results)}); {seeds} seeds each; "
-             "all 128 problems × n' attempts; the three baselines and the Beta model "
-             "(`bayes:beta`, 2 chains × 500 draws after 500 tuning steps, health-gated). "
+             f"all 128 problems × n' attempts; {fits}. "
              "A case is one (model, seed) subsample; per case, the log ratio of the "
              "estimator's squared log error of the forecast of −log pass_D@10,000 to least "
              "squares' on the same subsample (negative: better than least squares). "
@@ -190,8 +269,8 @@ def _paired_section(results: dict, seeds: int) -> list[str]:
                          f"{row.seed}: {row.error}")
     fig = plot_paired(paired, width="double")
     FIGURES.mkdir(parents=True, exist_ok=True)
-    fig.savefig(FIGURES / "backtest_paired.png", dpi=110)
-    lines += ["", "![paired comparison](figures/backtest_paired.png)", "", PAIRED_END]
+    fig.savefig(FIGURES / figure, dpi=110)
+    lines += ["", f"![paired comparison](figures/{figure})", "", end]
     return lines
 
 
@@ -200,15 +279,7 @@ def write_paired_section(seeds: int) -> None:
     results = _paired_results(seeds)
     if not results:
         raise SystemExit("part 'paired' has not been run")
-    section = "\n".join(_paired_section(results, seeds))
-    page = (DOCS / "backtest.md").read_text()
-    if PAIRED_START in page:
-        before, rest = page.split(PAIRED_START, 1)
-        page = before + section + rest.split(PAIRED_END, 1)[1]
-    else:
-        page = page.rstrip("\n") + "\n\n" + section + "\n"
-    (DOCS / "backtest.md").write_text(page)
-    print(section)
+    _write_section(_paired_section(results, seeds), PAIRED_START, PAIRED_END)
 
 
 def run_fitted(seeds: int, model: str) -> None:
@@ -407,7 +478,8 @@ def write_page() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parts", nargs="+",
-                        choices=["sim", "real", "fitted", "paired", "page", "paired-page"])
+                        choices=["sim", "real", "fitted", "paired", "page", "paired-page",
+                                 "candidates", "candidates-page"])
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--bayes", default="beta,scaled_beta",
                         help="comma-separated Bayesian models (sim uses only the first)")
@@ -425,6 +497,10 @@ def main() -> None:
             run_paired(args.seeds or 15)
         elif part == "paired-page":
             write_paired_section(args.seeds or 15)
+        elif part == "candidates":
+            run_candidates(args.seeds or 15, bayes)
+        elif part == "candidates-page":
+            write_candidates_section(args.seeds or 15, bayes)
         else:
             write_page()
         print(f"[{part}] {time.time() - start:.0f} s", flush=True)

@@ -31,19 +31,25 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
-from _data import load, pct, save
+from _data import CACHE, load, pct, save
 
 import monkeypower as mp
+from monkeypower.errors import DegenerateDataError
 from monkeypower.evaluation.backtest.health import REFIT_KEY, boosted_settings
+from monkeypower.evaluation.backtest.stacked import StackedFit
+from monkeypower.evaluation.baselines import BASELINES
 from monkeypower.seeding import child_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "calibration_grid.md"
-PART = "calibration_grid/fits"
-MODELS = ("beta", "scaled_beta", "kumaraswamy", "scaled_kumaraswamy", "generalized_beta")
+PART = "calibration_grid/fits-4x1000"
+STACK = "stack:scaled_beta+scaled_kumaraswamy"
+BAYES_MODELS = ("beta", "scaled_beta", "scaled_kumaraswamy", "generalized_beta", STACK)
+MODELS = (*BAYES_MODELS, "least_squares", "beta_binomial_mle", "discretized_beta")
 N_PROBLEMS = 128
 INTERVAL = 0.9
-FIT = {"draws": 500, "tune": 500, "chains": 2}
+FIT = {"draws": 1000, "tune": 1000, "chains": 4}
+"""The package's defaults (what a user gets), written out for the health gate's doubling."""
 TRUTHS = [(fam, a, b, s) for fam in ("beta", "kumaraswamy") for a in (0.15, 0.4)
           for b in (3.5, 5.0) for s in (0.1, 0.8)]
 
@@ -65,70 +71,123 @@ def simulate(truth: tuple, attempts: int, seed: int) -> mp.Outcomes:
     return mp.simulate(family, params, n_problems=N_PROBLEMS, n_attempts=attempts, seed=rng_seed)
 
 
-def _fit_and_score(data: mp.Outcomes, model: str, truth_a: float, seed: int,
-                   settings: dict) -> dict:
-    """One fit of ``model`` with ``settings``; its b∞ interval against ``truth_a``."""
+def _fit_gated(data: mp.Outcomes, model: str, seed: int) -> tuple[mp.Fit, dict]:
+    """``model`` fitted with the package's defaults, refitted once if unhealthy (the health gate).
+
+    Returns the fit that counts and its bookkeeping (seconds in all, whether it was refitted).
+    """
     start = time.perf_counter()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # health is recorded below, not warned
-        fit = mp.fit(data, model=model, seed=seed, progressbar=False, **settings)
-    exponent = fit.asymptotic_exponent()
+        warnings.simplefilter("ignore")  # health is recorded with the row, not warned
+        fit = mp.fit(data, model=model, seed=seed, progressbar=False, **FIT)
+        first = time.perf_counter() - start
+        refitted = not fit.diagnostics.ok
+        if refitted:
+            fit = mp.fit(data, model=model, seed=child_seed(seed, REFIT_KEY), progressbar=False,
+                         **boosted_settings(model, FIT))
+    return fit, {"seconds": time.perf_counter() - start, "first_seconds": first,
+                 "refitted": refitted}
+
+
+def _score_interval(exponent, health, truth_a: float) -> dict:
+    """A b∞ posterior's 90% interval and median against ``truth_a``, with the fit's health."""
     lower, upper = (float(x) for x in exponent.interval(INTERVAL))
     median = float(exponent.median())
-    health = fit.diagnostics
-    return {"model": model, "lower": lower, "upper": upper, "median": median,
+    return {"lower": lower, "upper": upper, "median": median,
             "covered": bool(lower <= truth_a <= upper), "below": bool(upper < truth_a),
             "rel_error": abs(median - truth_a) / truth_a, "healthy": bool(health.ok),
             "divergences": health.n_divergent, "max_rhat": health.max_rhat,
-            "min_ess_bulk": health.min_ess_bulk, "min_ess_tail": health.min_ess_tail,
-            "seconds": time.perf_counter() - start}
+            "min_ess_bulk": health.min_ess_bulk, "min_ess_tail": health.min_ess_tail}
 
 
-def refit_if_unhealthy(row: dict, data: mp.Outcomes, model: str, truth_a: float,
-                       seed: int) -> dict:
-    """The health gate: an unhealthy first fit is replaced by one boosted refit's row."""
-    if row["healthy"] or row.get("refitted"):
-        return {**row, "refitted": row.get("refitted", False)}
-    refit = _fit_and_score(data, model, truth_a, child_seed(seed, REFIT_KEY),
-                           boosted_settings(model, FIT))
-    return {**refit, "refitted": True, "first_seconds": row["seconds"],
-            "seconds": row["seconds"] + refit["seconds"]}
+def _score_baseline(data: mp.Outcomes, name: str, truth_a: float) -> dict:
+    """A baseline's point estimate against ``truth_a``; a refusal counts as a failed case."""
+    start = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            estimate = float(BASELINES[name](data).estimate)
+    except DegenerateDataError:
+        estimate = float("nan")
+    ok = estimate == estimate
+    return {"lower": float("nan"), "upper": float("nan"), "median": estimate,
+            "covered": False, "below": False,
+            "rel_error": abs(estimate - truth_a) / truth_a if ok else float("nan"),
+            "healthy": ok, "refitted": False, "seconds": time.perf_counter() - start}
 
 
-def score(data: mp.Outcomes, model: str, truth_a: float, seed: int) -> dict:
-    """Fit ``model``, refit once if unhealthy, and score its b∞ interval against ``truth_a``."""
-    row = _fit_and_score(data, model, truth_a, seed, FIT)
-    return refit_if_unhealthy(row, data, model, truth_a, seed)
+def score_dataset(data: mp.Outcomes, models: list[str], truth_a: float, seed: int) -> dict:
+    """Rows for every model of ``models`` on one dataset: Bayesian fits (health-gated), LOO
+    stacks of them (``"stack:a+b"``: healthy only when every component is) and baselines."""
+    components = sorted({c for m in models if m.startswith("stack:")
+                         for c in m.removeprefix("stack:").split("+")}
+                        | {m for m in models if not m.startswith("stack:")
+                           and m not in BASELINES})
+    fits = {m: _fit_gated(data, m, seed) for m in components}
+    rows = {}
+    for model in models:
+        if model in BASELINES:
+            rows[model] = _score_baseline(data, model, truth_a)
+        elif model.startswith("stack:"):
+            parts = model.removeprefix("stack:").split("+")
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                stacked = StackedFit(mp.compare({m: fits[m][0] for m in parts}))
+                row = _score_interval(stacked.asymptotic_exponent(), stacked.diagnostics,
+                                      truth_a)
+            row["weights"] = dict(stacked.comparison.weights)
+            row["seconds"] = (time.perf_counter() - start
+                              + sum(fits[m][1]["seconds"] for m in parts))
+            row["refitted"] = any(fits[m][1]["refitted"] for m in parts)
+            rows[model] = row
+        else:
+            fit, book = fits[model]
+            rows[model] = {**_score_interval(fit.asymptotic_exponent(), fit.diagnostics,
+                                             truth_a), **book}
+    return rows
 
 
-def run(seeds: int, attempts: list[int], models: list[str]) -> None:
-    """Fit every (seed, n′, truth, model) not yet cached, saving after each fit."""
-    done: dict = load(PART) or {}
+def cached() -> dict:
+    """Every cached row: the unsharded cache and each shard's (``run --shard``)."""
+    done: dict = {}
+    for path in sorted(CACHE.glob(f"{PART}*.pkl")):
+        done.update(load(str(path.relative_to(CACHE).with_suffix(""))) or {})
+    return done
+
+
+def run(seeds: int, attempts: list[int], models: list[str], shard: tuple[int, int] = (0, 1)
+        ) -> None:
+    """Score every (seed, n′, truth) dataset not yet cached for ``models``; save after each.
+
+    ``shard = (i, n)``: this process takes every n-th dataset from the i-th and keeps its own
+    cache file, so n processes can share the grid.
+    """
+    index, count = shard
+    part = PART if count == 1 else f"{PART}-shard{index}of{count}"
+    done = cached()
+    mine: dict = load(part) or {}
     # Beta and Kumaraswamy truths alternate, so a run stopped early covers both families
     interleaved = sorted(TRUTHS, key=lambda t: (t[1], t[2], t[3], t[0]))
-    for seed, n_att in itertools.product(range(seeds), attempts):
-        for truth in interleaved:
-            data = None
-            for model in models:
-                key = (truth, n_att, seed, model)
-                cached = done.get(key)
-                if cached is not None and (cached["healthy"] or cached.get("refitted")):
-                    continue
-                data = simulate(truth, n_att, seed) if data is None else data
-                if cached is None:
-                    row = score(data, model, truth[1], seed)
-                else:  # cached before the health gate existed: refit it now
-                    row = refit_if_unhealthy(cached, data, model, truth[1], seed)
-                done[key] = {"truth": truth_label(*truth), "truth_family": truth[0],
-                             "a": truth[1], "b": truth[2], "s": truth[3], "attempts": n_att,
-                             "seed": seed, **row}
-                save(PART, done)
-                print(f"{truth_label(*truth)} n'={n_att} seed={seed} {model}: "
-                      f"[{row['lower']:.3f}, {row['upper']:.3f}] "
-                      f"{'hit' if row['covered'] else 'MISS'} "
-                      f"{'ok' if row['healthy'] else 'UNHEALTHY'}"
-                      f"{' (refitted)' if row['refitted'] else ''} {row['seconds']:.0f} s",
-                      flush=True)
+    datasets = [(seed, n_att, truth) for seed, n_att in itertools.product(range(seeds), attempts)
+                for truth in interleaved]
+    for seed, n_att, truth in datasets[index::count]:
+        missing = [m for m in models if (truth, n_att, seed, m) not in done]
+        if not missing:
+            continue
+        rows = score_dataset(simulate(truth, n_att, seed), missing, truth[1], seed)
+        for model, row in rows.items():
+            done[(truth, n_att, seed, model)] = mine[(truth, n_att, seed, model)] = {
+                "truth": truth_label(*truth), "truth_family": truth[0], "a": truth[1],
+                "b": truth[2], "s": truth[3], "attempts": n_att, "seed": seed,
+                "model": model, **row}
+            print(f"{truth_label(*truth)} n'={n_att} seed={seed} {model}: "
+                  f"[{row['lower']:.3f}, {row['upper']:.3f}] median {row['median']:.3f} "
+                  f"{'hit' if row['covered'] else 'MISS'} "
+                  f"{'ok' if row['healthy'] else 'UNHEALTHY'}"
+                  f"{' (refitted)' if row['refitted'] else ''} {row['seconds']:.0f} s",
+                  flush=True)
+        save(part, mine)
 
 
 def _cell(rows: pd.DataFrame) -> str:
@@ -157,6 +216,13 @@ def _targets(table: pd.DataFrame, models: list[str]) -> str:
         per_family_ok = all(len(v) and v.mean() >= 0.80 for v in by_family.values())
         error = healthy["rel_error"].median()
         failed = int((table["model"] == model).sum() - len(healthy))
+        versus = {}
+        for fam in ("beta", "kumaraswamy"):
+            own = healthy[healthy["truth_family"] == fam]["rel_error"].median()
+            best = min((table[(table["model"] == b) & (table["truth_family"] == fam)]
+                        ["rel_error"].median(), b) for b in BASELINES
+                       if b in set(table["model"]))
+            versus[fam] = (own, *best)
         rows[model] = {
             "healthy fits": len(healthy), "failed fits": failed,
             "coverage, all (target 85–95%)":
@@ -167,13 +233,17 @@ def _targets(table: pd.DataFrame, models: list[str]) -> str:
                 + (" met" if per_family_ok else " MISSED"),
             "median relative error (target ≤ 0.15)":
                 f"{error:.2f} {'met' if error <= 0.15 else 'MISSED'}",
+            "median relative error vs the best baseline, per truth family (target ≤)":
+                "; ".join(f"{fam} {own:.2f} vs {best:.2f} ({name})"
+                          f" {'met' if own <= best else 'MISSED'}"
+                          for fam, (own, best, name) in versus.items()),
         }
     return pd.DataFrame(rows).T.rename_axis("model").to_markdown()
 
 
 def write_page() -> None:
     """docs/calibration_grid.md from the cached fits."""
-    done = load(PART)
+    done = cached()
     if not done:
         raise SystemExit("nothing cached yet: run `calibration_grid.py run` first")
     table = pd.DataFrame(done.values())
@@ -182,7 +252,8 @@ def write_page() -> None:
     pending = ~table["healthy"] & refitted.isna()
     n_pending = int(pending.sum())
     table = table[~pending]
-    models = [m for m in MODELS if m in set(table["model"])]
+    every = [m for m in MODELS if m in set(table["model"])]
+    models = [m for m in every if m not in BASELINES]
     seeds = sorted(table["seed"].unique())
     attempts = sorted(table["attempts"].unique())
     lines = [
@@ -197,7 +268,12 @@ def write_page() -> None:
         f"**What was run:** n′ ∈ {{{', '.join(str(x) for x in attempts)}}}; seeds "
         f"{{{', '.join(str(int(x)) for x in seeds)}}}; {len(table)} fits in all; each fit "
         f"{FIT['chains']} chains × {FIT['draws']} draws after {FIT['tune']} tuning steps "
-        "(nutpie, each model's own target_accept). A fit that `Fit.diagnostics` flags (any",
+        "(the package's defaults: nutpie, each model's own target_accept). "
+        f"`{STACK}` is the LOO stacking mixture (Yao et al. 2018) of the two fits of the same "
+        "dataset (`mp.compare`), healthy only when both are. The baselines "
+        f"({', '.join(b for b in every if b in BASELINES)}) give point estimates only; "
+        "least squares estimates the effective slope over [1, n′], which the table scores "
+        "against b∞ as the paper reports it. A fit that `Fit.diagnostics` flags (any",
         "divergence, R-hat > 1.01, or bulk/tail ESS below 100 per chain) is refitted once with",
         "twice the draws and tuning steps and the target acceptance halfway to 1 (the backtest's",
         "health gate); if the refit is flagged too, the case counts as *failed* (neither hit nor",
@@ -205,6 +281,9 @@ def write_page() -> None:
         "truth; failed fits. Some cells may hold fewer fits than others if the run was stopped",
         f"early (the counts say how many). {n_pending} cached unhealthy fits still wait for",
         "their refit and are not counted.",
+        "",
+        "Reference: Y. Yao, A. Vehtari, D. Simpson, A. Gelman (2018), \"Using stacking to "
+        "average Bayesian predictive distributions\", Bayesian Analysis 13, 917–1007.",
         "",
         "Written by `benchmarks/calibration_grid.py` (cached, resumable).",
         "",
@@ -229,7 +308,7 @@ def write_page() -> None:
     lines += [pd.DataFrame(by_n).T.rename_axis("model").to_markdown(), ""]
     lines += ["## Median relative error |median − a| / a (healthy fits)", ""]
     err = {}
-    for model in models:
+    for model in every:
         sub = table[(table["model"] == model) & table["healthy"]]
         err[model] = {
             f"{fam.capitalize()} truths":
@@ -237,8 +316,19 @@ def write_page() -> None:
             for fam in ("beta", "kumaraswamy")
         }
         seconds = table[table["model"] == model]["seconds"].median()
-        err[model]["median seconds per fit"] = f"{seconds:.0f}"
+        err[model]["median seconds per fit"] = f"{seconds:.1f}"
+        err[model]["failed or refused"] = int((table["model"] == model).sum() - len(sub))
     lines += [pd.DataFrame(err).T.rename_axis("model").to_markdown(), ""]
+    stacked = table[(table["model"] == STACK) & table["healthy"]]
+    if not stacked.empty:
+        kuma = stacked.apply(lambda r: r["weights"].get("scaled_kumaraswamy", 0.0), axis=1)
+        cell = {(fam, n): kuma[(stacked["truth_family"] == fam) & (stacked["attempts"] == n)]
+                for fam in ("beta", "kumaraswamy") for n in attempts}
+        weights = {f"{fam.capitalize()} truths, n′ = {n}":
+                   {"mean stacking weight of scaled_kumaraswamy": f"{w.mean():.2f}",
+                    "datasets": len(w)} for (fam, n), w in cell.items()}
+        lines += ["## Stacking weights", "",
+                  pd.DataFrame(weights).T.rename_axis("datasets").to_markdown(), ""]
     lines += ["## Per truth (all models; hits / healthy fits)", ""]
     per = {}
     for truth, sub in table.groupby("truth", sort=False):
@@ -255,10 +345,12 @@ def main() -> None:
     r.add_argument("--seeds", type=int, default=3)
     r.add_argument("--attempts", type=int, nargs="+", default=[1000, 100])
     r.add_argument("--models", nargs="+", default=list(MODELS))
+    r.add_argument("--shard", type=int, nargs=2, default=(0, 1), metavar=("I", "N"),
+                   help="take every N-th dataset from the I-th (N processes share the grid)")
     sub.add_parser("page", help="write docs/calibration_grid.md from the cache")
     args = parser.parse_args()
     if args.command == "run":
-        run(args.seeds, args.attempts, args.models)
+        run(args.seeds, args.attempts, args.models, tuple(args.shard))
     else:
         write_page()
 
