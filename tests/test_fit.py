@@ -202,9 +202,9 @@ def test_the_specs_mass_matrix_reaches_nutpie(simulated, tmp_path, monkeypatch):
     spec.write_text('base = "beta"\nname = "beta_low_rank"\n[sampler]\n'
                     'mass_matrix = "low_rank"\nreason = "a test"\n')
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SamplingWarning)  # 100 draws: ESS below the check's
-        low = mp.fit(simulated, spec, seed=3, draws=100, tune=100, chains=1, progressbar=False)
-        plain = mp.fit(simulated, "beta", seed=3, draws=100, tune=100, chains=1,
+        warnings.simplefilter("ignore", SamplingWarning)  # 50 draws: ESS below the check's
+        low = mp.fit(simulated, spec, seed=3, draws=50, tune=50, chains=1, progressbar=False)
+        plain = mp.fit(simulated, "beta", seed=3, draws=50, tune=50, chains=1,
                        progressbar=False)
     assert calls == ["low_rank", "diag"]
     assert low.sampler_settings["mass_matrix"] == "low_rank"
