@@ -230,7 +230,8 @@ def _paired_section(results: dict, seeds: int, *, start: str = PAIRED_START,
     paired = paired_comparison(table, interval=INTERVAL, case_columns=("case", "seed"),
                                seed=2026)
     lines = [start, f"## {title}", "",
-             f"Models run: {len(results)} of 7 ({', '.join(results)}); {seeds} seeds each; "
+             f"Models run: {len(results)} of 7 ({', '.join(results)}); {seeds} "
+             f"seed{'s' if seeds != 1 else ''} each; "
              f"all 128 problems × n' attempts; {fits}. "
              "A case is one (model, seed) subsample; per case, the log ratio of the "
              "estimator's squared log error of the forecast of −log pass_D@10,000 to least "
