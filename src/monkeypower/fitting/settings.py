@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["SamplerSettings", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_TARGET_ACCEPT",
-           "MASS_MATRICES"]
+           "MASS_MATRICES", "DEFAULT_MASS_MATRIX", "spec_target_accept"]
 
 SAMPLERS = ("pymc", "nutpie", "numpyro", "blackjax")
 DEFAULT_SAMPLER = "nutpie"
@@ -22,6 +22,17 @@ this says) or ``"low_rank"`` (nutpie's ``adaptation="low_rank"``, marked experim
 diagonal plus a low-rank correction that follows variables trading off along a ridge, in fewer
 leapfrog steps). A model spec asks for it in its ``[sampler]`` table (``mass_matrix =
 "low_rank"``) with the measurement behind it."""
+DEFAULT_MASS_MATRIX = "diagonal"
+"""The mass matrix unless the model spec's ``[sampler]`` table says otherwise."""
+
+
+def spec_target_accept(sampler_defaults: Mapping[str, Any], minimum: float = 0.0) -> float:
+    """The NUTS target acceptance a model asks for when the caller gives none.
+
+    Its spec's ``[sampler]`` value, else :data:`DEFAULT_TARGET_ACCEPT`, raised to at least
+    ``minimum``.
+    """
+    return max(float(sampler_defaults.get("target_accept", DEFAULT_TARGET_ACCEPT)), minimum)
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,7 @@ class SamplerSettings:
     target_accept: float = 0.9
     progressbar: bool = True
     cores: int | None = None
-    mass_matrix: str = "diagonal"
+    mass_matrix: str = DEFAULT_MASS_MATRIX
 
     @classmethod
     def for_model(cls, sampler_defaults: Mapping[str, Any], *, sampler: str, draws: int,
@@ -43,14 +54,15 @@ class SamplerSettings:
                   cores: int | None, min_target_accept: float = 0.0) -> SamplerSettings:
         """The settings of a fit: the caller's, then the model spec's ``[sampler]`` table.
 
-        ``target_accept=None`` takes the spec's (else :data:`DEFAULT_TARGET_ACCEPT`), raised to
-        at least ``min_target_accept``; the mass matrix is always the spec's (else diagonal).
+        ``target_accept=None`` takes :func:`spec_target_accept` (at least
+        ``min_target_accept``); the mass matrix is always the spec's (else
+        :data:`DEFAULT_MASS_MATRIX`).
         """
         if target_accept is None:
-            target_accept = max(sampler_defaults.get("target_accept", DEFAULT_TARGET_ACCEPT),
-                                min_target_accept)
+            target_accept = spec_target_accept(sampler_defaults, min_target_accept)
         return cls(sampler, int(draws), int(tune), int(chains), float(target_accept),
-                   bool(progressbar), cores, sampler_defaults.get("mass_matrix", "diagonal"))
+                   bool(progressbar), cores,
+                   sampler_defaults.get("mass_matrix", DEFAULT_MASS_MATRIX))
 
     def __post_init__(self) -> None:
         if self.sampler not in SAMPLERS:

@@ -23,7 +23,7 @@ from typing import Any
 
 from monkeypower.errors import SpecError
 from monkeypower.families import Family, get_family
-from monkeypower.fitting.settings import MASS_MATRICES
+from monkeypower.fitting.settings import DEFAULT_MASS_MATRIX, MASS_MATRICES
 
 __all__ = ["PriorSpec", "ModelSpec", "ResolvedModel", "load_spec", "resolve_model",
            "available_models", "DEFAULT_MODEL"]
@@ -223,7 +223,7 @@ def _sampler_defaults(data: dict[str, Any], source: str, base: ModelSpec | None)
         merged[key] = _SAMPLER_KEYS[key](value)
     if "target_accept" in merged and not 0 < merged["target_accept"] < 1:
         raise SpecError(f"{source}: [sampler].target_accept must be in (0, 1)")
-    if merged.get("mass_matrix", "diagonal") not in MASS_MATRICES:
+    if merged.get("mass_matrix", DEFAULT_MASS_MATRIX) not in MASS_MATRICES:
         raise SpecError(f"{source}: [sampler].mass_matrix must be one of {MASS_MATRICES}, "
                         f"got {merged['mass_matrix']!r}")
     return merged

@@ -30,7 +30,7 @@ from typing import Any
 from monkeypower.errors import UnhealthyFitError
 from monkeypower.evaluation.backtest.capture import join_warnings, run_quietly
 from monkeypower.evaluation.backtest.progress import Progress
-from monkeypower.fitting.settings import DEFAULT_TARGET_ACCEPT
+from monkeypower.fitting.settings import spec_target_accept
 from monkeypower.fitting.spec import resolve_model
 from monkeypower.seeding import child_seed
 
@@ -50,7 +50,7 @@ def boosted_settings(model: str, fit_kwargs: dict[str, Any]) -> dict[str, Any]:
     current = settings.get("target_accept")
     if current is None:
         spec = resolve_model(model, settings.get("priors")).spec
-        current = spec.sampler_defaults.get("target_accept", DEFAULT_TARGET_ACCEPT)
+        current = spec_target_accept(spec.sampler_defaults)
     settings["draws"] = 2 * int(settings.get("draws", 1000))
     settings["tune"] = 2 * int(settings.get("tune", 1000))
     settings["target_accept"] = 1.0 - (1.0 - float(current)) / 2.0
