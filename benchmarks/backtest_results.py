@@ -140,9 +140,9 @@ PACKAGE_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4}
 """What a user's fit gets (fitting/settings.py), written out for the health gate's doubling."""
 
 
-def _candidates_key(model: str, bayes: list[str], seeds: int) -> str:
-    names = "+".join(b.removeprefix("bayes:") for b in bayes)
-    return f"backtest/candidates/{model.replace(' ', '_')}_{names}_s{seeds}"
+def _candidates_key(model: str, candidate: str, seeds: int) -> str:
+    name = candidate.removeprefix("bayes:").replace(":", "-")
+    return f"backtest/candidates/{model.replace(' ', '_')}_{name}_s{seeds}"
 
 
 def run_candidates(seeds: int, bayes: list[str]) -> None:
@@ -150,48 +150,74 @@ def run_candidates(seeds: int, bayes: list[str]) -> None:
 
     Pythia/MATH, all seven models, n' ∈ {100, 215, 464, 1,000}, all 128 problems; each
     Bayesian fit at the package's defaults (4 chains × 1,000 draws), health-gated; cached per
-    Pythia model.
+    (Pythia model, candidate), so candidates run with different numbers of seeds side by side.
     """
     from _data import pythia_counts
 
-    for key, out in pythia_counts().items():
-        cache = _candidates_key(key[0], bayes, seeds)
-        if load(cache) is not None:
-            print(f"{key[0]}: cached", flush=True)
-            continue
-        start = time.time()
-        result = mp.backtest(out, estimators=["least_squares", *bayes],
-                             attempts=CANDIDATE_ATTEMPTS, problems=None, seeds=range(seeds),
-                             interval=INTERVAL, fit_kwargs=PACKAGE_DEFAULTS, progress=False)
-        save(cache, result)
-        print(f"{key[0]}: {time.time() - start:.0f} s", flush=True)
+    for candidate in bayes:
+        for key, out in pythia_counts().items():
+            cache = _candidates_key(key[0], candidate, seeds)
+            if load(cache) is not None:
+                print(f"{key[0]} {candidate}: cached", flush=True)
+                continue
+            start = time.time()
+            result = mp.backtest(out, estimators=["least_squares", candidate],
+                                 attempts=CANDIDATE_ATTEMPTS, problems=None,
+                                 seeds=range(seeds), interval=INTERVAL,
+                                 fit_kwargs=PACKAGE_DEFAULTS, progress=False)
+            save(cache, result)
+            print(f"{key[0]} {candidate}: {time.time() - start:.0f} s", flush=True)
 
 
-def write_candidates_section(seeds: int, bayes: list[str]) -> None:
-    """Rewrite the candidates' section of docs/backtest.md from whatever models are cached."""
+def _candidate_tables(candidates: list[tuple[str, int]]) -> dict[str, pd.DataFrame]:
+    """Per Pythia model, the rows of every cached ``(candidate, seeds)`` run in one table;
+    least squares' rows, which every run repeats on the subsamples they share, kept once."""
     from _data import pythia_counts
 
-    names = [key[0] for key in pythia_counts()]
-    found = {n: load(_candidates_key(n, bayes, seeds)) for n in names}
-    results = {n: r for n, r in found.items() if r is not None}
+    tables: dict[str, pd.DataFrame] = {}
+    for key in pythia_counts():
+        found = [load(_candidates_key(key[0], c, s)) for c, s in candidates]
+        frames = [r.table for r in found if r is not None]
+        if frames:
+            table = pd.concat(frames, ignore_index=True)
+            tables[key[0]] = table.drop_duplicates(
+                ["estimator", "n_problems", "n_attempts", "seed"]).reset_index(drop=True)
+    return tables
+
+
+def write_candidates_section(candidates: list[tuple[str, int]]) -> None:
+    """Rewrite the candidates' section of docs/backtest.md from the cached ``(candidate,
+    seeds)`` runs."""
+    results = _candidate_tables(candidates)
     if not results:
         raise SystemExit("part 'candidates' has not been run for these models")
-    what = ", ".join(f"`{b}`" for b in bayes)
+    what = ", ".join(f"`{c}` ({s} seed{'s' if s != 1 else ''})" for c, s in candidates)
+    seeds = max(s for _, s in candidates)
     lines = _paired_section(
         results, seeds, start=CANDIDATES_START, end=CANDIDATES_END,
         title="Candidates for the default model against least squares (Pythia/MATH)",
         fits=(f"least squares and {what} at the package's defaults (4 chains × 1,000 draws "
               "after 1,000 tuning steps, health-gated), n' ∈ {100, 215, 464, 1,000}"),
-        figure="backtest_candidates.png")
-    tables = [r.table for r in results.values()]
-    table = pd.concat(tables, ignore_index=True)
-    coverage = (table[table.estimator.str.startswith("bayes:") & (table.error == "")]
+        figure="backtest_candidates.png", seeds_text="up to")
+    table = pd.concat(results.values(), ignore_index=True)
+    coverage = (table[table.estimator.str.startswith(("bayes:", "stack:")) & (table.error == "")]
                 .groupby(["estimator", "n_attempts"])["covered"].agg(["mean", "size"]))
     extra = ["", "Coverage of the 90% predictive interval of the measured −log pass_D@10,000 "
              "(target 85–95%):", "", "| estimator | n' | covered | scored fits |",
              "|---|---|---|---|"]
     extra += [f"| {est} | {n:,} | {pct(row['mean'])} | {int(row['size'])} |"
               for (est, n), row in coverage.iterrows()]
+    scored = table[table.error == ""].assign(
+        log_ratio=lambda t: np.log(t.forecast / t.forecast_target))
+    bias = scored.groupby(["estimator", "n_attempts"], sort=False)["log_ratio"].agg(
+        median="median", below=lambda x: (x < 0).mean(), cases="size")
+    extra += ["", "Direction of the errors: median log(forecast / measured) of −log pass_D@10,000 "
+              "(negative: the forecast expects more problems solved than were, optimistic) and "
+              "the share of optimistic forecasts:", "",
+              "| estimator | n' | median log(forecast / measured) | optimistic | cases |",
+              "|---|---|---|---|---|"]
+    extra += [f"| {est} | {n:,} | {row['median']:+.2f} | {pct(row['below'])} | "
+              f"{int(row['cases'])} |" for (est, n), row in bias.iterrows()]
     _write_section(lines[:-1] + extra + ["", lines[-1]], CANDIDATES_START, CANDIDATES_END)
 
 
@@ -222,7 +248,7 @@ def _paired_section(results: dict, seeds: int, *, start: str = PAIRED_START,
                     title: str = "Paired comparison against least squares (Pythia/MATH)",
                     fits: str = ("the three baselines and the Beta model (`bayes:beta`, 2 "
                                  "chains × 500 draws after 500 tuning steps, health-gated)"),
-                    figure: str = "backtest_paired.png") -> list[str]:
+                    figure: str = "backtest_paired.png", seeds_text: str = "") -> list[str]:
     from monkeypower.evaluation.backtest import paired_comparison, stack_tables
     from monkeypower.evaluation.backtest.figure import plot_paired
 
@@ -230,7 +256,8 @@ def _paired_section(results: dict, seeds: int, *, start: str = PAIRED_START,
     paired = paired_comparison(table, interval=INTERVAL, case_columns=("case", "seed"),
                                seed=2026)
     lines = [start, f"## {title}", "",
-             f"Models run: {len(results)} of 7 ({', '.join(results)}); {seeds} "
+             f"Models run: {len(results)} of 7 ({', '.join(results)}); "
+             f"{seeds_text + ' ' if seeds_text else ''}{seeds} "
              f"seed{'s' if seeds != 1 else ''} each; "
              f"all 128 problems × n' attempts; {fits}. "
              "A case is one (model, seed) subsample; per case, the log ratio of the "
@@ -262,7 +289,7 @@ def _paired_section(results: dict, seeds: int, *, start: str = PAIRED_START,
         refitted = int(group.refitted.fillna(False).astype(bool).sum())
         lines.append(f"| {estimator} | {n:,} | {kinds.get('degenerate', 0)} | "
                      f"{kinds.get('unhealthy', 0)} | {kinds.get('error', 0)} | "
-                     f"{refitted if estimator.startswith('bayes:') else '–'} |")
+                     f"{refitted if estimator.startswith(('bayes:', 'stack:')) else '–'} |")
     if len(failures):
         lines += ["", "The failures:", ""]
         for row in failures.itertuples():
@@ -476,6 +503,13 @@ def write_page() -> None:
     print("\n".join(lines))
 
 
+def _with_seeds(candidate: str, default: int) -> tuple[str, int]:
+    """``"bayes:zero_inflated_beta@5"`` → ``("bayes:zero_inflated_beta", 5)``: the page shows
+    each candidate from its own run."""
+    name, _, seeds = candidate.partition("@")
+    return name, int(seeds) if seeds else default
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parts", nargs="+",
@@ -483,9 +517,14 @@ def main() -> None:
                                  "candidates", "candidates-page"])
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--bayes", default="beta,scaled_beta",
-                        help="comma-separated Bayesian models (sim uses only the first)")
+                        help="comma-separated Bayesian models or stack:a+b (sim uses only the "
+                             "first); "
+                             "candidates-page takes model@seeds to show runs of different "
+                             "lengths side by side")
     args = parser.parse_args()
-    bayes = [f"bayes:{m}" for m in args.bayes.split(",") if m]
+    bayes = [m if m.startswith("stack:") else f"bayes:{m}" for m in args.bayes.split(",") if m]
+    if "candidates" in args.parts and any("@" in b for b in bayes):
+        parser.error("'model@seeds' is for candidates-page; candidates runs --seeds seeds")
     for part in args.parts:
         start = time.time()
         if part == "sim":
@@ -501,7 +540,7 @@ def main() -> None:
         elif part == "candidates":
             run_candidates(args.seeds or 15, bayes)
         elif part == "candidates-page":
-            write_candidates_section(args.seeds or 15, bayes)
+            write_candidates_section([_with_seeds(b, args.seeds or 15) for b in bayes])
         else:
             write_page()
         print(f"[{part}] {time.time() - start:.0f} s", flush=True)

@@ -351,6 +351,24 @@ def test_invalid_arguments(data, kwargs, error, match):
         mp.backtest(data, progress=False, **{"estimators": ["least_squares"], **kwargs})
 
 
+def test_a_spec_file_is_a_bayesian_estimator(data, tmp_path):
+    """A user's own spec file is backtested like a built-in model; a missing one is refused."""
+    spec = tmp_path / "my_beta.toml"
+    spec.write_text('base = "beta"\nname = "my_beta"\n')
+    kwargs = {"attempts": [100], "problems": [32], "seeds": [0], "truth": TRUTH,
+              "fit_kwargs": {"draws": 100, "tune": 100, "chains": 2}, "progress": False,
+              "health_gate": False}
+    table = mp.backtest(data, estimators=["bayes:beta", f"bayes:{spec}"], **kwargs).table
+    assert set(table.estimator) == {"bayes:beta", f"bayes:{spec}"}
+    own = table[table.estimator == f"bayes:{spec}"]
+    assert (own.error == "").all()
+    assert np.isfinite(own.estimate).all()
+    with pytest.raises(ValueError, match="existing model spec file"):
+        mp.backtest(data, estimators=[f"bayes:{tmp_path / 'absent.toml'}"], **kwargs)
+    with pytest.raises(ValueError, match="unknown"):
+        mp.backtest(data, estimators=[f"stack:beta+{tmp_path / 'absent.toml'}"], **kwargs)
+
+
 @pytest.mark.slow
 def test_stacked_estimator_mixes_its_components(data):
     result = mp.backtest(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -270,6 +271,11 @@ def check_truth(truth: Any) -> float | None:
     return truth
 
 
+def _known_model(model: str, built_in: Sequence[str]) -> bool:
+    """A built-in model's name, or the path of a model spec file (``*.toml``) that exists."""
+    return model in built_in or (model.endswith(".toml") and Path(model).is_file())
+
+
 def check_estimators(estimators: Any) -> list[str]:
     """Distinct estimator names: baselines, ``"bayes:<model>"`` and ``"stack:a+b"``."""
     if isinstance(estimators, str):
@@ -284,18 +290,19 @@ def check_estimators(estimators: Any) -> list[str]:
         if not isinstance(name, str):
             raise TypeError(f"estimators are named by strings, got {name!r}")
         if name.startswith(BAYES_PREFIX):
-            if name[len(BAYES_PREFIX):] not in models:
+            if not _known_model(name[len(BAYES_PREFIX):], models):
                 raise ValueError(
-                    f"unknown Bayesian model in {name!r}; built-in models: "
-                    f"{[BAYES_PREFIX + m for m in models]}"
+                    f"unknown Bayesian model in {name!r}: expected a built-in model "
+                    f"{[BAYES_PREFIX + m for m in models]} or the path of an existing model "
+                    f"spec file ('bayes:path/to/model.toml')"
                 )
         elif name.startswith(STACK_PREFIX):
             parts = stack_components(name)
-            unknown = [m for m in parts if m not in models]
+            unknown = [m for m in parts if not _known_model(m, models)]
             if len(parts) < 2 or len(set(parts)) != len(parts) or unknown:
                 raise ValueError(
-                    f"{name!r}: a stack names two or more distinct built-in models joined by "
-                    f"'+', e.g. 'stack:beta+logit_normal'"
+                    f"{name!r}: a stack names two or more distinct models (built-in names or "
+                    f"spec files) joined by '+', e.g. 'stack:beta+logit_normal'"
                     + (f"; unknown {unknown}, built-in models: {models}" if unknown else "")
                 )
         elif name not in baselines.BASELINES:

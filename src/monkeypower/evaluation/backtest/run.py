@@ -63,14 +63,15 @@ def backtest(
     squares that error mixes noise with the estimand mismatch (an effective slope is not
     :math:`b_\infty`), which is part of the error the paper reports for it.
 
-    Bayesian estimators are named ``"bayes:<model>"`` (``"bayes:beta"``,
-    ``"bayes:scaled_beta"``). All fits of one model run as one batch through
-    :func:`monkeypower.fit` on an :class:`~monkeypower.OutcomesGroups` (the model is compiled
-    once); the batch seed is ``child_seed(text_key(model), *seeds)`` and the :math:`i`-th fit
-    of the batch gets ``child_seed(batch seed, i)`` (:mod:`monkeypower.seeding`; recorded as
-    ``fit_seed``); should the batch fail, every fit is rerun alone with that same seed, so one
-    failing subsample gives one error row. Their ``estimate`` is the posterior median of
-    :math:`b_\infty`, the forecast the posterior median of the in-sample forecast
+    Bayesian estimators are named ``"bayes:<model>"`` (``"bayes:beta"``, ``"bayes:scaled_beta"``),
+    where ``<model>`` may also be the path of a model spec file (``"bayes:priors/my_beta.toml"``: a
+    prior sensitivity study is a backtest). All fits of one model run as one batch through
+    :func:`monkeypower.fit` on an :class:`~monkeypower.OutcomesGroups` (the model is compiled once);
+    the batch seed is ``child_seed(text_key(model), *seeds)`` and the :math:`i`-th fit of the batch
+    gets ``child_seed(batch seed, i)`` (:mod:`monkeypower.seeding`; recorded as ``fit_seed``);
+    should the batch fail, every fit is rerun alone with that same seed, so one failing subsample
+    gives one error row. Their ``estimate`` is the posterior median of :math:`b_\infty`, the
+    forecast the posterior median of the in-sample forecast
     :meth:`monkeypower.Fit.forecast_pass_at_k` (``neg_log=True``).
 
     **Coverage: two intervals.** ``covered_expected`` asks whether the credible interval
