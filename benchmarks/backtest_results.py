@@ -142,6 +142,7 @@ PACKAGE_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4}
 
 def _candidates_key(model: str, candidate: str, seeds: int) -> str:
     name = candidate.removeprefix("bayes:").replace(":", "-")
+    name = Path(name).stem if name.endswith(".toml") else name  # a spec file: its name
     return f"backtest/candidates/{model.replace(' ', '_')}_{name}_s{seeds}"
 
 
