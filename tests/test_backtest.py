@@ -391,7 +391,7 @@ def test_stacked_estimator_mixes_its_components(data):
 
 
 def test_stack_estimator_names_are_checked(data):
-    with pytest.raises(ValueError, match="two or more distinct built-in models"):
+    with pytest.raises(ValueError, match="two or more distinct models"):
         mp.backtest(data, estimators=["stack:beta"], progress=False)
     with pytest.raises(ValueError, match="unknown"):
         mp.backtest(data, estimators=["stack:beta+nonsense"], progress=False)
