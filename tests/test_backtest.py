@@ -367,6 +367,10 @@ def test_a_spec_file_is_a_bayesian_estimator(data, tmp_path):
         mp.backtest(data, estimators=[f"bayes:{tmp_path / 'absent.toml'}"], **kwargs)
     with pytest.raises(ValueError, match="unknown"):
         mp.backtest(data, estimators=[f"stack:beta+{tmp_path / 'absent.toml'}"], **kwargs)
+    broken = tmp_path / "broken.toml"  # refused before any fit, with the spec's own reason
+    broken.write_text('base = "beta"\nname = "broken"\n[sampler]\nmass_matrix = "full"\n')
+    with pytest.raises(ValueError, match="mass_matrix must be one of"):
+        mp.backtest(data, estimators=[f"bayes:{broken}"], **kwargs)
 
 
 @pytest.mark.slow

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from monkeypower.data.outcomes import Outcomes
+from monkeypower.errors import SpecError
 from monkeypower.evaluation import baselines
 from monkeypower.evaluation.backtest.score import empirical_target
 from monkeypower.fitting import available_models
+from monkeypower.fitting.spec import resolve_model
 from monkeypower.intervals import IntervalConvention, resolve_interval
 
 __all__ = [
@@ -271,9 +272,17 @@ def check_truth(truth: Any) -> float | None:
     return truth
 
 
-def _known_model(model: str, built_in: Sequence[str]) -> bool:
-    """A built-in model's name, or the path of a model spec file (``*.toml``) that exists."""
-    return model in built_in or (model.endswith(".toml") and Path(model).is_file())
+def _model_problem(model: str) -> str | None:
+    """Why :func:`monkeypower.fit` could not load ``model``, or None when it can.
+
+    ``model`` is a built-in name or a spec file; the rule is
+    :func:`~monkeypower.fitting.spec.resolve_model`'s, so the backtest takes what a fit takes.
+    """
+    try:
+        resolve_model(model)
+    except SpecError as err:
+        return str(err)
+    return None
 
 
 def check_estimators(estimators: Any) -> list[str]:
@@ -290,15 +299,16 @@ def check_estimators(estimators: Any) -> list[str]:
         if not isinstance(name, str):
             raise TypeError(f"estimators are named by strings, got {name!r}")
         if name.startswith(BAYES_PREFIX):
-            if not _known_model(name[len(BAYES_PREFIX):], models):
+            problem = _model_problem(name[len(BAYES_PREFIX):])
+            if problem:
                 raise ValueError(
                     f"unknown Bayesian model in {name!r}: expected a built-in model "
                     f"{[BAYES_PREFIX + m for m in models]} or the path of an existing model "
-                    f"spec file ('bayes:path/to/model.toml')"
+                    f"spec file ('bayes:path/to/model.toml'); {problem}"
                 )
         elif name.startswith(STACK_PREFIX):
             parts = stack_components(name)
-            unknown = [m for m in parts if not _known_model(m, models)]
+            unknown = [m for m in parts if _model_problem(m)]
             if len(parts) < 2 or len(set(parts)) != len(parts) or unknown:
                 raise ValueError(
                     f"{name!r}: a stack names two or more distinct models (built-in names or "
