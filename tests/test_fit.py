@@ -115,6 +115,25 @@ def test_loo_is_leave_one_problem_out(beta_fit):
     assert np.isfinite(loo.elpd) and float(np.nanmax(loo.pareto_k)) < 0.7
 
 
+def test_pair_log_likelihood_is_the_beta_binomial_in_any_block_size(beta_fit, monkeypatch):
+    # oracle: scipy's beta-binomial pmf per draw and pair; blocks of 7 draws (a ragged last
+    # block) must give what the fit stored, computed in blocks of its default size
+    from scipy import stats
+
+    from monkeypower.fitting import posterior_tree
+
+    stored = beta_fit.tree["log_likelihood_pairs"]["counts"].values
+    monkeypatch.setattr(posterior_tree, "PAIR_BLOCK_VALUES", 7 * beta_fit.stats.n_pairs)
+    blocked = posterior_tree.pair_log_likelihood(beta_fit.family, beta_fit.params(),
+                                                 beta_fit.stats)
+    a = beta_fit.posterior["alpha"].values[..., None]
+    b = beta_fit.posterior["beta"].values[..., None]
+    oracle = stats.betabinom.logpmf(beta_fit.stats.c, beta_fit.stats.n, a, b)
+    assert stored.shape == blocked.shape == oracle.shape == (2, 400, beta_fit.stats.n_pairs)
+    np.testing.assert_allclose(blocked, stored, rtol=0, atol=0)
+    np.testing.assert_allclose(stored, oracle, rtol=1e-10, atol=1e-10)
+
+
 def test_groups_fit_with_one_compiled_model():
     a = mp.simulate("beta", TRUTH, n_problems=64, n_attempts=300, seed=1, labels={"model": "a"})
     b = mp.simulate("beta", {"alpha": 0.6, "beta": 2}, n_problems=80, n_attempts=300, seed=2,

@@ -83,13 +83,30 @@ def _jsonable(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+#: Draw-by-pair values computed at a time by :func:`pair_log_likelihood` (16 MiB of float64):
+#: a family's temporaries scale with the block, not with draws x pairs.
+PAIR_BLOCK_VALUES = 1 << 21
+
+
 def pair_log_likelihood(
     family: Family, params: Mapping[str, np.ndarray], stats: SufficientStats
 ) -> np.ndarray:
-    """Marginal log-likelihood of each distinct pair per draw, shape (chain, draw, pair)."""
+    """Marginal log-likelihood of each distinct pair per draw, shape (chain, draw, pair).
+
+    Computed a block of draws at a time into the one output array, so the peak memory is that
+    array plus the family's temporaries for :data:`PAIR_BLOCK_VALUES` values (with 4,000 draws
+    and 10,000 pairs: 0.3 GiB, where evaluating every draw at once held about four times that).
+    """
     values = pair_data(stats)
-    expanded = {k: np.asarray(v, dtype=np.float64)[..., None] for k, v in params.items()}
-    c = values["c"]
-    return values["log_binomial_coefficient"] + np.asarray(
-        family.log_moment(c, values["n"] - c, expanded, NUMPY)
-    )
+    c, f = values["c"], values["n"] - values["c"]
+    flat = {k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in params.items()}
+    shape = np.shape(next(iter(params.values())))
+    n_draws, n_pairs = int(np.prod(shape)), len(c)
+    out = np.empty((n_draws, n_pairs))
+    block = max(1, PAIR_BLOCK_VALUES // max(1, n_pairs))
+    for start in range(0, n_draws, block):
+        rows = slice(start, start + block)
+        theta = {k: v[rows, None] for k, v in flat.items()}
+        out[rows] = np.asarray(family.log_moment(c, f, theta, NUMPY))
+    out += values["log_binomial_coefficient"]
+    return out.reshape(*shape, n_pairs)
