@@ -33,8 +33,16 @@ def fits(data):
                 "scaled_beta": mp.fit(data, "scaled_beta", seed=2, **FIT)}
 
 
-def test_compressed_loo_equals_arviz_on_the_materialised_array(fits):
+@pytest.mark.parametrize("block_pairs", [None, 7])
+def test_compressed_loo_equals_arviz_on_the_materialised_array(fits, block_pairs, monkeypatch):
+    # block_pairs=7: PSIS on seven pairs at a time (a ragged last block) must not change a value
+    from monkeypower.fitting import loo
+
     for one in fits.values():
+        if block_pairs:
+            n_samples = one.posterior.sizes["chain"] * one.posterior.sizes["draw"]
+            monkeypatch.setattr(loo, "LOO_BLOCK_VALUES", block_pairs * n_samples)
+            assert one.stats.n_pairs % block_pairs
         ours = problem_loo(one, warn=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -24,19 +24,49 @@ if TYPE_CHECKING:
 
 __all__ = ["problem_loo", "LOOWarning"]
 
+#: Draw-by-pair log-likelihood values smoothed at a time (16 MiB of float64). PSIS treats every
+#: pair on its own, so pairs go through :func:`arviz_stats.loo` in blocks of this size: its
+#: temporaries (sorted copies, smoothed log weights) scale with the block, not the fit.
+LOO_BLOCK_VALUES = 1 << 21
+
 
 class LOOWarning(UserWarning):
     """PSIS-LOO results that should not be trusted as they stand (Pareto k above the threshold)."""
+
+
+def _pair_psis(posterior: xr.Dataset,
+               counts: xr.DataArray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """PSIS-LOO per pair, a block of pairs at a time (:data:`LOO_BLOCK_VALUES`).
+
+    Returns each pair's ELPD and Pareto k (:func:`arviz_stats.loo`) and log pointwise
+    predictive density, and the Pareto k threshold ArviZ applies for this many draws.
+    """
+    n_samples = counts.sizes["chain"] * counts.sizes["draw"]
+    n_pairs = counts.sizes["pair"]
+    block = max(1, LOO_BLOCK_VALUES // n_samples)
+    elpd, k, lppd = (np.empty(n_pairs) for _ in range(3))
+    for start in range(0, n_pairs, block):
+        part = counts.isel(pair=slice(start, start + block))
+        tree = xr.DataTree.from_dict({"posterior": posterior,
+                                      "log_likelihood": part.to_dataset(name="counts")})
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
+            result = azs.loo(tree, pointwise=True, var_name="counts")
+        rows = slice(start, start + part.sizes["pair"])
+        elpd[rows], k[rows] = result.elpd_i.values, result.pareto_k.values
+        lppd[rows] = logsumexp(part.values.reshape(n_samples, -1), axis=0) - np.log(n_samples)
+    return elpd, k, lppd, float(result.good_k)
 
 
 def problem_loo(fit: Fit, *, warn: bool = True):
     r"""Leave-one-problem-out PSIS-LOO of one fit, computed on its distinct (n, c) pairs.
 
     Pareto-smoothed importance sampling runs on the (chain, draw, pair) log-likelihood the fit
-    stores; each problem then takes its pair's pointwise ELPD, Pareto :math:`\hat k` and
-    effective-parameter contribution. The totals are summed by :mod:`arviz_stats`
-    (``loo_summary``) over problems, so the result equals :func:`arviz_stats.loo` on the
-    materialised draws × problems array, without building it.
+    stores, a block of pairs at a time (PSIS smooths each pair on its own, so the blocks bound
+    the memory without changing a value); each problem then takes its pair's pointwise ELPD,
+    Pareto :math:`\hat k` and effective-parameter contribution. The totals are summed by
+    :mod:`arviz_stats` (``loo_summary``) over problems, so the result equals
+    :func:`arviz_stats.loo` on the materialised draws × problems array, without building it.
 
     Parameters
     ----------
@@ -51,14 +81,9 @@ def problem_loo(fit: Fit, *, warn: bool = True):
     arviz_stats.utils.ELPDDataLOO
         With per-problem ``elpd_i`` and ``pareto_k`` (dimension ``problem``).
     """
-    pairs = fit.tree["log_likelihood_pairs"].to_dataset()
-    tree = xr.DataTree.from_dict({"posterior": fit.posterior, "log_likelihood": pairs})
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
-        pair_result = azs.loo(tree, pointwise=True, var_name="counts")
-    values = pairs["counts"].values
-    n_samples = values.shape[0] * values.shape[1]
-    lppd = logsumexp(values.reshape(n_samples, -1), axis=0) - np.log(n_samples)
+    counts = fit.tree["log_likelihood_pairs"]["counts"]
+    n_samples = counts.sizes["chain"] * counts.sizes["draw"]
+    elpd_pairs, k_pairs, lppd, good_k = _pair_psis(fit.posterior, counts)
     index = np.asarray(fit.stats.pair_of_problem)
     problem = fit.outcomes.problem
 
@@ -66,11 +91,11 @@ def problem_loo(fit: Fit, *, warn: bool = True):
         return xr.DataArray(np.asarray(pair_values)[index], dims="problem",
                             coords={"problem": problem}, name=name)
 
-    elpd_i = per_problem(pair_result.elpd_i.values, "elpd_i")
-    pareto_k = per_problem(pair_result.pareto_k.values, "pareto_k")
-    p_loo_i = per_problem(lppd - pair_result.elpd_i.values, "p_loo_i")
+    elpd_i = per_problem(elpd_pairs, "elpd_i")
+    pareto_k = per_problem(k_pairs, "pareto_k")
+    p_loo_i = per_problem(lppd - elpd_pairs, "p_loo_i")
     elpd, se, p_loo, _ = elpd_i.azstats.loo_summary(p_loo_i)
-    bad = pareto_k.values > pair_result.good_k
+    bad = pareto_k.values > good_k
     if warn and bad.any():
         order = np.argsort(-pareto_k.values)[: min(5, int(bad.sum()))]
         worst = ", ".join(
@@ -79,7 +104,7 @@ def problem_loo(fit: Fit, *, warn: bool = True):
         )
         warn_caller(
             f"{fit._name()}: {int(bad.sum())} of {len(bad)} problems have Pareto k > "
-            f"{pair_result.good_k:.2f}, so their leave-one-out estimates are unreliable "
+            f"{good_k:.2f}, so their leave-one-out estimates are unreliable "
             f"(worst: {worst}). Such a problem is unlike what the rest of the population "
             "predicts; compare with a family that accommodates it, or treat the ELPD of this "
             "model as optimistic.",
@@ -88,5 +113,5 @@ def problem_loo(fit: Fit, *, warn: bool = True):
     return ELPDDataLOO(
         elpd=float(elpd), se=float(se), p=float(p_loo), n_samples=n_samples,
         n_data_points=len(index), scale="log", warning=bool(bad.any()),
-        good_k=float(pair_result.good_k), elpd_i=elpd_i, pareto_k=pareto_k,
+        good_k=float(good_k), elpd_i=elpd_i, pareto_k=pareto_k,
     )
