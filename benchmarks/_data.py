@@ -3,7 +3,11 @@ repository), a result cache outside the repository, and number formatting for do
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 CACHE = Path.home() / ".cache" / "monkeypower-benchmarks"
@@ -20,6 +24,19 @@ def pythia_counts():
         raise SystemExit(f"the shared data are not at {PYTHIA_COUNTS}; this benchmark needs them")
     return mp.read_outcomes(PYTHIA_COUNTS, problem="problem_idx", n="n", c="c",
                             group_by="model")
+
+
+def run_child(code: str, cfg: dict, name: str) -> dict:
+    """Run ``code`` in a fresh Python process with ``cfg`` as JSON in ``argv[1]``; return the
+    JSON of its last ``RESULT`` line (one BLAS thread, warnings off). Exits naming ``name`` with
+    the child's stderr when it fails."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(cfg)], capture_output=True,
+                          text=True, env=env, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
+    if proc.returncode or not lines:
+        raise SystemExit(f"{name} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1][len("RESULT"):])
 
 
 def save(part: str, value: object) -> None:

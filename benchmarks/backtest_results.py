@@ -140,31 +140,51 @@ PACKAGE_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4}
 """What a user's fit gets (fitting/settings.py), written out for the health gate's doubling."""
 
 
-def _candidates_key(model: str, candidate: str, seeds: int) -> str:
+def _candidates_key(model: str, candidate: str, seeds: int, first: int = 0) -> str:
+    """Cache of one run: seeds ``first .. seeds - 1`` (suffix ``_s{seeds}``, or
+    ``_s{first}-{seeds}`` for a run that extends an earlier one)."""
     name = candidate.removeprefix("bayes:").replace(":", "-")
     name = Path(name).stem if name.endswith(".toml") else name  # a spec file: its name
-    return f"backtest/candidates/{model.replace(' ', '_')}_{name}_s{seeds}"
+    span = f"{seeds}" if first == 0 else f"{first}-{seeds}"
+    return f"backtest/candidates/{model.replace(' ', '_')}_{name}_s{span}"
 
 
-def run_candidates(seeds: int, bayes: list[str]) -> None:
+def _candidate_runs(model: str, candidate: str, seeds: int) -> list:
+    """The cached runs that together hold seeds ``0 .. seeds - 1`` of a candidate: the run of
+    exactly those seeds, else a run of the first ones plus the runs that extend it."""
+    whole = load(_candidates_key(model, candidate, seeds))
+    if whole is not None:
+        return [whole]
+    for first in range(seeds - 1, 0, -1):
+        head, tail = load(_candidates_key(model, candidate, first)), load(
+            _candidates_key(model, candidate, seeds, first))
+        if head is not None and tail is not None:
+            return [head, tail]
+    return []
+
+
+def run_candidates(seeds: int, bayes: list[str], first: int = 0) -> None:
     """Candidates for the default model against least squares on the issue's protocol.
 
     Pythia/MATH, all seven models, n' ∈ {100, 215, 464, 1,000}, all 128 problems; each
     Bayesian fit at the package's defaults (4 chains × 1,000 draws), health-gated; cached per
     (Pythia model, candidate), so candidates run with different numbers of seeds side by side.
+    ``first > 0`` runs only seeds ``first .. seeds - 1``, extending a run of ``first`` seeds
+    (the subsample of a seed does not depend on the other seeds; the fits' seeds do, so the
+    extension's fits are seeded apart from the earlier ones).
     """
     from _data import pythia_counts
 
     for candidate in bayes:
         for key, out in pythia_counts().items():
-            cache = _candidates_key(key[0], candidate, seeds)
+            cache = _candidates_key(key[0], candidate, seeds, first)
             if load(cache) is not None:
                 print(f"{key[0]} {candidate}: cached", flush=True)
                 continue
             start = time.time()
             result = mp.backtest(out, estimators=["least_squares", candidate],
                                  attempts=CANDIDATE_ATTEMPTS, problems=None,
-                                 seeds=range(seeds), interval=INTERVAL,
+                                 seeds=range(first, seeds), interval=INTERVAL,
                                  fit_kwargs=PACKAGE_DEFAULTS, progress=False)
             save(cache, result)
             print(f"{key[0]} {candidate}: {time.time() - start:.0f} s", flush=True)
@@ -177,8 +197,7 @@ def _candidate_tables(candidates: list[tuple[str, int]]) -> dict[str, pd.DataFra
 
     tables: dict[str, pd.DataFrame] = {}
     for key in pythia_counts():
-        found = [load(_candidates_key(key[0], c, s)) for c, s in candidates]
-        frames = [r.table for r in found if r is not None]
+        frames = [r.table for c, s in candidates for r in _candidate_runs(key[0], c, s)]
         if frames:
             table = pd.concat(frames, ignore_index=True)
             tables[key[0]] = table.drop_duplicates(
@@ -517,6 +536,9 @@ def main() -> None:
                         choices=["sim", "real", "fitted", "paired", "page", "paired-page",
                                  "candidates", "candidates-page"])
     parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="candidates: run only seeds first-seed .. seeds - 1, extending a "
+                             "cached run of first-seed seeds")
     parser.add_argument("--bayes", default="beta,scaled_beta",
                         help="comma-separated Bayesian models or stack:a+b (sim uses only the "
                              "first); "
@@ -539,7 +561,7 @@ def main() -> None:
         elif part == "paired-page":
             write_paired_section(args.seeds or 15)
         elif part == "candidates":
-            run_candidates(args.seeds or 15, bayes)
+            run_candidates(args.seeds or 15, bayes, args.first_seed)
         elif part == "candidates-page":
             write_candidates_section([_with_seeds(b, args.seeds or 15) for b in bayes])
         else:
