@@ -41,7 +41,7 @@ def test_compressed_loo_equals_arviz_on_the_materialised_array(fits, block_pairs
     for one in fits.values():
         if block_pairs:
             n_samples = one.posterior.sizes["chain"] * one.posterior.sizes["draw"]
-            monkeypatch.setattr(loo, "LOO_BLOCK_VALUES", block_pairs * n_samples)
+            monkeypatch.setattr(loo, "PAIR_BLOCK_VALUES", block_pairs * n_samples)
             assert one.stats.n_pairs % block_pairs
         ours = problem_loo(one, warn=False)
         with warnings.catch_warnings():

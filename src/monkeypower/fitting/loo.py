@@ -18,16 +18,12 @@ from arviz_stats.utils import ELPDDataLOO
 from scipy.special import logsumexp
 
 from monkeypower.errors import warn_caller
+from monkeypower.fitting.posterior_tree import PAIR_BLOCK_VALUES
 
 if TYPE_CHECKING:
     from monkeypower.fitting.fit import Fit
 
 __all__ = ["problem_loo", "LOOWarning"]
-
-#: Draw-by-pair log-likelihood values smoothed at a time (16 MiB of float64). PSIS treats every
-#: pair on its own, so pairs go through :func:`arviz_stats.loo` in blocks of this size: its
-#: temporaries (sorted copies, smoothed log weights) scale with the block, not the fit.
-LOO_BLOCK_VALUES = 1 << 21
 
 
 class LOOWarning(UserWarning):
@@ -36,14 +32,18 @@ class LOOWarning(UserWarning):
 
 def _pair_psis(posterior: xr.Dataset,
                counts: xr.DataArray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """PSIS-LOO per pair, a block of pairs at a time (:data:`LOO_BLOCK_VALUES`).
+    """PSIS-LOO per pair, a block of pairs at a time.
+
+    A block holds at most :data:`~monkeypower.fitting.posterior_tree.PAIR_BLOCK_VALUES` draw-by-
+    pair values (the size the pair log-likelihood is computed in): PSIS treats every pair on its
+    own, so ArviZ's temporaries (sorted copies, smoothed log weights) scale with the block.
 
     Returns each pair's ELPD and Pareto k (:func:`arviz_stats.loo`) and log pointwise
     predictive density, and the Pareto k threshold ArviZ applies for this many draws.
     """
     n_samples = counts.sizes["chain"] * counts.sizes["draw"]
     n_pairs = counts.sizes["pair"]
-    block = max(1, LOO_BLOCK_VALUES // n_samples)
+    block = max(1, PAIR_BLOCK_VALUES // n_samples)
     elpd, k, lppd = (np.empty(n_pairs) for _ in range(3))
     for start in range(0, n_pairs, block):
         part = counts.isel(pair=slice(start, start + block))
