@@ -163,7 +163,8 @@ def _candidate_runs(model: str, candidate: str, seeds: int) -> list:
     return []
 
 
-def run_candidates(seeds: int, bayes: list[str], first: int = 0) -> None:
+def run_candidates(seeds: int, bayes: list[str], first: int = 0,
+                   shard: tuple[int, int] = (0, 1)) -> None:
     """Candidates for the default model against least squares on the issue's protocol.
 
     Pythia/MATH, all seven models, n' ∈ {100, 215, 464, 1,000}, all 128 problems; each
@@ -171,12 +172,15 @@ def run_candidates(seeds: int, bayes: list[str], first: int = 0) -> None:
     (Pythia model, candidate), so candidates run with different numbers of seeds side by side.
     ``first > 0`` runs only seeds ``first .. seeds - 1``, extending a run of ``first`` seeds
     (the subsample of a seed does not depend on the other seeds; the fits' seeds do, so the
-    extension's fits are seeded apart from the earlier ones).
+    extension's fits are seeded apart from the earlier ones).  ``shard = (i, n)``: this
+    process takes every n-th Pythia model from the i-th, so n processes share the work (each
+    model has its own cache file).
     """
     from _data import pythia_counts
 
+    index, count = shard
     for candidate in bayes:
-        for key, out in pythia_counts().items():
+        for key, out in list(pythia_counts().items())[index::count]:
             cache = _candidates_key(key[0], candidate, seeds, first)
             if load(cache) is not None:
                 print(f"{key[0]} {candidate}: cached", flush=True)
@@ -539,6 +543,9 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0,
                         help="candidates: run only seeds first-seed .. seeds - 1, extending a "
                              "cached run of first-seed seeds")
+    parser.add_argument("--shard", type=int, nargs=2, default=(0, 1), metavar=("I", "N"),
+                        help="candidates: take every N-th Pythia model from the I-th, so N "
+                             "processes can share a run")
     parser.add_argument("--bayes", default="beta,scaled_beta",
                         help="comma-separated Bayesian models or stack:a+b (sim uses only the "
                              "first); "
@@ -561,7 +568,7 @@ def main() -> None:
         elif part == "paired-page":
             write_paired_section(args.seeds or 15)
         elif part == "candidates":
-            run_candidates(args.seeds or 15, bayes, args.first_seed)
+            run_candidates(args.seeds or 15, bayes, args.first_seed, tuple(args.shard))
         elif part == "candidates-page":
             write_candidates_section([_with_seeds(b, args.seeds or 15) for b in bayes])
         else:

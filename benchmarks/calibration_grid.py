@@ -47,8 +47,8 @@ STACK = "stack:scaled_beta+scaled_kumaraswamy"
 PLATEAU_STACK = "stack:beta+zero_inflated_beta"
 """A power law stacked with a plateau (Pythia/MATH candidate, docs/backtest.md): is its b∞
 honest where there is no plateau?"""
-BAYES_MODELS = ("beta", "scaled_beta", "scaled_kumaraswamy", "generalized_beta", STACK,
-                PLATEAU_STACK)
+BAYES_MODELS = ("beta", "scaled_beta", "scaled_kumaraswamy", "generalized_beta",
+                "bridged_beta", STACK, PLATEAU_STACK)
 MODELS = (*BAYES_MODELS, "least_squares", "beta_binomial_mle", "discretized_beta")
 N_PROBLEMS = 128
 INTERVAL = 0.9

@@ -29,7 +29,7 @@ SAMPLER = {"draws": 300, "tune": 300, "chains": 2, "n_rank_draws": 99}
 SEED = 2018
 ORDER = ("beta", "kumaraswamy", "scaled_beta", "logit_normal", "beta_mixture",
          "zero_inflated_beta", "zero_inflated_scaled_beta", "scaled_kumaraswamy",
-         "generalized_beta")
+         "generalized_beta", "bridged_beta")
 
 
 def _key(model: str) -> str:

@@ -334,7 +334,7 @@ def reference_log_moment(name: str, c: float, f: float, params: dict) -> float:
         return mp_kumaraswamy_loglog(c, f, p["a"], p["b"])[0]
     if name == "scaled_kumaraswamy":
         return mp_generalized_beta_loglog(c, f, p["a"], p["a"], p["b"], p["scale"])[0]
-    if name == "generalized_beta":
+    if name in ("generalized_beta", "bridged_beta"):  # bridged: nu = alpha**bend, given
         return mp_generalized_beta_loglog(c, f, p["alpha"], p["nu"], p["beta"], p["scale"])[0]
     if name == "logit_normal":
         return mp_logit_normal(c, f, p["mu"], p["sigma"])[0]

@@ -289,14 +289,15 @@ def test_registry():
     assert set(FAMILIES) == {
         "beta", "scaled_beta", "kumaraswamy", "logit_normal", "zero_inflated_beta",
         "zero_inflated_scaled_beta", "beta_mixture", "scaled_kumaraswamy", "generalized_beta",
+        "bridged_beta",
     }
     assert isinstance(get_family("beta"), BetaFamily)
     assert isinstance(get_family("scaled_beta"), ScaledBetaFamily)
     assert get_family(SBETA) is SBETA
     assert all(isinstance(fam, Family) for fam in FAMILIES.values())
     assert BETA.params == ("alpha", "beta") and SBETA.params == ("alpha", "beta", "scale")
-    with pytest.raises(ValueError, match="beta, beta_mixture, generalized_beta, kumaraswamy, "
-                                         "logit_normal, scaled"):
+    with pytest.raises(ValueError, match="beta, beta_mixture, bridged_beta, generalized_beta, "
+                                         "kumaraswamy, logit_normal, scaled"):
         get_family("gamma")
     with pytest.raises(ValueError, match="jax, numpy, pytensor"):
         get_backend("torch")

@@ -162,12 +162,19 @@ def test_pytensor_values_and_gradients_match_numpy(compiled, name):
     def total(th):
         return float(np.sum(fam.log_moment(c, f, th)))
 
+    def central_difference(k, h):  # five-point stencil, truncation error ~h^4
+        return (8 * (total({**theta, k: theta[k] + h}) - total({**theta, k: theta[k] - h}))
+                - (total({**theta, k: theta[k] + 2 * h}) - total({**theta, k: theta[k] - 2 * h}))
+                ) / (12 * h)
+
+    # Two steps, because neither suits every parameter: the quadrature families re-place their
+    # nodes as theta moves, a jitter ~1e-10 in L that the difference amplifies as 1.5 eps/h
+    # (3e-6 at h = 1e-4 for bridged_beta's nu, 4e-9 at h = 1e-3), while the scale, with
+    # c = 1e4 successes in the counts, is curved enough that h = 1e-3 leaves a truncation
+    # error of 1e-4 to 5e-4 relative (10^4 times less at 1e-4). A wrong gradient misses both.
     for k, g in zip(fam.params, grads, strict=True):
-        h = 1e-4 * abs(theta[k])
-        fd = (8 * (total({**theta, k: theta[k] + h}) - total({**theta, k: theta[k] - h}))
-              - (total({**theta, k: theta[k] + 2 * h}) - total({**theta, k: theta[k] - 2 * h}))
-              ) / (12 * h)
-        assert g == pytest.approx(fd, rel=1e-6, abs=1e-6), (name, k, g, fd)
+        fds = [central_difference(k, step * abs(theta[k])) for step in (1e-4, 1e-3)]
+        assert any(g == pytest.approx(fd, rel=1e-6, abs=1e-6) for fd in fds), (name, k, g, fds)
 
 
 @pytest.mark.parametrize("name", NAMES)

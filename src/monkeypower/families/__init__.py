@@ -21,6 +21,7 @@ from ._scaled_beta_numba import log_moment_numba as scaled_beta_log_moment_numba
 from .base import Family, TailBehaviour, TailKind
 from .beta import BetaFamily
 from .beta_mixture import BetaMixtureFamily
+from .bridged_beta import BridgedBetaFamily
 from .generalized_beta import GeneralizedBetaFamily
 from .kumaraswamy import KumaraswamyFamily
 from .logit_normal import LogitNormalFamily
@@ -36,6 +37,7 @@ __all__ = [
     "ArrayBackend",
     "BetaFamily",
     "BetaMixtureFamily",
+    "BridgedBetaFamily",
     "Family",
     "GeneralizedBetaFamily",
     "KumaraswamyFamily",
@@ -63,6 +65,7 @@ FAMILIES: dict[str, Family] = {
         BetaMixtureFamily(),
         ScaledKumaraswamyFamily(),
         GeneralizedBetaFamily(),
+        BridgedBetaFamily(),
     )
 }
 """Registry of the available families, keyed by :attr:`Family.name`."""
