@@ -77,7 +77,5 @@ class BridgedBetaFamily(GeneralizedBetaFamily):
         r""":math:`\nu = \alpha^{\mathrm{bend}}`, :math:`\beta = (\alpha/\nu)(1-\mu)/\mu`."""
         xp = get_backend(backend)
         alpha, bend = xp.asarray(variables["alpha"]), xp.asarray(variables["bend"])
-        mean = xp.asarray(variables["mean"])
-        nu = xp.exp(bend * xp.log(alpha))
-        return {"alpha": alpha, "nu": nu, "beta": alpha / nu * (1.0 - mean) / mean,
-                "scale": xp.asarray(variables["scale"])}
+        return super().natural_params({**variables, "nu": xp.exp(bend * xp.log(alpha))},
+                                      backend)
