@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from _data import load, pct, pythia_counts, save, wilson
+from planner_oracle import section as oracle_section
 
 import monkeypower as mp
 from monkeypower.evaluation.planning import KnownPopulation, RecordedOutcomes, simulate_campaign
@@ -275,6 +276,7 @@ def page(cases: list[str]) -> None:
                   f"{timed['seconds'].min():.1f}–{timed['seconds'].max():.1f} s here, the "
                   "slowest where n is spread out (as after adaptive rounds).", "",
                   timed.to_markdown(index=False), ""]
+    lines += oracle_section()
     (DOCS / "planner.md").write_text("\n".join(lines))
     print(summary.to_string())
 
