@@ -211,6 +211,10 @@ def section() -> list[str]:
     if not rows:
         return []
     table = pd.DataFrame(rows)
+    shown = table.assign(**{col: table[col].map(lambda x: f"{x:.0%}")
+                            for col in table.columns if "share" in col},
+                         **{col: table[col].map(lambda x: f"{x:.2f}")
+                            for col in table.columns if "needs" in col})
     ranges = {col: f"{table[col].median():.2f} [{table[col].min():.2f}, {table[col].max():.2f}]"
               for col in table.columns if "needs" in col}
     return [
@@ -222,14 +226,14 @@ def section() -> list[str]:
         "problem's true p: no rule that sees only counts can beat it. For b∞ the posterior "
         "variance is taken as the inverse efficient Fisher information of α; for the forecast "
         "of pass_D@10⁵ the population is taken as known, so only each problem's own p is "
-        f"uncertain. Greedy allocation in steps of {STEP} attempts. {len(table)} benchmarks "
+        f"uncertain. Allocations in steps of {STEP} attempts. {len(table)} benchmarks "
         "drawn independently; median [range]: uniform allocation needs "
         f"**{ranges['b∞: uniform needs (×)']}×** the attempts to match the oracle's greedy "
         f"allocation on b∞ (at most {ranges['b∞: uniform needs at most (×)']}× for any "
         "allocation: an upper bound by duality, see the script) and "
         f"**{ranges['forecast: uniform needs (×)']}×** on the forecast (exact optimum).",
         "",
-        table.to_markdown(index=False, floatfmt=".2f"),
+        shown.to_markdown(index=False, disable_numparse=True),
         "",
         _reading(table),
         "",
