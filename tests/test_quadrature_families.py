@@ -203,3 +203,55 @@ def test_node_op_pickles_by_reference(name):
     back = pickle.loads(pickle.dumps(op))
     assert back == op and back.integrand is integrand
     assert pickle.dumps(op._props_dict()) == pickle.dumps(back._props_dict())
+
+
+def _generalized_beta_rule_in_graph(c, f, theta, xp):
+    """The generalized Beta's rule on numba-placed nodes, summed by the backend's own ops."""
+    from monkeypower.families import generalized_beta as gb
+    from monkeypower.families._backend import betaln
+
+    nodes, log_w = gb.place_nodes_multi(gb.NUMBA_INTEGRAND, c, f, theta, xp, gb._nodes_generic,
+                                        gb.N_SIDE, gb.LOG_MAP, True)
+    alpha, nu, beta, scale = theta
+    ex = xp.expand_last
+    log_s = xp.minimum(xp.log(scale), xp.asarray(gb._LOG_S_MAX))
+    h = gb._h(nodes, ex(c), ex(f), ex(alpha), ex(nu), ex(beta), ex(log_s), xp)
+    return (laplace.quadrature_log_integral(h, log_w, xp) + c * xp.log(scale)
+            - betaln(alpha / nu, beta, xp))
+
+
+def test_fused_quadrature_matches_the_rule_summed_in_the_graph():
+    """The generalized Beta's one-pass numba sum (``_laplace_integral``) is the same rule on
+    the same nodes as the backend ops sum: value to rounding, and its hand-written gradient
+    equal to PyTensor's automatic one; a wrong partial (say the nu term without the failure
+    pull) would be off by O(1)."""
+    import pytensor
+    import pytensor.tensor as pt
+
+    from monkeypower.families._backend import get_backend
+    from monkeypower.families.generalized_beta import generalized_beta_log_moment
+
+    rng = np.random.default_rng(3)
+    n = np.floor(10 ** rng.uniform(0, 6.5, 200))
+    c = np.floor(rng.uniform(size=200) ** 3 * (n + 1))
+    c[::4], c[1::4] = 0, n[1::4]
+    f = n - c
+    theta = (10 ** rng.uniform(-1.3, 0.3, 200), 10 ** rng.uniform(-1, 0.5, 200),
+             10 ** rng.uniform(-1, 1.5, 200), rng.uniform(0.05, 1, 200))
+    theta[3][::7] = 1.0  # the ceiling at 1, where log s is clipped
+    fused = generalized_beta_log_moment(c, f, *theta, NUMPY)
+    graph = _generalized_beta_rule_in_graph(c, f, theta, NUMPY)
+    np.testing.assert_allclose(fused, graph, rtol=1e-13, atol=1e-13)
+
+    pt_backend = get_backend("pytensor")
+    symbols = [pt.dvector(name) for name in ("alpha", "nu", "beta", "scale")]
+    outputs = []
+    for value in (generalized_beta_log_moment(c, f, *symbols, pt_backend),
+                  _generalized_beta_rule_in_graph(pt.as_tensor(c), pt.as_tensor(f), symbols,
+                                                  pt_backend)):
+        grads = pytensor.grad(value.sum(), symbols)
+        outputs.append(pytensor.function(symbols, [value, *grads], mode="NUMBA")(*theta))
+    for got, want in zip(outputs[0], outputs[1], strict=True):
+        # the partials are sums of per-node terms of size ~|L| that cancel: compare on that scale
+        scale = np.maximum(1.0, np.abs(outputs[1][0]))
+        assert np.max(np.abs(got - want) / scale) < 1e-12

@@ -278,6 +278,10 @@ class NumbaIntegrand:
         ``(c, f, t1, t2, frac, log_w0, log_map) -> (nodes, log_w)`` on flat float64 arrays.
     n_params
         How many parameters ``t1, t2, ...`` the functions take (2 or 4).
+    log_integral
+        Optional: the family's cached wrapper of
+        :func:`._laplace_integral.log_integral_flat4`, the quadrature sum and its gradient in
+        one pass (four-parameter families).
     """
 
     name: str
@@ -288,6 +292,7 @@ class NumbaIntegrand:
     setup: Any
     place: Any
     n_params: int = 2
+    log_integral: Any = None
 
     def __reduce__(self) -> tuple[Any, tuple[str, str]]:
         # by reference: a deterministic pickle (PyTensor hashes an Op's pickled props into its
@@ -298,7 +303,9 @@ class NumbaIntegrand:
         """Hash of the sources this placement is compiled from (this module, ._laplace, family)."""
         family_file = Path(sys.modules[self.module].__file__ or "")
         here = Path(__file__)
-        data = b"".join(p.read_bytes() for p in (here, here.parent / "_laplace.py", family_file))
+        sources = (here, here.parent / "_laplace.py", here.parent / "_laplace_integral.py",
+                   family_file)
+        data = b"".join(p.read_bytes() for p in sources)
         return int(hashlib.sha256(data).hexdigest()[:12], 16)
 
 

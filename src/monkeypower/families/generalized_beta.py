@@ -46,8 +46,9 @@ With :math:`u = (p/s)^\nu \sim \mathrm{Beta}(\alpha/\nu, \beta)` and
 the Kumaraswamy integrand of :mod:`.kumaraswamy` with a general first Beta shape and a ceiling.
 It decays like :math:`e^{(\alpha+c)y/\nu}` to the left and at least like :math:`e^{-\beta y}` to
 the right; the integral is done by the same Laplace-placed two-sided Gauss–Legendre quadrature
-(:mod:`._laplace`, nodes placed in numba by :mod:`._laplace_numba`), :data:`N_SIDE` nodes per
-side spread geometrically beyond ``LOG_MAP`` Laplace widths.  The mode is bracketed by
+(:mod:`._laplace`; for NumPy and PyTensor the nodes are placed and the rule summed, with its
+gradient, in one numba pass, :mod:`._laplace_integral`), :data:`N_SIDE` nodes per side spread
+geometrically beyond ``LOG_MAP`` Laplace widths.  The mode is bracketed by
 
 .. math::
 
@@ -119,6 +120,7 @@ from ._laplace import (
     quadrature_log_integral,
     sigmoid,
 )
+from ._laplace_integral import laplace_log_integral, log_integral_flat4
 from ._laplace_numba import (
     NumbaIntegrand,
     nb_log1mexp,
@@ -137,6 +139,7 @@ __all__ = ["NUMBA_INTEGRAND", "GeneralizedBetaFamily", "generalized_beta_log_mom
 N_SIDE = 40
 LOG_MAP = 2.0
 _LOG_S_MAX = -1e-300  # log s is clipped here: s = 1 gives log(s x) = log x, never 0
+_LOG2 = math.log(2.0)
 
 
 def _log_sx(y: Array, nu: Array, log_s: Array, xp: ArrayBackend) -> Array:
@@ -240,10 +243,61 @@ def _place_nb(c, f, alpha, nu, beta, scale, frac, log_w0, log_map):  # pragma: n
                        log_map)
 
 
-#: The numba pieces handed to the generic node placer (:mod:`._laplace_numba`).
+@njit_cached
+def _prepare_nb(c, f, alpha, nu, beta, scale):  # pragma: no cover - compiled
+    """What :func:`_h_grad_nb` needs at every node of one element, computed once."""
+    log_s_raw = math.log(scale)
+    ds_ok = 1.0 if log_s_raw < _LOG_S_MAX else 0.0  # the backend's minimum: no gradient at s = 1
+    inv_nu = 1.0 / nu
+    return ((alpha + c) * inv_nu, inv_nu, beta, f, min(log_s_raw, _LOG_S_MAX),
+            alpha + c, ds_ok / scale)
+
+
+@njit_cached
+def _h_grad_nb(y, pre, want_grad, g):  # pragma: no cover - compiled
+    r""":math:`h(y)` as ``_h_nb``; with ``want_grad``, its gradient in the parameters into ``g``.
+
+    With :math:`\ell_\pm = \log\sigma(\pm y)`, :math:`x = \log s + \ell_+/\nu` and
+    :math:`r = e^{x}/(1-e^{x})`: :math:`\partial_\alpha h = \ell_+/\nu`,
+    :math:`\partial_\nu h = \ell_+ (f r - \alpha - c)/\nu^2`, :math:`\partial_\beta h = \ell_-`,
+    :math:`\partial_s h = -f r/s` (zero where ``log s`` or :math:`x` is clipped, as the
+    backend code's ``minimum`` gives).
+    """
+    k, inv_nu, beta, f, log_s, alpha_c, inv_s = pre
+    soft = math.log1p(math.exp(-abs(y)))
+    lsp = min(y, 0.0) - soft
+    lsm = min(-y, 0.0) - soft
+    x_raw = log_s + lsp * inv_nu
+    x = min(x_raw, -1e-300)
+    if x > -_LOG2:
+        em = math.expm1(x)
+        l1 = math.log(-em)
+        r = (1.0 + em) / -em
+    else:
+        e = math.exp(x)
+        l1 = math.log1p(-e)
+        r = e / (1.0 - e)
+    if want_grad:
+        fr = f * r if x_raw <= -1e-300 else 0.0
+        g[0] = lsp * inv_nu
+        g[1] = lsp * (fr - alpha_c) * inv_nu * inv_nu
+        g[2] = lsm
+        g[3] = -fr * inv_s
+    return k * lsp + beta * lsm + f * l1
+
+
+@njit_cached
+def _log_integral_nb(c, f, alpha, nu, beta, scale, frac, log_w0, log_map,
+                     want_grad):  # pragma: no cover - compiled
+    return log_integral_flat4(_h_nb, _dh_nb, _setup_nb, _prepare_nb, _h_grad_nb, c, f, alpha, nu,
+                              beta, scale, frac, log_w0, log_map, want_grad)
+
+
+#: The numba pieces handed to the generic node placer (:mod:`._laplace_numba`) and to the fused
+#: quadrature sum (:mod:`._laplace_integral`).
 NUMBA_INTEGRAND = NumbaIntegrand(
     "generalized_beta", __name__, "NUMBA_INTEGRAND", _h_nb, _dh_nb, _setup_nb, _place_nb,
-    n_params=4,
+    n_params=4, log_integral=_log_integral_nb,
 )
 
 
@@ -267,18 +321,25 @@ def generalized_beta_log_moment(
     xp
         Array backend.  All arguments broadcast together.
     numba_nodes
-        Place the nodes with the numba kernel (:mod:`._laplace_numba`) instead of the
-        backend-agnostic code.  Default: yes for NumPy and PyTensor, no for JAX.
+        Place the nodes and sum the rule in numba, value and gradient in one pass
+        (:mod:`._laplace_integral`), instead of the backend-agnostic code.  Default: yes for
+        NumPy and PyTensor, no for JAX.
     n_side
         Gauss–Legendre nodes on each side of the mode.
     """
-    nodes, log_w = place_nodes_multi(NUMBA_INTEGRAND, c, f, (alpha, nu, beta, scale), xp,
-                                     _nodes_generic, n_side, LOG_MAP, numba_nodes)
-    ex = xp.expand_last
-    log_s = xp.minimum(xp.log(scale), xp.asarray(_LOG_S_MAX))
-    log_int = _h(nodes, ex(c), ex(f), ex(alpha), ex(nu), ex(beta), ex(log_s), xp)
-    value = (quadrature_log_integral(log_int, log_w, xp) + c * xp.log(scale)
-             - betaln(alpha / nu, beta, xp))
+    theta = (alpha, nu, beta, scale)
+    if numba_nodes is None:
+        numba_nodes = xp.name in ("numpy", "pytensor")
+    if numba_nodes:
+        log_integral = laplace_log_integral(NUMBA_INTEGRAND, c, f, theta, xp.name, n_side, LOG_MAP)
+    else:
+        nodes, log_w = place_nodes_multi(NUMBA_INTEGRAND, c, f, theta, xp, _nodes_generic,
+                                         n_side, LOG_MAP, False)
+        ex = xp.expand_last
+        log_s = xp.minimum(xp.log(scale), xp.asarray(_LOG_S_MAX))
+        log_int = _h(nodes, ex(c), ex(f), ex(alpha), ex(nu), ex(beta), ex(log_s), xp)
+        log_integral = quadrature_log_integral(log_int, log_w, xp)
+    value = log_integral + c * xp.log(scale) - betaln(alpha / nu, beta, xp)
     return xp.where(c + f > 0.0, value, 0.0)  # E[p^0 (1-p)^0] = 1 exactly
 
 
