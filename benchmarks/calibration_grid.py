@@ -16,16 +16,22 @@ distribution up to sampling without replacement).  Each candidate model is fitte
 
 Resumable: every fit is cached (outside the repository, benchmarks/_data.py) under its
 (truth, n′, seed, model) key, so a rerun skips what is done; the work is ordered seed by seed
-so that an interrupted run covers every truth and model evenly.
+so that an interrupted run covers every truth and model evenly.  The scored rows (one line per
+fit: interval, median, health, seconds; no draws) are also kept in the repository,
+``benchmarks/results/calibration_grid.csv`` (synthetic data only), so that runs on different
+machines add up to the grid's many seeds: ``export`` writes it from the caches, and ``run`` and
+``page`` read it with them.
 
 Run: ``python benchmarks/calibration_grid.py run --seeds 3 --attempts 1000 100`` (add
-``--models`` to choose), then ``python benchmarks/calibration_grid.py page``.
+``--models`` to choose), then ``python benchmarks/calibration_grid.py export`` and
+``python benchmarks/calibration_grid.py page``.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import time
 import warnings
 from pathlib import Path
@@ -42,6 +48,8 @@ from monkeypower.seeding import child_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "calibration_grid.md"
+RESULTS = ROOT / "benchmarks" / "results" / "calibration_grid.csv"
+"""The scored rows of every run so far (synthetic truths only; ``export`` writes it)."""
 PART = "calibration_grid/fits-4x1000"
 STACK = "stack:scaled_beta+scaled_kumaraswamy"
 PLATEAU_STACK = "stack:beta+zero_inflated_beta"
@@ -152,12 +160,49 @@ def score_dataset(data: mp.Outcomes, models: list[str], truth_a: float, seed: in
     return rows
 
 
+def _key(row: dict) -> tuple:
+    """A row's (truth, n′, seed, model) key."""
+    truth = (row["truth_family"], float(row["a"]), float(row["b"]), float(row["s"]))
+    return truth, int(row["attempts"]), int(row["seed"]), row["model"]
+
+
+def _committed() -> dict:
+    """The rows kept in the repository (``RESULTS``), by key."""
+    if not RESULTS.exists():
+        return {}
+    table = pd.read_csv(RESULTS)
+    rows = {}
+    for row in table.to_dict("records"):
+        weights = row.pop("weights", None)
+        row = {k: v for k, v in row.items() if v == v}  # a NaN cell: the row has no such field
+        if isinstance(weights, str):
+            row["weights"] = json.loads(weights)
+        rows[_key(row)] = row
+    return rows
+
+
 def cached() -> dict:
-    """Every cached row: the unsharded cache and each shard's (``run --shard``)."""
-    done: dict = {}
+    """Every scored row: the repository's (``RESULTS``), then the unsharded cache and each
+    shard's (``run --shard``), a later source replacing an earlier one's row of the same key."""
+    done = _committed()
     for path in sorted(CACHE.glob(f"{PART}*.pkl")):
         done.update(load(str(path.relative_to(CACHE).with_suffix(""))) or {})
     return done
+
+
+def export() -> None:
+    """Write every scored row to ``RESULTS`` (sorted; the weights of a stack as JSON)."""
+    done = cached()
+    if not done:
+        raise SystemExit("nothing cached yet: run `calibration_grid.py run` first")
+    table = pd.DataFrame([{**row, "weights": json.dumps(row["weights"], sort_keys=True)}
+                          if "weights" in row else row for row in done.values()])
+    table = table.sort_values(["seed", "attempts", "truth_family", "a", "b", "s", "model"])
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS.with_suffix(".tmp")
+    table.to_csv(tmp, index=False, float_format="%.6g")
+    tmp.replace(RESULTS)
+    print(f"wrote {len(table)} rows to {RESULTS}")
 
 
 def run(seeds: int, attempts: list[int], models: list[str], shard: tuple[int, int] = (0, 1)
@@ -354,10 +399,13 @@ def main() -> None:
     r.add_argument("--models", nargs="+", default=list(MODELS))
     r.add_argument("--shard", type=int, nargs=2, default=(0, 1), metavar=("I", "N"),
                    help="take every N-th dataset from the I-th (N processes share the grid)")
-    sub.add_parser("page", help="write docs/calibration_grid.md from the cache")
+    sub.add_parser("export", help=f"write the scored rows to {RESULTS.relative_to(ROOT)}")
+    sub.add_parser("page", help="write docs/calibration_grid.md from the rows and the cache")
     args = parser.parse_args()
     if args.command == "run":
         run(args.seeds, args.attempts, args.models, tuple(args.shard))
+    elif args.command == "export":
+        export()
     else:
         write_page()
 
