@@ -255,3 +255,17 @@ def test_fused_quadrature_matches_the_rule_summed_in_the_graph():
         # the partials are sums of per-node terms of size ~|L| that cancel: compare on that scale
         scale = np.maximum(1.0, np.abs(outputs[1][0]))
         assert np.max(np.abs(got - want) / scale) < 1e-12
+
+
+def test_fused_quadrature_op_pickles_by_reference():
+    """As the node Op: the fused Op's props pickle deterministically (PyTensor's numba cache
+    key) and come back as the same integrand in a fresh unpickling."""
+    from monkeypower.families._laplace_integral import LaplaceLogIntegral
+
+    integrand = get_family("bridged_beta").numba_integrand
+    op = LaplaceLogIntegral(integrand, 40, 2.0, with_grad=True)
+    back = pickle.loads(pickle.dumps(op))
+    assert back == op and back.integrand is integrand
+    assert pickle.dumps(op._props_dict()) == pickle.dumps(back._props_dict())
+    with pytest.raises(TypeError, match="no fused log-integral kernel"):
+        LaplaceLogIntegral(get_family("kumaraswamy").numba_integrand, 36, 2.0)

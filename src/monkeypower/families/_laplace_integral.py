@@ -48,7 +48,7 @@ from pytensor.tensor.rewriting.basic import register_specialize
 from pytensor.tensor.type import TensorType
 
 from ._laplace import _gl_tables
-from ._laplace_numba import NumbaIntegrand, _place_one
+from ._laplace_numba import NumbaIntegrand, _place_one, float64_inputs
 
 __all__ = ["N_THETA", "LaplaceLogIntegral", "laplace_log_integral", "log_integral_flat4"]
 
@@ -119,15 +119,7 @@ class LaplaceLogIntegral(Op):
     def make_node(self, c: Any, f: Any, *thetas: Any) -> Apply:  # noqa: D102
         if len(thetas) != N_THETA:
             raise ValueError(f"{self.integrand.name} takes {N_THETA} parameters, got {len(thetas)}")
-        ins = [pt.as_tensor_variable(x) for x in (c, f, *thetas)]
-        ins = [x if x.dtype == "float64" else pt.cast(x, "float64") for x in ins]
-        ndim = ins[0].type.ndim
-        if any(x.type.ndim != ndim for x in ins):
-            raise ValueError("LaplaceLogIntegral needs inputs of one shape (laplace_log_integral)")
-        shape = tuple(
-            next((x.type.shape[d] for x in ins if x.type.shape[d] is not None), None)
-            for d in range(ndim)
-        )
+        ins, shape = float64_inputs((c, f, *thetas), "LaplaceLogIntegral (laplace_log_integral)")
         n_out = 1 + N_THETA if self.with_grad else 1
         return Apply(self, ins, [TensorType("float64", shape=shape)() for _ in range(n_out)])
 
@@ -194,29 +186,27 @@ def _op_impl(integrand: NumbaIntegrand, n_side: int, log_map: float, with_grad: 
     kernel = integrand.log_integral
     _, frac, log_w0 = _gl_tables(n_side)
 
+    @numba.njit
+    def run(c, f, t1, t2, t3, t4, want_grad):  # pragma: no cover - compiled
+        n = c.size
+        return kernel(np.ascontiguousarray(c).reshape(n), np.ascontiguousarray(f).reshape(n),
+                      np.ascontiguousarray(t1).reshape(n), np.ascontiguousarray(t2).reshape(n),
+                      np.ascontiguousarray(t3).reshape(n), np.ascontiguousarray(t4).reshape(n),
+                      frac, log_w0, log_map, want_grad)
+
     if with_grad:
         @numba.njit
         def impl(c, f, t1, t2, t3, t4):  # pragma: no cover - compiled
+            out = run(c, f, t1, t2, t3, t4, c.size >= 0)
             shape = c.shape
-            n = c.size
-            out = kernel(np.ascontiguousarray(c).reshape(n), np.ascontiguousarray(f).reshape(n),
-                         np.ascontiguousarray(t1).reshape(n), np.ascontiguousarray(t2).reshape(n),
-                         np.ascontiguousarray(t3).reshape(n), np.ascontiguousarray(t4).reshape(n),
-                         frac, log_w0, log_map, n >= 0)
             return (out[0].copy().reshape(shape), out[1].copy().reshape(shape),
                     out[2].copy().reshape(shape), out[3].copy().reshape(shape),
                     out[4].copy().reshape(shape))
     else:
         @numba.njit
         def impl(c, f, t1, t2, t3, t4):  # pragma: no cover - compiled
-            shape = c.shape
-            n = c.size
             # a run-time False: the same `bool` specialisation of the kernel as the gradient's
-            out = kernel(np.ascontiguousarray(c).reshape(n), np.ascontiguousarray(f).reshape(n),
-                         np.ascontiguousarray(t1).reshape(n), np.ascontiguousarray(t2).reshape(n),
-                         np.ascontiguousarray(t3).reshape(n), np.ascontiguousarray(t4).reshape(n),
-                         frac, log_w0, log_map, n < 0)
-            return out[0].copy().reshape(shape)
+            return run(c, f, t1, t2, t3, t4, c.size < 0)[0].copy().reshape(c.shape)
 
     _IMPLS[key] = impl
     return impl

@@ -65,6 +65,7 @@ from ._numba_cache import njit_cached
 __all__ = [
     "MAX_STARTS",
     "LaplaceNodes",
+    "float64_inputs",
     "NumbaIntegrand",
     "laplace_nodes_numpy",
     "laplace_nodes_pytensor",
@@ -386,6 +387,18 @@ def place_nodes_multi(
 # ---------------------------------------------------------------------------
 
 
+def float64_inputs(values: tuple[Any, ...], op_name: str) -> tuple[list, tuple]:
+    """An elementwise Op's inputs as float64 tensors of one rank, and their static shape."""
+    ins = [pt.as_tensor_variable(x) for x in values]
+    ins = [x if x.dtype == "float64" else pt.cast(x, "float64") for x in ins]
+    ndim = ins[0].type.ndim
+    if any(x.type.ndim != ndim for x in ins):
+        raise ValueError(f"{op_name} needs inputs of one shape (broadcast them first)")
+    shape = tuple(next((x.type.shape[d] for x in ins if x.type.shape[d] is not None), None)
+                  for d in range(ndim))
+    return ins, shape
+
+
 class LaplaceNodes(Op):
     """Quadrature nodes and log-weights of a family, as a PyTensor Op without gradient.
 
@@ -410,16 +423,8 @@ class LaplaceNodes(Op):
         if len(thetas) != self.integrand.n_params:
             raise ValueError(f"{self.integrand.name} takes {self.integrand.n_params} parameters, "
                              f"got {len(thetas)}")
-        ins = [pt.as_tensor_variable(x) for x in (c, f, *thetas)]
-        ins = [x if x.dtype == "float64" else pt.cast(x, "float64") for x in ins]
-        ndim = ins[0].type.ndim
-        if any(x.type.ndim != ndim for x in ins):
-            raise ValueError("LaplaceNodes needs inputs of one shape (laplace_nodes_pytensor)")
-        shape = tuple(
-            next((x.type.shape[d] for x in ins if x.type.shape[d] is not None), None)
-            for d in range(ndim)
-        ) + (2 * self.n_side,)
-        outs = [TensorType("float64", shape=shape)() for _ in range(2)]
+        ins, shape = float64_inputs((c, f, *thetas), "LaplaceNodes (laplace_nodes_pytensor)")
+        outs = [TensorType("float64", shape=(*shape, 2 * self.n_side))() for _ in range(2)]
         return Apply(self, ins, outs)
 
     def perform(self, node: Apply, inputs: list, output_storage: list) -> None:  # noqa: D102
