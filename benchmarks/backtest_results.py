@@ -136,6 +136,7 @@ def run_paired(seeds: int) -> None:
 
 CANDIDATE_ATTEMPTS = (100, 215, 464, 1000)
 CANDIDATES_START, CANDIDATES_END = "<!-- candidates:start -->", "<!-- candidates:end -->"
+VERSUS_START, VERSUS_END = "<!-- versus:start -->", "<!-- versus:end -->"
 PACKAGE_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4}
 """What a user's fit gets (fitting/settings.py), written out for the health gate's doubling."""
 
@@ -223,7 +224,13 @@ def write_candidates_section(candidates: list[tuple[str, int]]) -> None:
         fits=(f"least squares and {what} at the package's defaults (4 chains × 1,000 draws "
               "after 1,000 tuning steps, health-gated), n' ∈ {100, 215, 464, 1,000}"),
         figure="backtest_candidates.png", seeds_text="up to")
-    table = pd.concat(results.values(), ignore_index=True)
+    extra = _coverage_and_direction(pd.concat(results.values(), ignore_index=True))
+    _write_section(lines[:-1] + extra + ["", lines[-1]], CANDIDATES_START, CANDIDATES_END)
+
+
+def _coverage_and_direction(table: pd.DataFrame) -> list[str]:
+    """Markdown: predictive coverage and the direction of the errors of each Bayesian
+    estimator of a stacked backtest table, per n'."""
     coverage = (table[table.estimator.str.startswith(("bayes:", "stack:")) & (table.error == "")]
                 .groupby(["estimator", "n_attempts"])["covered"].agg(["mean", "size"]))
     extra = ["", "Coverage of the 90% predictive interval of the measured −log pass_D@10,000 "
@@ -242,7 +249,55 @@ def write_candidates_section(candidates: list[tuple[str, int]]) -> None:
               "|---|---|---|---|---|"]
     extra += [f"| {est} | {n:,} | {row['median']:+.2f} | {pct(row['below'])} | "
               f"{int(row['cases'])} |" for (est, n), row in bias.iterrows()]
-    _write_section(lines[:-1] + extra + ["", lines[-1]], CANDIDATES_START, CANDIDATES_END)
+    return extra
+
+
+def write_versus_section(candidates: list[str], seeds: int, first: int) -> None:
+    """docs/backtest.md's head-to-head section: the first candidate against the second, case by
+    case, on the seeds ``first .. seeds - 1`` both ran (``candidates --first-seed``), each also
+    against least squares."""
+    from monkeypower.evaluation.backtest import paired_comparison
+
+    if len(candidates) != 2:
+        raise SystemExit("candidates-versus takes two --bayes models")
+    from _data import pythia_counts
+
+    frames = []
+    for key in pythia_counts():
+        runs = [load(_candidates_key(key[0], c, seeds, first)) for c in candidates]
+        if all(r is not None for r in runs):
+            frames.append(pd.concat([r.table for r in runs], ignore_index=True)
+                          .drop_duplicates(["estimator", "n_problems", "n_attempts", "seed"])
+                          .assign(case=key[0]))
+    if not frames:
+        raise SystemExit("part 'candidates' has not been run for both models on these seeds")
+    table = pd.concat(frames, ignore_index=True)
+    first_name, second = candidates
+    lines = [VERSUS_START, f"## Head to head: `{first_name}` against `{second}` (Pythia/MATH)", "",
+             f"Both candidates on the same subsamples: {len(frames)} Pythia models × seeds "
+             f"{first}–{seeds - 1} (new seeds, apart from the runs above), n' ∈ "
+             "{100, 215, 464, 1,000}, package defaults, health-gated. Per case the log ratio "
+             "of squared log errors of the forecast of −log pass_D@10,000; median, its 90% "
+             "bootstrap interval over cases (2,000 resamples), share of cases won.", "",
+             "| estimator | against | n' | cases | median log ratio | 90% bootstrap interval | "
+             "wins | verdict |", "|---|---|---|---|---|---|---|---|"]
+    for baseline, estimators in ((second, [first_name]),
+                                 ("least_squares", [first_name, second])):
+        paired = paired_comparison(table, baseline=baseline, interval=INTERVAL,
+                                   case_columns=("case", "seed"), seed=2026)
+        for row in paired[paired.estimator.isin(estimators)].itertuples():
+            verdict = ("worse" if row.lower > 0 else "better" if row.upper < 0
+                       else "not distinguishable")
+            lines.append(f"| {row.estimator} | {baseline} | {row.n_attempts:,} | {row.n_cases} "
+                         f"| {row.median_log_ratio:+.2f} | [{row.lower:+.2f}, {row.upper:+.2f}] "
+                         f"| {pct(row.wins)} | {verdict} |")
+    refits = (table[table.estimator.isin(candidates)].groupby("estimator")["refitted"]
+              .agg(lambda x: f"{int(x.fillna(False).astype(bool).sum())} of {len(x)}"))
+    lines += ["", "Fits that needed the health gate's refit: "
+              + "; ".join(f"{e} {v}" for e, v in refits.items())
+              + f"; failed: {int((table.failure != '').sum())}."]
+    lines += _coverage_and_direction(table)
+    _write_section([*lines, "", VERSUS_END], VERSUS_START, VERSUS_END)
 
 
 def _write_section(lines: list[str], start: str, end: str) -> None:
@@ -538,7 +593,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parts", nargs="+",
                         choices=["sim", "real", "fitted", "paired", "page", "paired-page",
-                                 "candidates", "candidates-page"])
+                                 "candidates", "candidates-page", "candidates-versus"])
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--first-seed", type=int, default=0,
                         help="candidates: run only seeds first-seed .. seeds - 1, extending a "
@@ -569,6 +624,8 @@ def main() -> None:
             write_paired_section(args.seeds or 15)
         elif part == "candidates":
             run_candidates(args.seeds or 15, bayes, args.first_seed, tuple(args.shard))
+        elif part == "candidates-versus":
+            write_versus_section([b for b in bayes], args.seeds or 15, args.first_seed)
         elif part == "candidates-page":
             write_candidates_section([_with_seeds(b, args.seeds or 15) for b in bayes])
         else:

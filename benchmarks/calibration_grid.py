@@ -55,6 +55,15 @@ STACK = "stack:scaled_beta+scaled_kumaraswamy"
 PLATEAU_STACK = "stack:beta+zero_inflated_beta"
 """A power law stacked with a plateau (Pythia/MATH candidate, docs/backtest.md): is its b∞
 honest where there is no plateau?"""
+STACK_TEXT = {
+    STACK: f"`{STACK}` is the LOO stacking mixture (Yao et al. 2018) of the two fits of the same "
+           "dataset (`mp.compare`), healthy only when both are. ",
+    PLATEAU_STACK: f"`{PLATEAU_STACK}` stacks the Beta with its zero-inflated form (a plateau: "
+                   "a share of problems never solvable, b∞ = 0), a candidate for benchmarks "
+                   "with problems that are never solved (Pythia/MATH, docs/backtest.md); like "
+                   "every stack, healthy only when both fits are. ",
+}
+"""What the page says of each stack it shows."""
 BAYES_MODELS = ("beta", "scaled_beta", "scaled_kumaraswamy", "generalized_beta",
                 "bridged_beta", STACK, PLATEAU_STACK)
 MODELS = (*BAYES_MODELS, "least_squares", "beta_binomial_mle", "discretized_beta")
@@ -318,11 +327,8 @@ def write_page() -> None:
         f"{{{', '.join(str(int(x)) for x in seeds)}}}; {len(table)} fits in all; each fit "
         f"{FIT['chains']} chains × {FIT['draws']} draws after {FIT['tune']} tuning steps "
         "(the package's defaults: nutpie, each model's own target_accept). "
-        f"`{STACK}` is the LOO stacking mixture (Yao et al. 2018) of the two fits of the same "
-        "dataset (`mp.compare`), healthy only when both are; "
-        f"`{PLATEAU_STACK}` stacks the Beta with its zero-inflated form (a plateau: a share of "
-        "problems never solvable, b∞ = 0), a candidate for benchmarks with problems that are "
-        "never solved (Pythia/MATH, docs/backtest.md). The baselines "
+        + "".join(text for name, text in STACK_TEXT.items() if name in models)
+        + "The baselines "
         f"({', '.join(b for b in every if b in BASELINES)}) give point estimates only; "
         "least squares estimates the effective slope over [1, n′], which the table scores "
         "against b∞ as the paper reports it. A fit that `Fit.diagnostics` flags (any",
