@@ -36,7 +36,9 @@ def test_models_lists_priors(capsys):
 
 @short_chains
 def test_demo_prints_posterior_next_to_truth(capsys):
-    assert main(["demo", "--problems", "64", "--attempts", "300", *QUICK]) == 0
+    # the demo's mechanics; its default model (DEFAULT_MODEL) is fitted by the README's command
+    assert main(["demo", "--problems", "64", "--attempts", "300", "--model", "beta",
+                 *QUICK]) == 0
     out = capsys.readouterr().out
     assert "asymptotic_exponent b∞" in out and "truth 0.300" in out
     assert "95% ETI" in out
@@ -77,8 +79,8 @@ def test_fit_from_csv_with_groups_writes_every_format(tmp_path, capsys):
 
 @short_chains
 def test_demo_writes_a_report(tmp_path, capsys):
-    code = main(["demo", "--problems", "40", "--attempts", "200", "--out", str(tmp_path),
-                 *QUICK])
+    code = main(["demo", "--problems", "40", "--attempts", "200", "--model", "beta", "--out",
+                 str(tmp_path), *QUICK])
     assert code == 0
     report = (tmp_path / "report.md").read_text()
     assert "monkeypower demo --problems 40" in report

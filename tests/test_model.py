@@ -136,6 +136,7 @@ def test_one_default_model_everywhere():
         assert default == spec.DEFAULT_MODEL, function.__qualname__
     command = build_parser().parse_args(["fit", "counts.csv", "--seed", "1"])
     assert command.model == spec.DEFAULT_MODEL
+    assert build_parser().parse_args(["demo"]).model == spec.DEFAULT_MODEL
 
 
 def test_spec_mass_matrix_is_checked_and_inherited(tmp_path):

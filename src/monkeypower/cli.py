@@ -134,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--attempts", type=int, default=1000, help="attempts per problem")
     demo.add_argument("--alpha", type=float, default=0.3, help="true tail exponent")
     demo.add_argument("--beta", type=float, default=3.0, help="true Beta beta")
-    demo.add_argument("--model", default="beta", help="model name or TOML path")
+    demo.add_argument("--model", default=DEFAULT_MODEL,
+                      help=f"model name or TOML path (default: {DEFAULT_MODEL}, the package's)")
     demo.add_argument("--out", type=Path, default=None,
                       help="folder for the report, tables, figures and posterior")
     _add_sampler_options(demo)
