@@ -218,8 +218,8 @@ def run(seeds: int, attempts: list[int], models: list[str], shard: tuple[int, in
         ) -> None:
     """Score every (seed, n′, truth) dataset not yet cached for ``models``; save after each.
 
-    ``shard = (i, n)``: this process takes every n-th dataset from the i-th and keeps its own
-    cache file, so n processes can share the grid.
+    ``shard = (i, n)``: this process takes every n-th pair of datasets from the i-th and keeps
+    its own cache file, so n processes can share the grid.
     """
     index, count = shard
     part = PART if count == 1 else f"{PART}-shard{index}of{count}"
@@ -229,7 +229,10 @@ def run(seeds: int, attempts: list[int], models: list[str], shard: tuple[int, in
     interleaved = sorted(TRUTHS, key=lambda t: (t[1], t[2], t[3], t[0]))
     datasets = [(seed, n_att, truth) for seed, n_att in itertools.product(range(seeds), attempts)
                 for truth in interleaved]
-    for seed, n_att, truth in datasets[index::count]:
+    # shard by pairs of consecutive datasets (one Beta, one Kumaraswamy truth), so that every
+    # shard, too, covers both families evenly when stopped early
+    mine_only = [d for j, d in enumerate(datasets) if (j // 2) % count == index]
+    for seed, n_att, truth in mine_only:
         missing = [m for m in models if (truth, n_att, seed, m) not in done]
         if not missing:
             continue
@@ -404,7 +407,8 @@ def main() -> None:
     r.add_argument("--attempts", type=int, nargs="+", default=[1000, 100])
     r.add_argument("--models", nargs="+", default=list(MODELS))
     r.add_argument("--shard", type=int, nargs=2, default=(0, 1), metavar=("I", "N"),
-                   help="take every N-th dataset from the I-th (N processes share the grid)")
+                   help="take every N-th pair of datasets from the I-th (N processes share "
+                        "the grid)")
     sub.add_parser("export", help=f"write the scored rows to {RESULTS.relative_to(ROOT)}")
     sub.add_parser("page", help="write docs/calibration_grid.md from the rows and the cache")
     args = parser.parse_args()
