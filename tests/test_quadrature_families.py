@@ -209,9 +209,10 @@ def _generalized_beta_rule_in_graph(c, f, theta, xp):
     """The generalized Beta's rule on numba-placed nodes, summed by the backend's own ops."""
     from monkeypower.families import generalized_beta as gb
     from monkeypower.families._backend import betaln
+    from monkeypower.families._laplace_numba import place_nodes_multi
 
-    nodes, log_w = gb.place_nodes_multi(gb.NUMBA_INTEGRAND, c, f, theta, xp, gb._nodes_generic,
-                                        gb.N_SIDE, gb.LOG_MAP, True)
+    nodes, log_w = place_nodes_multi(gb.NUMBA_INTEGRAND, c, f, theta, xp, gb._nodes_generic,
+                                     gb.N_SIDE, gb.LOG_MAP, True)
     alpha, nu, beta, scale = theta
     ex = xp.expand_last
     log_s = xp.minimum(xp.log(scale), xp.asarray(gb._LOG_S_MAX))

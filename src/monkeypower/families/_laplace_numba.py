@@ -71,6 +71,7 @@ __all__ = [
     "laplace_nodes_pytensor",
     "nb_lambert_w",
     "nb_log1mexp",
+    "nb_log1mexp_ratio",
     "nb_log_sigmoid",
     "nb_sigmoid",
     "place_flat",
@@ -115,6 +116,17 @@ def nb_log1mexp(x):  # pragma: no cover - compiled
     if x > -_LOG2:
         return math.log(-math.expm1(x))
     return math.log1p(-math.exp(x))
+
+
+@njit_cached
+def nb_log1mexp_ratio(x):  # pragma: no cover - compiled
+    r""":math:`\log(1-e^{x})` as :func:`nb_log1mexp`, and :math:`e^{x}/(1-e^{x})`."""
+    x = min(x, -_TINY)
+    if x > -_LOG2:
+        em = math.expm1(x)
+        return math.log(-em), (1.0 + em) / -em
+    e = math.exp(x)
+    return math.log1p(-e), e / (1.0 - e)
 
 
 @njit_cached

@@ -124,10 +124,10 @@ from ._laplace_integral import laplace_log_integral, log_integral_flat4
 from ._laplace_numba import (
     NumbaIntegrand,
     nb_log1mexp,
+    nb_log1mexp_ratio,
     nb_log_sigmoid,
     nb_sigmoid,
     place_flat4,
-    place_nodes_multi,
 )
 from ._numba_cache import njit_cached
 from .base import Family, TailBehaviour
@@ -139,7 +139,6 @@ __all__ = ["NUMBA_INTEGRAND", "GeneralizedBetaFamily", "generalized_beta_log_mom
 N_SIDE = 40
 LOG_MAP = 2.0
 _LOG_S_MAX = -1e-300  # log s is clipped here: s = 1 gives log(s x) = log x, never 0
-_LOG2 = math.log(2.0)
 
 
 def _log_sx(y: Array, nu: Array, log_s: Array, xp: ArrayBackend) -> Array:
@@ -268,15 +267,7 @@ def _h_grad_nb(y, pre, want_grad, g):  # pragma: no cover - compiled
     lsp = min(y, 0.0) - soft
     lsm = min(-y, 0.0) - soft
     x_raw = log_s + lsp * inv_nu
-    x = min(x_raw, -1e-300)
-    if x > -_LOG2:
-        em = math.expm1(x)
-        l1 = math.log(-em)
-        r = (1.0 + em) / -em
-    else:
-        e = math.exp(x)
-        l1 = math.log1p(-e)
-        r = e / (1.0 - e)
+    l1, r = nb_log1mexp_ratio(x_raw)
     if want_grad:
         fr = f * r if x_raw <= -1e-300 else 0.0
         g[0] = lsp * inv_nu
@@ -333,8 +324,7 @@ def generalized_beta_log_moment(
     if numba_nodes:
         log_integral = laplace_log_integral(NUMBA_INTEGRAND, c, f, theta, xp.name, n_side, LOG_MAP)
     else:
-        nodes, log_w = place_nodes_multi(NUMBA_INTEGRAND, c, f, theta, xp, _nodes_generic,
-                                         n_side, LOG_MAP, False)
+        nodes, log_w = _nodes_generic(c, f, *theta, xp, n_side)
         ex = xp.expand_last
         log_s = xp.minimum(xp.log(scale), xp.asarray(_LOG_S_MAX))
         log_int = _h(nodes, ex(c), ex(f), ex(alpha), ex(nu), ex(beta), ex(log_s), xp)
