@@ -26,6 +26,7 @@ Intervals are 90% equal-tailed (the goals of issue 4 are stated at 90%).
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from pathlib import Path
 
@@ -252,38 +253,71 @@ def _coverage_and_direction(table: pd.DataFrame) -> list[str]:
     return extra
 
 
+def _cached_candidate_rows(model: str, candidate: str, first: int, seeds: int) -> pd.DataFrame:
+    """Every cached run of ``candidate`` on Pythia ``model`` (``_s{n}`` and ``_s{a}-{b}``), their
+    rows of seeds ``first .. seeds - 1`` in one table (least squares' rows kept once)."""
+    from _data import CACHE
+
+    stem = Path(_candidates_key(model, candidate, 1)).name.removesuffix("_s1")
+    runs = [load(f"backtest/candidates/{path.stem}")
+            for path in sorted((CACHE / "backtest" / "candidates").glob(f"{stem}_s*.pkl"))
+            if re.fullmatch(rf"{re.escape(stem)}_s(\d+-)?\d+", path.stem)]
+    if not runs:
+        return pd.DataFrame()
+    table = pd.concat([r.table for r in runs], ignore_index=True)
+    table = table[(table.seed >= first) & (table.seed < seeds)]
+    return table.drop_duplicates(["estimator", "n_problems", "n_attempts", "seed"])
+
+
+def _seed_span(seeds: pd.Series) -> str:
+    """E.g. ``3–14`` (or a list where the seeds have gaps)."""
+    values = sorted(int(s) for s in seeds.unique())
+    if values == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]}–{values[-1]}"
+    return ", ".join(map(str, values))
+
+
 def write_versus_section(candidates: list[str], seeds: int, first: int) -> None:
     """docs/backtest.md's head-to-head section: the first candidate against the second, case by
-    case, on the seeds ``first .. seeds - 1`` both ran (``candidates --first-seed``), each also
-    against least squares."""
+    case, on the (Pythia model, seed) cases both ran, and each against least squares on every
+    case it ran; cached runs of seeds ``first .. seeds - 1`` (``candidates --first-seed``)."""
+    from _data import pythia_counts
+
     from monkeypower.evaluation.backtest import paired_comparison
 
     if len(candidates) != 2:
         raise SystemExit("candidates-versus takes two --bayes models")
-    from _data import pythia_counts
-
+    first_name, second = candidates
     frames = []
     for key in pythia_counts():
-        runs = [load(_candidates_key(key[0], c, seeds, first)) for c in candidates]
-        if all(r is not None for r in runs):
-            frames.append(pd.concat([r.table for r in runs], ignore_index=True)
+        rows = [_cached_candidate_rows(key[0], c, first, seeds) for c in candidates]
+        if all(len(r) for r in rows):
+            frames.append(pd.concat(rows, ignore_index=True)
                           .drop_duplicates(["estimator", "n_problems", "n_attempts", "seed"])
                           .assign(case=key[0]))
     if not frames:
         raise SystemExit("part 'candidates' has not been run for both models on these seeds")
     table = pd.concat(frames, ignore_index=True)
-    first_name, second = candidates
-    lines = [VERSUS_START, f"## Head to head: `{first_name}` against `{second}` (Pythia/MATH)", "",
-             f"Both candidates on the same subsamples: {len(frames)} Pythia models × seeds "
-             f"{first}–{seeds - 1} (new seeds, apart from the runs above), n' ∈ "
-             "{100, 215, 464, 1,000}, package defaults, health-gated. Per case the log ratio "
-             "of squared log errors of the forecast of −log pass_D@10,000; median, its 90% "
+    cases = {c: set(map(tuple, table.loc[table.estimator == c, ["case", "seed"]].to_numpy()))
+             for c in candidates}
+    shared = cases[first_name] & cases[second]
+    in_shared = [tuple(x) in shared for x in table[["case", "seed"]].to_numpy()]
+    seeds_of = {c: _seed_span(table.loc[table.estimator == c, "seed"]) for c in candidates}
+    lines = [VERSUS_START, f"## Head to head: `{first_name}` against `{second}` "
+             "(Pythia/MATH)", "",
+             f"Both candidates on the same subsamples, {len(frames)} Pythia models × seeds "
+             f"{_seed_span(table.loc[in_shared, 'seed'])} (new seeds, apart from the runs above); "
+             f"each also against least squares on every seed it ran (`{first_name}` "
+             f"seeds {seeds_of[first_name]}, `{second}` seeds {seeds_of[second]}). "
+             "n' ∈ {100, 215, 464, 1,000}, package defaults, health-gated. Per case the log "
+             "ratio of squared log errors of the forecast of −log pass_D@10,000; median, its 90% "
              "bootstrap interval over cases (2,000 resamples), share of cases won.", "",
              "| estimator | against | n' | cases | median log ratio | 90% bootstrap interval | "
              "wins | verdict |", "|---|---|---|---|---|---|---|---|"]
-    for baseline, estimators in ((second, [first_name]),
-                                 ("least_squares", [first_name, second])):
-        paired = paired_comparison(table, baseline=baseline, interval=INTERVAL,
+    for baseline, estimators, rows in (
+            (second, [first_name], table[in_shared]),
+            ("least_squares", [first_name, second], table)):
+        paired = paired_comparison(rows, baseline=baseline, interval=INTERVAL,
                                    case_columns=("case", "seed"), seed=2026)
         for row in paired[paired.estimator.isin(estimators)].itertuples():
             verdict = ("worse" if row.lower > 0 else "better" if row.upper < 0
