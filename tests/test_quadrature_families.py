@@ -29,6 +29,7 @@ from _mp_oracles import (
 )
 from monkeypower.families import NUMPY, TailBehaviour, get_family
 from monkeypower.families import _laplace as laplace
+from monkeypower.families._laplace_integral import LaplaceLogIntegral
 from monkeypower.families._laplace_numba import LaplaceNodes
 from monkeypower.families.kumaraswamy import kumaraswamy_log_moment
 from monkeypower.families.logit_normal import logit_normal_log_moment
@@ -246,12 +247,17 @@ def test_fused_quadrature_matches_the_rule_summed_in_the_graph():
 
     pt_backend = get_backend("pytensor")
     symbols = [pt.dvector(name) for name in ("alpha", "nu", "beta", "scale")]
-    outputs = []
+    outputs, functions = [], []
     for value in (generalized_beta_log_moment(c, f, *symbols, pt_backend),
                   _generalized_beta_rule_in_graph(pt.as_tensor(c), pt.as_tensor(f), symbols,
                                                   pt_backend)):
         grads = pytensor.grad(value.sum(), symbols)
-        outputs.append(pytensor.function(symbols, [value, *grads], mode="NUMBA")(*theta))
+        functions.append(pytensor.function(symbols, [value, *grads], mode="NUMBA"))
+        outputs.append(functions[-1](*theta))
+    # the fused value reuses output 0 of its gradient node: one quadrature pass per evaluation
+    fused = [n.op for n in functions[0].maker.fgraph.apply_nodes
+             if isinstance(n.op, LaplaceLogIntegral)]
+    assert len(fused) == 1 and fused[0].with_grad
     for got, want in zip(outputs[0], outputs[1], strict=True):
         # the partials are sums of per-node terms of size ~|L| that cancel: compare on that scale
         scale = np.maximum(1.0, np.abs(outputs[1][0]))
@@ -261,8 +267,6 @@ def test_fused_quadrature_matches_the_rule_summed_in_the_graph():
 def test_fused_quadrature_op_pickles_by_reference():
     """As the node Op: the fused Op's props pickle deterministically (PyTensor's numba cache
     key) and come back as the same integrand in a fresh unpickling."""
-    from monkeypower.families._laplace_integral import LaplaceLogIntegral
-
     integrand = get_family("bridged_beta").numba_integrand
     op = LaplaceLogIntegral(integrand, 40, 2.0, with_grad=True)
     back = pickle.loads(pickle.dumps(op))

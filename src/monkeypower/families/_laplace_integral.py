@@ -42,13 +42,12 @@ import pytensor.tensor as pt
 from pytensor.gradient import DisconnectedType, disconnected_type
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
-from pytensor.graph.rewriting.basic import node_rewriter
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
-from pytensor.tensor.rewriting.basic import register_specialize
 from pytensor.tensor.type import TensorType
 
 from ._laplace import _gl_tables
 from ._laplace_numba import NumbaIntegrand, _place_one, float64_inputs
+from ._value_from_grad import register_value_from_grad
 
 __all__ = ["N_THETA", "LaplaceLogIntegral", "laplace_log_integral", "log_integral_flat4"]
 
@@ -155,24 +154,7 @@ class LaplaceLogIntegral(Op):
         return self.pullback(inputs, self(*inputs, return_list=True), output_grads)
 
 
-@register_specialize
-@node_rewriter([LaplaceLogIntegral])
-def local_log_integral_value_from_grad_node(fgraph: Any, node: Apply) -> list | None:
-    """Reuse output 0 of a ``with_grad=True`` node on the same inputs for the value."""
-    if node.op.with_grad:
-        return None
-    for client, _ in fgraph.clients[node.inputs[0]]:
-        if (
-            client is not node
-            and isinstance(client.op, LaplaceLogIntegral)
-            and client.op.with_grad
-            and client.op.integrand is node.op.integrand
-            and client.op.n_side == node.op.n_side
-            and client.op.log_map == node.op.log_map
-            and all(x is y for x, y in zip(client.inputs, node.inputs, strict=True))
-        ):
-            return [client.outputs[0]]
-    return None
+register_value_from_grad(LaplaceLogIntegral)
 
 
 _IMPLS: dict[tuple[str, str, int, float, bool], Any] = {}

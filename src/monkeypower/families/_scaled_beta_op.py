@@ -21,13 +21,12 @@ import pytensor.tensor as pt
 from pytensor.gradient import DisconnectedType, disconnected_type
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
-from pytensor.graph.rewriting.basic import node_rewriter
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
-from pytensor.tensor.rewriting.basic import register_specialize
 from pytensor.tensor.type import TensorType
 
 from ._numba_cache import families_source_hash, njit_cached
 from ._scaled_beta_numba import AUTO, _vec_serial
+from ._value_from_grad import register_value_from_grad
 
 __all__ = ["ScaledBetaLogMoment", "scaled_beta_log_moment_pytensor"]
 
@@ -115,21 +114,7 @@ class ScaledBetaLogMoment(Op):
         return self.pullback(inputs, self(*inputs, return_list=True), output_grads)
 
 
-@register_specialize
-@node_rewriter([ScaledBetaLogMoment])
-def local_scaled_beta_value_from_grad_node(fgraph: Any, node: Apply) -> list | None:
-    """Reuse output 0 of a ``with_grad=True`` node on the same inputs for the value."""
-    if node.op.with_grad:
-        return None
-    for client, _ in fgraph.clients[node.inputs[0]]:
-        if (
-            client is not node
-            and isinstance(client.op, ScaledBetaLogMoment)
-            and client.op.with_grad
-            and all(x is y for x, y in zip(client.inputs, node.inputs, strict=True))
-        ):
-            return [client.outputs[0]]
-    return None
+register_value_from_grad(ScaledBetaLogMoment)
 
 
 @njit_cached
