@@ -380,6 +380,17 @@ def write_page() -> None:
         err[model]["median seconds per fit"] = f"{seconds:.1f}"
         err[model]["failed or refused"] = int((table["model"] == model).sum() - len(sub))
     lines += [pd.DataFrame(err).T.rename_axis("model").to_markdown(), ""]
+    lines += ["By n′ (healthy fits; in parentheses how many):", ""]
+    err_n = {}
+    for model in every:
+        sub = table[(table["model"] == model) & table["healthy"]]
+        err_n[model] = {}
+        for fam in ("beta", "kumaraswamy"):
+            for n in attempts:
+                cell = sub[(sub["truth_family"] == fam) & (sub["attempts"] == n)]["rel_error"]
+                err_n[model][f"{fam.capitalize()}, n′ = {n}"] = (
+                    f"{cell.median():.2f} ({len(cell)})" if len(cell) else "–")
+    lines += [pd.DataFrame(err_n).T.rename_axis("model").to_markdown(), ""]
     stacked = table[(table["model"] == STACK) & table["healthy"]]
     if not stacked.empty:
         kuma = stacked.apply(lambda r: r["weights"].get("scaled_kumaraswamy", 0.0), axis=1)

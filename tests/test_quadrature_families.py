@@ -274,3 +274,36 @@ def test_fused_quadrature_op_pickles_by_reference():
     assert pickle.dumps(op._props_dict()) == pickle.dumps(back._props_dict())
     with pytest.raises(TypeError, match="no fused log-integral kernel"):
         LaplaceLogIntegral(get_family("kumaraswamy").numba_integrand, 36, 2.0)
+
+
+def test_fused_quadrature_threads_give_the_serial_values(monkeypatch):
+    """Many elements (a post-fit curve) are split over threads: the same values, bit for bit,
+    as one serial pass of the kernel; and the split really happens (one call per slice)."""
+    import numba
+
+    import monkeypower.families._laplace_integral as fused
+    from monkeypower.families._laplace import _gl_tables
+    from monkeypower.families.generalized_beta import LOG_MAP, N_SIDE
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    c = rng.integers(0, 20, n).astype(float)
+    f = rng.integers(0, 10**6, n).astype(float)
+    theta = (10 ** rng.uniform(-1.3, 0.3, n), 10 ** rng.uniform(-1, 0, n),
+             10 ** rng.uniform(-1, 1.5, n), rng.uniform(0.05, 1, n))
+    integrand = get_family("generalized_beta").numba_integrand
+    _, frac, log_w0 = _gl_tables(N_SIDE)
+    serial = integrand.log_integral(c, f, *theta, frac, log_w0, LOG_MAP, False)[0]
+    calls = []
+
+    class Counting:
+        def log_integral(self, *args):
+            calls.append(args[0].size)
+            return integrand.log_integral(*args)
+
+    monkeypatch.setattr(fused, "MIN_ELEMENTS_PER_THREAD", 500)
+    monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", 4)
+    threaded = fused.laplace_log_integral(Counting(), c, f, theta, "numpy", N_SIDE, LOG_MAP)
+    assert sorted(calls) == [750] * 4
+    np.testing.assert_array_equal(threaded, serial)
+    assert np.all(np.isfinite(serial))

@@ -28,12 +28,15 @@ into ``g[0:4]`` when ``want_grad``; and one cached wrapper
 ``log_integral(c, f, t1, t2, t3, t4, frac, log_w0, log_map, want_grad)`` returning
 :func:`log_integral_flat4` on those functions; the wrapper goes into its
 :class:`~._laplace_numba.NumbaIntegrand` as ``log_integral``.  Runs natively in PyTensor's
-numba backend (nutpie's); JAX keeps the backend code.
+numba backend (nutpie's); JAX keeps the backend code.  On NumPy arrays of many elements (a
+forecast curve: draws × pairs × k) the pass runs in ``numba.config.NUMBA_NUM_THREADS`` threads,
+on contiguous slices.
 """
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numba
@@ -216,5 +219,35 @@ def laplace_log_integral(integrand: NumbaIntegrand, c: Any, f: Any, thetas: tupl
     arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (c, f, *thetas)))
     flat = [np.ascontiguousarray(x).reshape(-1) for x in arrays]
     _, frac, log_w0 = _gl_tables(n_side)
-    out = integrand.log_integral(*flat, frac, log_w0, float(log_map), False)
-    return out[0].reshape(arrays[0].shape)
+
+    def values(lo: int, hi: int) -> np.ndarray:
+        return integrand.log_integral(*(x[lo:hi] for x in flat), frac, log_w0, float(log_map),
+                                      False)[0]
+
+    return _in_threads(values, flat[0].size).reshape(arrays[0].shape)
+
+
+#: Elements per thread below which starting threads costs more than it saves (one element is
+#: ~6 µs, so a thread gets at least ~25 ms of work).
+MIN_ELEMENTS_PER_THREAD = 4096
+
+
+def _in_threads(values: Any, n: int) -> np.ndarray:
+    """``values(0, n)``, over ``numba.config.NUMBA_NUM_THREADS`` threads when ``n`` is large.
+
+    Post-fit curves evaluate draws × pairs × k elements; the kernel releases the GIL, so
+    contiguous slices run in parallel.  Elements are independent: the result does not depend
+    on the split.
+    """
+    workers = min(int(numba.config.NUMBA_NUM_THREADS), n // MIN_ELEMENTS_PER_THREAD)
+    if workers <= 1:
+        return values(0, n)
+    bounds = np.linspace(0, n, workers + 1).astype(np.int64)
+    out = np.empty(n)
+
+    def fill(i: int) -> None:
+        out[bounds[i]:bounds[i + 1]] = values(bounds[i], bounds[i + 1])
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(fill, range(workers)))
+    return out
