@@ -11,18 +11,22 @@ run twice and the second (warm: compiled model reused) is the fit's own time. Th
 - ``summary()`` (first call in the process).
 
 Run: ``python benchmarks/postfit_cost.py [--families beta scaled_beta kumaraswamy] [--page]``
-(``--page`` writes the table into docs/benchmarks.md between the
-``<!-- postfit_cost:start -->`` and ``<!-- postfit_cost:end -->`` markers).
+(``--page`` keeps the rows in ``benchmarks/results/postfit_cost.csv``, replacing those of the
+families just measured and keeping the others with the load and threads of their own run, and
+writes the table into docs/benchmarks.md between the ``<!-- postfit_cost:start -->`` and
+``<!-- postfit_cost:end -->`` markers).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -33,6 +37,7 @@ from _data import write_between_markers  # noqa: E402
 
 from test_family_contract import median_params  # noqa: E402  (the spec's prior medians)
 
+RESULTS = Path(__file__).resolve().parent / "results" / "postfit_cost.csv"
 K_GRID = np.unique(np.round(np.geomspace(1, 1e6, 100)).astype(np.int64))
 
 
@@ -71,15 +76,20 @@ def main() -> None:
     parser.add_argument("--page", action="store_true",
                         help="write the table into docs/benchmarks.md between its markers")
     args = parser.parse_args()
-    rows = [row for name in args.families for row in costs(name, args.seed)]
-    table = pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3g")
-    load = os.getloadavg()[0]
-    text = (f"128 problems, n = 1,000; 4,000 draws; load average at the end {load:.1f} on "
-            f"{os.cpu_count()} cores.\n\n{table}")
+    rows = pd.DataFrame([row for name in args.families for row in costs(name, args.seed)])
+    rows["run"] = (f"{datetime.date.today():%Y-%m-%d}, load {os.getloadavg()[0]:.1f} on "
+                   f"{os.cpu_count()} cores, {numba.config.NUMBA_NUM_THREADS} threads")
+    if args.page:
+        kept = pd.read_csv(RESULTS) if RESULTS.exists() else rows.iloc[:0]
+        rows = pd.concat([kept[~kept["family"].isin(args.families)], rows], ignore_index=True)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        rows.to_csv(RESULTS, index=False, float_format="%.4g")
+    table = rows.to_markdown(index=False, floatfmt=".3g")
+    text = ("128 problems, n = 1,000; 4,000 draws; *run*: when, the load average at its end, "
+            f"and the threads the post-fit kernels could use.\n\n{table}")
     print(text)
     if args.page:
         write_between_markers("postfit_cost", text)
-
 
 if __name__ == "__main__":
     main()
