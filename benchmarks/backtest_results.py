@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _data import load, pct, save
+from _data import CACHE, load, pct, save
 
 import monkeypower as mp
 
@@ -256,8 +256,6 @@ def _coverage_and_direction(table: pd.DataFrame) -> list[str]:
 def _cached_candidate_rows(model: str, candidate: str, first: int, seeds: int) -> pd.DataFrame:
     """Every cached run of ``candidate`` on Pythia ``model`` (``_s{n}`` and ``_s{a}-{b}``), their
     rows of seeds ``first .. seeds - 1`` in one table (least squares' rows kept once)."""
-    from _data import CACHE
-
     stem = Path(_candidates_key(model, candidate, 1)).name.removesuffix("_s1")
     runs = [load(f"backtest/candidates/{path.stem}")
             for path in sorted((CACHE / "backtest" / "candidates").glob(f"{stem}_s*.pkl"))
@@ -659,7 +657,7 @@ def main() -> None:
         elif part == "candidates":
             run_candidates(args.seeds or 15, bayes, args.first_seed, tuple(args.shard))
         elif part == "candidates-versus":
-            write_versus_section([b for b in bayes], args.seeds or 15, args.first_seed)
+            write_versus_section(bayes, args.seeds or 15, args.first_seed)
         elif part == "candidates-page":
             write_candidates_section([_with_seeds(b, args.seeds or 15) for b in bayes])
         else:

@@ -91,5 +91,6 @@ def main() -> None:
     if args.page:
         write_between_markers("postfit_cost", text)
 
+
 if __name__ == "__main__":
     main()
