@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from scipy import stats
-from scipy.special import betaln
+from scipy.special import betaln, logsumexp
 
 import monkeypower as mp
 from monkeypower import estimands as est
@@ -30,6 +30,45 @@ def test_forecast_is_weighted_posterior_predictive():
                           - betaln(a + c[:, None], b + n[:, None] - c[:, None]))
         expected = np.log((w[:, None] * per_pair).sum(0) / w.sum())
         np.testing.assert_allclose(ours[s], expected, rtol=1e-10)
+
+
+class _CountingFamily:
+    """A family that counts the elements of L it is asked for."""
+
+    def __init__(self, family):
+        self.family, self.elements = family, 0
+
+    def log_moment(self, c, f, params, backend):
+        out = self.family.log_moment(c, f, params, backend)
+        self.elements += np.size(out)
+        return out
+
+
+@pytest.mark.parametrize("successes", [False, True])
+def test_forecast_curve_to_large_k_skips_only_negligible_terms(successes):
+    """Mostly solved problems: their terms fall below the rounding unit of the curve long
+    before k = 10^6 and are not evaluated there (under 70% of draws x pairs x k here), yet every
+    column is the full weighted sum (closed form; k unsorted, with repeats) to rounding."""
+    n = np.array([1000, 1000, 1000, 1000, 400, 1000])
+    c = np.array([0, 1, 30, 500, 400, 990])
+    w = np.array([2, 1, 3, 1, 1, 2])
+    k = np.concatenate([np.round(np.geomspace(1e6, 1, 40)), [7, 0, 10**6]])
+    family = _CountingFamily(mp.get_family("beta"))
+    curve = est.forecast_log_pass_all if successes else est.forecast_log_fail
+    ours = curve(family, DRAWS, k, n, c, w)
+    a, b = DRAWS["alpha"][:, None, None], DRAWS["beta"][:, None, None]
+    cc, ff, kk = c[None, :, None], (n - c)[None, :, None], k[None, None, :]
+    later = betaln(a + cc + kk, b + ff) if successes else betaln(a + cc, b + ff + kk)
+    per_pair = later - betaln(a + cc, b + ff)
+    log_mean = logsumexp(per_pair, b=(w / w.sum())[None, :, None], axis=1)
+    np.testing.assert_allclose(ours, log_mean, rtol=1e-9, atol=1e-13)  # betaln's own rounding
+    params = {name: v[:, None, None] for name, v in DRAWS.items()}
+    now = family.family.log_moment(cc[0], ff[0], params, "numpy")
+    later = family.family.log_moment(cc[0] + kk[0], ff[0], params, "numpy") if successes else \
+        family.family.log_moment(cc[0], ff[0] + kk[0], params, "numpy")
+    summed = logsumexp(later - now, b=(w / w.sum())[None, :, None], axis=1)
+    np.testing.assert_allclose(ours, summed, rtol=1e-13, atol=1e-14)  # summation order
+    assert family.elements < 0.7 * len(DRAWS["alpha"]) * len(n) * (len(k) + 1)
 
 
 def test_effective_exponent_is_ols_on_the_curve_and_differs_from_alpha():
