@@ -7,6 +7,7 @@ from scipy.special import betaln, logsumexp
 
 import monkeypower as mp
 from monkeypower import estimands as est
+from monkeypower.estimands import curves
 
 BETA = mp.get_family("beta") if hasattr(mp, "get_family") else None
 DRAWS = {"alpha": np.array([0.2, 0.3, 0.5]), "beta": np.array([2.0, 3.0, 8.0])}
@@ -92,9 +93,18 @@ def test_attempts_for_target_is_the_smallest_k():
         assert 1 - stats.betabinom.pmf(0, k[s] - 1, a, b) < 0.5
 
 
-@pytest.mark.parametrize("curve", ["population", "forecast"])
+SOLVED_MOSTLY = (np.array([1000.0, 1000, 1000, 1000, 400, 1000]),
+                 np.array([0.0, 1, 30, 500, 400, 990]), np.array([2, 1, 3, 1, 1, 2]))
+
+
+@pytest.mark.parametrize("curve,data", [
+    ("population", None),
+    ("forecast", (np.array([100.0, 100.0, 40.0]), np.array([0.0, 9.0, 40.0]),
+                  np.array([5, 2, 1]))),
+    ("forecast", SOLVED_MOSTLY),  # terms that stop counting are skipped
+])
 @pytest.mark.parametrize("target", [0.3, 0.9, 0.999])
-def test_attempts_for_target_root_finding_is_exact_per_draw(curve, target):
+def test_attempts_for_target_root_finding_is_exact_per_draw(curve, data, target):
     """The log-k root finding returns, for every draw, the smallest k that reaches the target
     (checked at k and k - 1 draw by draw), and inf where the curve plateaus below it."""
     family = mp.get_family("scaled_beta")
@@ -103,7 +113,6 @@ def test_attempts_for_target_root_finding_is_exact_per_draw(curve, target):
     draws = {"alpha": np.exp(rng.uniform(np.log(0.05), np.log(3), size)),
              "beta": np.exp(rng.uniform(np.log(0.5), np.log(30), size)),
              "scale": rng.uniform(0.2, 1.0, size)}
-    data = (np.array([100.0, 100.0, 40.0]), np.array([0.0, 9.0, 40.0]), np.array([5, 2, 1]))
     got = est.attempts_for_target(family, draws, target, curve=curve, data=data, k_max=1e9)
 
     def log_fail(k, s):
@@ -122,6 +131,22 @@ def test_attempts_for_target_root_finding_is_exact_per_draw(curve, target):
         assert log_fail(k, s) <= np.log1p(-target)
         assert k == 1 or log_fail(k - 1, s) > np.log1p(-target)
     assert plateau < size
+
+
+@pytest.mark.parametrize("target", [0.99, 0.999])
+def test_attempts_for_target_skips_terms_that_stopped_counting(monkeypatch, target):
+    """On a benchmark of mostly solved problems, for a high target, the root finding evaluates
+    under 80% of the terms it evaluates with the skipping switched off (the bracket's growth
+    skips none), and finds the same k for every draw."""
+    c = np.array([0.0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900])
+    data = (np.full(c.shape, 1000.0), c, np.ones(c.shape))
+    family = _CountingFamily(mp.get_family("beta"))
+    skipping = est.attempts_for_target(family, DRAWS, target, data=data)
+    monkeypatch.setattr(curves, "_LOG_NEGLIGIBLE", -np.inf)
+    every_term = _CountingFamily(mp.get_family("beta"))
+    np.testing.assert_array_equal(
+        est.attempts_for_target(every_term, DRAWS, target, data=data), skipping)
+    assert family.elements < 0.8 * every_term.elements
 
 
 def test_estimand_rows_follow_the_interval_convention():

@@ -37,6 +37,10 @@ Curve = Literal["forecast", "population"]
 # Elements (draws × pairs, or draws × pairs × k) evaluated at once: bounds the memory of a call.
 _CHUNK_ELEMENTS = 2_000_000
 
+# A term of a weighted sum over P pairs below its total's lower bound by more than this, less
+# log P, is below the sum's rounding unit and is not evaluated (see _forecast_log_moment).
+_LOG_NEGLIGIBLE = float(np.log(np.finfo(np.float64).eps))
+
 
 @dataclass(frozen=True)
 class _Params:
@@ -130,7 +134,7 @@ def _forecast_log_moment(
     c = np.asarray(c, dtype=np.float64)
     f = np.asarray(n, dtype=np.float64) - c
     log_w = np.log(np.asarray(weight, dtype=np.float64) / np.sum(weight))
-    log_negligible = np.log(np.finfo(np.float64).eps / len(c))
+    log_negligible = _LOG_NEGLIGIBLE - np.log(len(c))
 
     def terms_at(kk: float, sub: _Params, rows=None, cols=None) -> np.ndarray:
         """``log w_i + L(. + k) - L(.)`` at one k, on the grid or on (rows, cols) elements."""
@@ -332,7 +336,8 @@ def attempts_for_target(
     bisection step whenever a step shrank the bracket by less than half) on integer k until
     ``hi - lo = 1``. Each step evaluates only the draws still bracketing (about 8 steps
     instead of the ~25 of bisection on k). ``inf`` where the curve does not reach the target
-    by ``k_max`` (e.g. a plateau below the target).
+    by ``k_max`` (e.g. a plateau below the target). On the forecast curve, pairs whose terms
+    no longer count are not evaluated (:class:`_ForecastExcess`).
     """
     if not 0.0 < target < 1.0:
         raise ValueError(f"target must be in (0, 1), got {target}")
@@ -343,22 +348,12 @@ def attempts_for_target(
     log_target_fail = np.log1p(-target)
     allp = _params(params)
     if curve == "forecast":
-        n, c, weight = (np.asarray(v, dtype=np.float64) for v in data)
-        f = (n - c)[None, :]
-        log_w = np.log(weight / weight.sum())[None, :]
-        cc = c[None, :]
-        # L(c, f) per draw and pair does not depend on k: once
-        now = np.asarray(family.log_moment(cc, f, allp.expand(1), NUMPY), dtype=np.float64)
-
-    def excess(k: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """g(k) for the draws ``rows``, each at its own k."""
-        sub = allp.take(rows)
-        if curve == "population":
-            log_fail = family.log_moment(0.0, k, sub.expand(0), NUMPY)
-        else:
-            later = family.log_moment(cc, f + k[:, None], sub.expand(1), NUMPY)
-            log_fail = _logsumexp(log_w + later - now[rows], axis=1)
-        return np.asarray(log_fail, dtype=np.float64) - log_target_fail
+        excess = _ForecastExcess(family, allp, log_target_fail, *data)
+    else:
+        def excess(k: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            """g(k) for the draws ``rows``, each at its own k."""
+            log_fail = family.log_moment(0.0, k, allp.take(rows).expand(0), NUMPY)
+            return np.asarray(log_fail, dtype=np.float64) - log_target_fail
 
     draws = allp.n_draws
     lo = np.zeros(draws)  # pass_D@0 = 0 < target: g(0) > 0
@@ -405,3 +400,43 @@ def attempts_for_target(
         side[rows] = np.where(ok, 1, -1)
         active[rows] = hi[rows] - lo[rows] > 1.0
     return np.where(reached, hi, np.inf)
+
+
+class _ForecastExcess:
+    r""":math:`g(k) = \log(1 - \text{pass}_D@k) - \log(1 - \text{target})` on the forecast curve.
+
+    Called with the draws ``rows``, each at its own k. The bracketing of
+    :func:`attempts_for_target` moves a draw's lower end to k where :math:`g(k) > 0` and its
+    upper end where :math:`g(k) \le 0`, and evaluates only inside the bracket; so this object
+    keeps, per draw, every pair's term :math:`\log w_i + t_i` at the lower end and the curve
+    :math:`h` at the upper end. Terms fall with k and :math:`h \ge h(\text{upper end})` inside
+    the bracket, so a term below :math:`h(\text{upper end}) + \log(\epsilon/P)` at the lower
+    end stays below the rounding unit of :math:`h` until the root is found, and is not evaluated
+    again (as in :func:`_forecast_log_moment`).
+    """
+
+    def __init__(self, family: Family, allp: _Params, log_target_fail: float,
+                 n: np.ndarray, c: np.ndarray, weight: np.ndarray) -> None:
+        self.family, self.allp, self.log_target_fail = family, allp, log_target_fail
+        self.c = np.asarray(c, dtype=np.float64)
+        self.f = np.asarray(n, dtype=np.float64) - self.c
+        log_w = np.log(np.asarray(weight, dtype=np.float64) / np.sum(weight))
+        now = family.log_moment(self.c[None, :], self.f[None, :], allp.expand(1), NUMPY)
+        self.base = log_w[None, :] - np.asarray(now, dtype=np.float64)
+        self.terms_low = np.broadcast_to(log_w, self.base.shape).copy()  # at k = 0
+        self.floor = np.full(allp.n_draws, -np.inf)  # h at the upper end: none found yet
+        self.log_negligible = _LOG_NEGLIGIBLE - np.log(len(self.c))
+
+    def __call__(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        bound = (self.floor[rows] + self.log_negligible)[:, None]
+        r, j = np.nonzero(~(self.terms_low[rows] < bound))
+        later = self.family.log_moment(self.c[j], self.f[j] + k[r],
+                                       self.allp.take(rows[r]).values, NUMPY)
+        terms = np.full((len(rows), len(self.c)), -np.inf)
+        terms[r, j] = self.base[rows[r], j] + np.asarray(later, dtype=np.float64)
+        g = _logsumexp(terms, axis=1) - self.log_target_fail
+        short = g > 0.0
+        self.terms_low[rows[short]] = terms[short]
+        past = g <= 0.0
+        self.floor[rows[past]] = g[past] + self.log_target_fail
+        return g
