@@ -77,3 +77,15 @@ def write_between_markers(name: str, text: str, page: Path = BENCHMARKS_PAGE) ->
     head, rest = content.split(start, 1)
     _, tail = rest.split(end, 1)
     page.write_text(f"{head}{start}\n{text}\n{end}{tail}", encoding="utf-8")
+
+
+def load_note() -> str:
+    """``"load L on N cores"``: the one-minute load average now and the machine's cores."""
+    return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+def publish(name: str, text: str, page: bool) -> None:
+    """Print a benchmark's table; with ``page``, also write it between its markers."""
+    print(text)
+    if page:
+        write_between_markers(name, text)

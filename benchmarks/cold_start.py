@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _data import write_between_markers
+from _data import publish
 
 HAND_WRITTEN = r"""
 import time
@@ -150,9 +150,7 @@ def main() -> None:
         f"{second['monkeypower fit --model scaled_beta'][0]:.1f} s (`scaled_beta`).",
     ]
     table = "\n".join(lines)
-    print(table)
-    if args.page:
-        write_between_markers("cold_start", table)
+    publish("cold_start", table, args.page)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +32,7 @@ import monkeypower as mp
 from monkeypower.families import FAMILIES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from _data import write_between_markers  # noqa: E402
+from _data import load_note, publish  # noqa: E402
 
 from test_family_contract import median_params  # noqa: E402  (the spec's prior medians)
 
@@ -102,12 +101,9 @@ def main() -> None:
               file=sys.stderr, flush=True)
         rows.append(row)
     table = pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3g")
-    load = os.getloadavg()[0]
-    text = (f"Median of {args.repeats} calls; one thread; load average at the end {load:.1f} "
-            f"on {os.cpu_count()} cores.\n\n{table}")
-    print(text)
-    if args.page:
-        write_between_markers("family_logp_cost", text)
+    text = (f"Median of {args.repeats} calls; one thread; at the end {load_note()}.\n\n"
+            f"{table}")
+    publish("family_logp_cost", text, args.page)
 
 
 if __name__ == "__main__":

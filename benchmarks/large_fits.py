@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import load, run_child, save, write_between_markers  # noqa: E402
+from _data import load, publish, run_child, save  # noqa: E402
 
 CHILD = r"""
 import json, os, sys, time, warnings
@@ -115,9 +115,7 @@ def main() -> None:
             save(key, result)
         rows.append((model, args.problems, args.max_attempts, result))
     text = table(rows)
-    print(text)
-    if args.page:
-        write_between_markers("large_fits", text)
+    publish("large_fits", text, args.page)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +32,7 @@ import pandas as pd
 import monkeypower as mp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from _data import write_between_markers  # noqa: E402
+from _data import load_note, publish  # noqa: E402
 
 from test_family_contract import median_params  # noqa: E402  (the spec's prior medians)
 
@@ -77,8 +76,8 @@ def main() -> None:
                         help="write the table into docs/benchmarks.md between its markers")
     args = parser.parse_args()
     rows = pd.DataFrame([row for name in args.families for row in costs(name, args.seed)])
-    rows["run"] = (f"{datetime.date.today():%Y-%m-%d}, load {os.getloadavg()[0]:.1f} on "
-                   f"{os.cpu_count()} cores, {numba.config.NUMBA_NUM_THREADS} threads")
+    rows["run"] = (f"{datetime.date.today():%Y-%m-%d}, {load_note()}, "
+                   f"{numba.config.NUMBA_NUM_THREADS} threads")
     if args.page:
         kept = pd.read_csv(RESULTS) if RESULTS.exists() else rows.iloc[:0]
         rows = pd.concat([kept[~kept["family"].isin(args.families)], rows], ignore_index=True)
@@ -87,9 +86,7 @@ def main() -> None:
     table = rows.to_markdown(index=False, floatfmt=".3g")
     text = ("128 problems, n = 1,000; 4,000 draws; *run*: when, the load average at its end, "
             f"and the threads the post-fit kernels could use.\n\n{table}")
-    print(text)
-    if args.page:
-        write_between_markers("postfit_cost", text)
+    publish("postfit_cost", text, args.page)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from monkeypower.families import FAMILIES, Family
 from monkeypower.seeding import child_seed, text_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from _data import load, save, write_between_markers  # noqa: E402
+from _data import load, publish, save  # noqa: E402
 
 from _mp_oracles import reference_log_moment  # noqa: E402
 from test_family_contract import EDGE_COUNTS, _natural, corner_params  # noqa: E402
@@ -146,9 +146,7 @@ def main() -> None:
             f"{os.getloadavg()[0]:.1f}.\n\n"
             + shown.to_markdown(index=False, floatfmt=".1e").replace("nan", "–")
             + "\n\nWorst case at the nodes in use:\n\n" + "\n".join(f"- {w}" for w in worst))
-    print(text)
-    if args.page:
-        write_between_markers("quadrature_nodes", text)
+    publish("quadrature_nodes", text, args.page)
 
 
 if __name__ == "__main__":
