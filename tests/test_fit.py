@@ -204,6 +204,21 @@ def test_sampling_warnings_point_at_the_callers_line(simulated):
         (w.filename, w.lineno) for w in sampling]
 
 
+def test_the_specs_draws_are_the_default_and_the_callers_win(simulated, tmp_path):
+    """``[sampler] draws`` in a spec sets the draws per chain when the caller names none."""
+    spec = tmp_path / "beta_more.toml"
+    spec.write_text('base = "beta"\nname = "beta_more"\n[sampler]\ndraws = 70\n'
+                    'reason = "a test"\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplingWarning)  # few draws: ESS below the check's
+        spec_default = mp.fit(simulated, spec, seed=3, tune=30, chains=1, progressbar=False)
+        callers = mp.fit(simulated, spec, seed=3, draws=40, tune=30, chains=1,
+                         progressbar=False)
+    assert spec_default.tree["posterior"].sizes["draw"] == 70
+    assert spec_default.sampler_settings["draws"] == 70
+    assert callers.tree["posterior"].sizes["draw"] == 40
+
+
 def test_the_specs_mass_matrix_reaches_nutpie(simulated, tmp_path, monkeypatch):
     """``[sampler] mass_matrix = "low_rank"`` in a spec turns on nutpie's low-rank adaptation
     and is recorded with the fit; a spec without it keeps the diagonal (the negative side)."""

@@ -139,6 +139,26 @@ def test_one_default_model_everywhere():
     assert build_parser().parse_args(["demo"]).model == spec.DEFAULT_MODEL
 
 
+def test_spec_draws_are_checked_inherited_and_doubled_by_the_refit(tmp_path):
+    """A spec's ``[sampler] draws`` must be positive and is inherited; the backtest's refit
+    doubles the spec's draws when the caller gives none, and the caller's when given."""
+    from monkeypower.evaluation.backtest.health import boosted_settings
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('base = "beta"\nname = "bad"\n[sampler]\ndraws = 0\n')
+    with pytest.raises(SpecError, match=r"bad\.toml: \[sampler\]\.draws must be a positive"):
+        mp.load_spec(bad)
+    more = tmp_path / "more.toml"
+    more.write_text('base = "beta"\nname = "more"\n[sampler]\ndraws = 2500\n'
+                    'reason = "measured"\n')
+    child = tmp_path / "child.toml"
+    child.write_text(f'base = "{more.as_posix()}"\nname = "child"\n')
+    assert mp.load_spec(child).sampler_defaults["draws"] == 2500
+    assert boosted_settings(str(more), {})["draws"] == 5000
+    assert boosted_settings(str(more), {"draws": 300})["draws"] == 600
+    assert boosted_settings("beta", {})["draws"] == 2000  # the package default, 1,000
+
+
 def test_spec_mass_matrix_is_checked_and_inherited(tmp_path):
     """A spec's ``[sampler] mass_matrix`` must be a known kind; a derived spec inherits it."""
     bad = tmp_path / "bad.toml"

@@ -63,10 +63,12 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: {shown})".strip()
 
 
-def _add_sampler_options(parser: argparse.ArgumentParser, draws: int = 1000) -> None:
+def _add_sampler_options(parser: argparse.ArgumentParser, draws: int | None = None) -> None:
     group = parser.add_argument_group("sampling")
     group.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER)
-    group.add_argument("--draws", type=int, default=draws, help="draws per chain")
+    group.add_argument("--draws", type=int, default=draws,
+                       help="draws per chain" if draws else
+                       "draws per chain (default: the model's, else 1000)")
     group.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
     group.add_argument("--chains", type=int, default=4, help="independent chains")
     group.add_argument("--target-accept", type=float, default=None,

@@ -107,7 +107,7 @@ def fit_many(
     seed: int,
     priors: Mapping[str, Any] | None = None,
     sampler: str = DEFAULT_SAMPLER,
-    draws: int = 1000,
+    draws: int | None = None,
     tune: int = 1000,
     chains: int = 4,
     target_accept: float | None = None,

@@ -362,7 +362,7 @@ def fit_pooled(
     centred: bool = False,
     sd_prior_ratio: float = SD_PRIOR_RATIO,
     sampler: str = DEFAULT_SAMPLER,
-    draws: int = 1000,
+    draws: int | None = None,
     tune: int = 1000,
     chains: int = 4,
     target_accept: float | None = None,

@@ -155,7 +155,7 @@ def fit(
     seed: int,
     priors: Mapping[str, Any] | None = None,
     sampler: str = DEFAULT_SAMPLER,
-    draws: int = 1000,
+    draws: int | None = None,
     tune: int = 1000,
     chains: int = 4,
     target_accept: float | None = None,
@@ -177,8 +177,11 @@ def fit(
         Prior overrides, highest precedence (see :mod:`monkeypower.fitting.spec`).
     sampler : {"pymc", "nutpie", "numpyro", "blackjax"}, default "nutpie"
         The NUTS implementation.
-    draws, tune, chains : int
-        Retained draws per chain, tuning steps per chain, chains.
+    draws : int, optional
+        Retained draws per chain. Default: the model spec's ``[sampler]`` value (the default
+        model asks for 2,000, see its card), else 1,000.
+    tune, chains : int
+        Tuning steps per chain, chains.
     target_accept : float, optional
         NUTS step-size adaptation target. Default: the model spec's ``[sampler]`` value (the
         scaled Beta asks for 0.99, see its card), else 0.9.

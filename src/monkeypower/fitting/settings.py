@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["SamplerSettings", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_TARGET_ACCEPT",
-           "MASS_MATRICES", "DEFAULT_MASS_MATRIX", "spec_target_accept"]
+           "DEFAULT_DRAWS", "MASS_MATRICES", "DEFAULT_MASS_MATRIX", "spec_draws",
+           "spec_target_accept"]
 
 SAMPLERS = ("pymc", "nutpie", "numpyro", "blackjax")
 DEFAULT_SAMPLER = "nutpie"
@@ -15,6 +16,8 @@ DEFAULT_SAMPLER = "nutpie"
 fastest cold fit of the scaled Beta; see ``benchmarks/fit_times.py`` and ``docs/benchmarks.md``."""
 DEFAULT_TARGET_ACCEPT = 0.9
 """NUTS adaptation target unless the model spec's ``[sampler]`` table or the caller says more."""
+DEFAULT_DRAWS = 1000
+"""Draws per chain unless the model spec's ``[sampler]`` table or the caller says otherwise."""
 MASS_MATRICES = ("diagonal", "low_rank")
 """How nutpie adapts the mass matrix: ``"diagonal"`` (nutpie's ``adaptation="diag"``, from draw
 and gradient variances; PyMC's, numpyro's and blackjax's NUTS adapt a diagonal too, whatever
@@ -35,12 +38,20 @@ def spec_target_accept(sampler_defaults: Mapping[str, Any], minimum: float = 0.0
     return max(float(sampler_defaults.get("target_accept", DEFAULT_TARGET_ACCEPT)), minimum)
 
 
+def spec_draws(sampler_defaults: Mapping[str, Any]) -> int:
+    """The draws per chain a model asks for when the caller gives none.
+
+    Its spec's ``[sampler]`` value, else :data:`DEFAULT_DRAWS`.
+    """
+    return int(sampler_defaults.get("draws", DEFAULT_DRAWS))
+
+
 @dataclass(frozen=True)
 class SamplerSettings:
     """NUTS settings shared by every sampler backend."""
 
     sampler: str = DEFAULT_SAMPLER
-    draws: int = 1000
+    draws: int = DEFAULT_DRAWS
     tune: int = 1000
     chains: int = 4
     target_accept: float = 0.9
@@ -49,15 +60,18 @@ class SamplerSettings:
     mass_matrix: str = DEFAULT_MASS_MATRIX
 
     @classmethod
-    def for_model(cls, sampler_defaults: Mapping[str, Any], *, sampler: str, draws: int,
-                  tune: int, chains: int, target_accept: float | None, progressbar: bool,
-                  cores: int | None, min_target_accept: float = 0.0) -> SamplerSettings:
+    def for_model(cls, sampler_defaults: Mapping[str, Any], *, sampler: str,
+                  draws: int | None, tune: int, chains: int, target_accept: float | None,
+                  progressbar: bool, cores: int | None, min_target_accept: float = 0.0
+                  ) -> SamplerSettings:
         """The settings of a fit: the caller's, then the model spec's ``[sampler]`` table.
 
-        ``target_accept=None`` takes :func:`spec_target_accept` (at least
-        ``min_target_accept``); the mass matrix is always the spec's (else
-        :data:`DEFAULT_MASS_MATRIX`).
+        ``draws=None`` takes :func:`spec_draws`; ``target_accept=None`` takes
+        :func:`spec_target_accept` (at least ``min_target_accept``); the mass matrix is always
+        the spec's (else :data:`DEFAULT_MASS_MATRIX`).
         """
+        if draws is None:
+            draws = spec_draws(sampler_defaults)
         if target_accept is None:
             target_accept = spec_target_accept(sampler_defaults, min_target_accept)
         return cls(sampler, int(draws), int(tune), int(chains), float(target_accept),

@@ -214,7 +214,7 @@ def _parse(data: dict[str, Any], source: str, base: ModelSpec | None) -> ModelSp
     )
 
 
-_SAMPLER_KEYS = {"target_accept": float, "mass_matrix": str, "reason": str}
+_SAMPLER_KEYS = {"target_accept": float, "draws": int, "mass_matrix": str, "reason": str}
 
 
 def _sampler_defaults(data: dict[str, Any], source: str, base: ModelSpec | None) -> dict:
@@ -227,6 +227,9 @@ def _sampler_defaults(data: dict[str, Any], source: str, base: ModelSpec | None)
         merged[key] = _SAMPLER_KEYS[key](value)
     if "target_accept" in merged and not 0 < merged["target_accept"] < 1:
         raise SpecError(f"{source}: [sampler].target_accept must be in (0, 1)")
+    if "draws" in merged and merged["draws"] < 1:
+        raise SpecError(f"{source}: [sampler].draws must be a positive number of draws per "
+                        f"chain, got {merged['draws']}")
     if merged.get("mass_matrix", DEFAULT_MASS_MATRIX) not in MASS_MATRICES:
         raise SpecError(f"{source}: [sampler].mass_matrix must be one of {MASS_MATRICES}, "
                         f"got {merged['mass_matrix']!r}")

@@ -30,7 +30,7 @@ from typing import Any
 from monkeypower.errors import UnhealthyFitError
 from monkeypower.evaluation.backtest.capture import join_warnings, run_quietly
 from monkeypower.evaluation.backtest.progress import Progress
-from monkeypower.fitting.settings import spec_target_accept
+from monkeypower.fitting.settings import spec_draws, spec_target_accept
 from monkeypower.fitting.spec import resolve_model
 from monkeypower.seeding import child_seed
 
@@ -43,15 +43,15 @@ REFIT_KEY = 1
 def boosted_settings(model: str, fit_kwargs: dict[str, Any]) -> dict[str, Any]:
     """The refit's sampler settings: draws and tune doubled, target acceptance halfway to 1.
 
-    The starting target acceptance is ``fit_kwargs["target_accept"]`` when given, else the
-    model spec's ``[sampler]`` value, else the package default (0.9).
+    The starting draws and target acceptance are ``fit_kwargs``'s when given, else the model
+    spec's ``[sampler]`` values, else the package defaults (1,000 draws, 0.9).
     """
     settings = dict(fit_kwargs)
+    defaults = resolve_model(model, settings.get("priors")).spec.sampler_defaults
     current = settings.get("target_accept")
     if current is None:
-        spec = resolve_model(model, settings.get("priors")).spec
-        current = spec_target_accept(spec.sampler_defaults)
-    settings["draws"] = 2 * int(settings.get("draws", 1000))
+        current = spec_target_accept(defaults)
+    settings["draws"] = 2 * int(settings.get("draws") or spec_draws(defaults))
     settings["tune"] = 2 * int(settings.get("tune", 1000))
     settings["target_accept"] = 1.0 - (1.0 - float(current)) / 2.0
     return settings
