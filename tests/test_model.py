@@ -1,5 +1,7 @@
 """Fast tier: model structure, likelihood oracles, specs — no MCMC."""
 
+import tomllib
+
 import numpy as np
 import pymc as pm
 import pytest
@@ -139,37 +141,33 @@ def test_one_default_model_everywhere():
     assert build_parser().parse_args(["demo"]).model == spec.DEFAULT_MODEL
 
 
-def test_spec_draws_are_checked_inherited_and_doubled_by_the_refit(tmp_path):
-    """A spec's ``[sampler] draws`` must be positive and is inherited; the backtest's refit
-    doubles the spec's draws when the caller gives none, and the caller's when given."""
+@pytest.mark.parametrize("key,bad,message,good", [
+    ("mass_matrix", '"full"', "must be one of", '"low_rank"'),
+    ("draws", "0", "must be a positive", "2500"),
+])
+def test_spec_sampler_setting_is_checked_and_inherited(tmp_path, key, bad, message, good):
+    """A spec's ``[sampler]`` settings are checked; a derived spec inherits them."""
+    wrong = tmp_path / "bad.toml"
+    wrong.write_text(f'base = "beta"\nname = "bad"\n[sampler]\n{key} = {bad}\n')
+    with pytest.raises(SpecError, match=rf"bad\.toml: \[sampler\]\.{key} {message}"):
+        mp.load_spec(wrong)
+    parent = tmp_path / "parent.toml"
+    parent.write_text(f'base = "beta"\nname = "parent"\n[sampler]\n{key} = {good}\n'
+                      'reason = "measured"\n')
+    child = tmp_path / "child.toml"
+    child.write_text(f'base = "{parent.as_posix()}"\nname = "child"\n')
+    expected = tomllib.loads(f"x = {good}")["x"]
+    assert mp.load_spec(parent).sampler_defaults[key] == expected
+    assert mp.load_spec(child).sampler_defaults[key] == expected
+    assert key not in mp.load_spec("beta").sampler_defaults
+
+
+def test_the_refit_doubles_the_specs_draws_or_the_callers(tmp_path):
+    """The backtest's refit doubles the spec's draws when the caller gives none."""
     from monkeypower.evaluation.backtest.health import boosted_settings
 
-    bad = tmp_path / "bad.toml"
-    bad.write_text('base = "beta"\nname = "bad"\n[sampler]\ndraws = 0\n')
-    with pytest.raises(SpecError, match=r"bad\.toml: \[sampler\]\.draws must be a positive"):
-        mp.load_spec(bad)
     more = tmp_path / "more.toml"
-    more.write_text('base = "beta"\nname = "more"\n[sampler]\ndraws = 2500\n'
-                    'reason = "measured"\n')
-    child = tmp_path / "child.toml"
-    child.write_text(f'base = "{more.as_posix()}"\nname = "child"\n')
-    assert mp.load_spec(child).sampler_defaults["draws"] == 2500
+    more.write_text('base = "beta"\nname = "more"\n[sampler]\ndraws = 2500\n')
     assert boosted_settings(str(more), {})["draws"] == 5000
     assert boosted_settings(str(more), {"draws": 300})["draws"] == 600
     assert boosted_settings("beta", {})["draws"] == 2000  # the package default, 1,000
-
-
-def test_spec_mass_matrix_is_checked_and_inherited(tmp_path):
-    """A spec's ``[sampler] mass_matrix`` must be a known kind; a derived spec inherits it."""
-    bad = tmp_path / "bad.toml"
-    bad.write_text('base = "beta"\nname = "bad"\n[sampler]\nmass_matrix = "full"\n')
-    with pytest.raises(SpecError, match=r"bad\.toml: \[sampler\]\.mass_matrix must be one of"):
-        mp.load_spec(bad)
-    low = tmp_path / "low.toml"
-    low.write_text('base = "beta"\nname = "low"\n[sampler]\nmass_matrix = "low_rank"\n'
-                   'reason = "measured"\n')
-    child = tmp_path / "child.toml"
-    child.write_text(f'base = "{low.as_posix()}"\nname = "child"\n')
-    assert mp.load_spec(low).sampler_defaults["mass_matrix"] == "low_rank"
-    assert mp.load_spec(child).sampler_defaults["mass_matrix"] == "low_rank"
-    assert mp.load_spec("beta").sampler_defaults.get("mass_matrix", "diagonal") == "diagonal"
