@@ -51,7 +51,8 @@ def boosted_settings(model: str, fit_kwargs: dict[str, Any]) -> dict[str, Any]:
     current = settings.get("target_accept")
     if current is None:
         current = spec_target_accept(defaults)
-    settings["draws"] = 2 * int(settings.get("draws") or spec_draws(defaults))
+    draws = settings.get("draws")
+    settings["draws"] = 2 * int(spec_draws(defaults) if draws is None else draws)
     settings["tune"] = 2 * int(settings.get("tune", 1000))
     settings["target_accept"] = 1.0 - (1.0 - float(current)) / 2.0
     return settings
