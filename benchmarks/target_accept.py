@@ -11,12 +11,14 @@ draw (the cost that does not depend on the machine's load), divergent transition
 R-hat, the smallest bulk and tail ESS, whether it passes the health checks of
 ``Fit.diagnostics``, and the 90% interval and median of the asymptotic exponent.
 
-The table has one row per setting; *shift* compares each fit's median and interval
-ends with the first setting's on the same dataset, in units of that interval's width (mean ±
-standard deviation over datasets): what the setting moves beyond Monte Carlo noise.
+The table has one row per setting, over the datasets fitted with it; *shift* compares each
+fit's median and interval ends with the first setting's on the same dataset, in units of that
+interval's width (mean ± standard deviation over datasets): what the setting moves beyond
+Monte Carlo noise.
 
-Run: ``python benchmarks/target_accept.py [--model M] [--settings 0.99 0.95 0.9 0.95/2000]
-[--seeds 2] [--all-truths] [--page]`` (resumable: fits are cached one per line; ``--page``
+Run: ``python benchmarks/target_accept.py [--model M] [--settings 0.99 0.95 0.9 0.95/2000 ...]
+[--seeds 2] [--all-truths] [--cached] [--page]`` (resumable: fits are cached one per line;
+``--cached`` tabulates what is cached without fitting the rest; ``--page``
 writes the table into docs/benchmarks.md between the ``<!-- target_accept:start -->`` and
 ``<!-- target_accept:end -->`` markers).
 """
@@ -74,7 +76,7 @@ def measure(model: str, truth: tuple, attempts: int, seed: int, target_accept: f
 
 
 def run(model: str, settings: list[tuple[float, int]], attempts: int, seeds: int,
-        all_truths: bool) -> list[dict]:
+        all_truths: bool, fit_missing: bool = True) -> list[dict]:
     """Fit what is not cached yet; every row of the requested datasets and settings."""
     path = _cache(model, attempts)
     rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
@@ -86,7 +88,7 @@ def run(model: str, settings: list[tuple[float, int]], attempts: int, seeds: int
         for seed in range(seeds):
             for truth in chosen:
                 for ta, draws in settings:
-                    if (truth, seed, ta, draws) in done:
+                    if (truth, seed, ta, draws) in done or not fit_missing:
                         continue
                     row = measure(model, truth, attempts, seed, ta, draws)
                     print(json.dumps(row), file=cache, flush=True)
@@ -100,21 +102,22 @@ def run(model: str, settings: list[tuple[float, int]], attempts: int, seeds: int
 
 
 def table(rows: list[dict], settings: list[tuple[float, int]]) -> pd.DataFrame:
-    """One row per setting, on the datasets fitted at every one of them."""
+    """One row per setting, on every dataset fitted with it (the shifts: on those also fitted
+    with the first setting)."""
     by_dataset: dict = {}
     for r in rows:
         by_dataset.setdefault((tuple(r["truth"]), r["seed"]), {})[r["ta"], r["draws"]] = r
-    paired = [fits for fits in by_dataset.values() if all(s in fits for s in settings)]
     reference = settings[0]
 
     def shift(setting: tuple[float, int], key: str) -> str:
         moved = [(fits[setting][key] - fits[reference][key])
-                 / (fits[reference]["hi"] - fits[reference]["lo"]) for fits in paired]
+                 / (fits[reference]["hi"] - fits[reference]["lo"])
+                 for fits in by_dataset.values() if setting in fits and reference in fits]
         return f"{statistics.mean(moved):+.3f} ± {statistics.stdev(moved):.3f}"
 
     out = []
     for setting in settings:
-        fits = [f[setting] for f in paired]
+        fits = [f[setting] for f in by_dataset.values() if setting in f]
         draws = 4 * setting[1]
         out.append({
             "target_accept": setting[0], "draws": f"4 × {setting[1]:,}", "fits": len(fits),
@@ -136,17 +139,21 @@ def table(rows: list[dict], settings: list[tuple[float, int]]) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="bridged_beta")
-    parser.add_argument("--settings", nargs="+", default=["0.99", "0.95", "0.9", "0.95/2000"],
+    parser.add_argument("--settings", nargs="+",
+                        default=["0.99", "0.95", "0.9", "0.95/2000", "0.99/2000"],
                         help="target_accept or target_accept/draws per chain")
     parser.add_argument("--attempts", type=int, default=1000)
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--all-truths", action="store_true",
                         help="all 16 truths, not the default 8")
+    parser.add_argument("--cached", action="store_true",
+                        help="tabulate the cached fits only, fitting nothing")
     parser.add_argument("--page", action="store_true",
                         help="write the table into docs/benchmarks.md between its markers")
     args = parser.parse_args()
     settings = [_setting(text) for text in args.settings]
-    rows = run(args.model, settings, args.attempts, args.seeds, args.all_truths)
+    rows = run(args.model, settings, args.attempts, args.seeds, args.all_truths,
+               fit_missing=not args.cached)
     truths = len(TRUTHS) if args.all_truths else 4 * len(DEFAULT_BS)
     shown = table(rows, settings).to_markdown(index=False, floatfmt=".3g")
     text = (f"`{args.model}`, n′ = {args.attempts:,}, {truths} truths × {args.seeds} "
