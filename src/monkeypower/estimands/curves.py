@@ -111,6 +111,18 @@ def forecast_log_pass_all(
     return _forecast_log_moment(family, params, k, n, c, weight, successes=True)
 
 
+def _pair_terms_setup(n, c, weight) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The pairs' ``c``, ``f = n - c``, normalised ``log w_i``, and the negligible-term threshold.
+
+    The threshold is ``_LOG_NEGLIGIBLE`` less log P: a term of the weighted sum over the P
+    pairs below its total's lower bound by more than this is under the sum's rounding unit.
+    """
+    c = np.asarray(c, dtype=np.float64)
+    f = np.asarray(n, dtype=np.float64) - c
+    log_w = np.log(np.asarray(weight, dtype=np.float64) / np.sum(weight))
+    return c, f, log_w, _LOG_NEGLIGIBLE - np.log(len(c))
+
+
 def _forecast_log_moment(
     family: Family, params: Mapping[str, np.ndarray], k, n: np.ndarray, c: np.ndarray,
     weight: np.ndarray, *, successes: bool,
@@ -131,10 +143,7 @@ def _forecast_log_moment(
     k = np.atleast_1d(np.asarray(k, dtype=np.float64))
     order = np.argsort(k, kind="stable")
     ascending = k[order]
-    c = np.asarray(c, dtype=np.float64)
-    f = np.asarray(n, dtype=np.float64) - c
-    log_w = np.log(np.asarray(weight, dtype=np.float64) / np.sum(weight))
-    log_negligible = _LOG_NEGLIGIBLE - np.log(len(c))
+    c, f, log_w, log_negligible = _pair_terms_setup(n, c, weight)
 
     def terms_at(kk: float, sub: _Params, rows=None, cols=None) -> np.ndarray:
         """``log w_i + L(. + k) - L(.)`` at one k, on the grid or on (rows, cols) elements."""
@@ -418,14 +427,11 @@ class _ForecastExcess:
     def __init__(self, family: Family, allp: _Params, log_target_fail: float,
                  n: np.ndarray, c: np.ndarray, weight: np.ndarray) -> None:
         self.family, self.allp, self.log_target_fail = family, allp, log_target_fail
-        self.c = np.asarray(c, dtype=np.float64)
-        self.f = np.asarray(n, dtype=np.float64) - self.c
-        log_w = np.log(np.asarray(weight, dtype=np.float64) / np.sum(weight))
+        self.c, self.f, log_w, self.log_negligible = _pair_terms_setup(n, c, weight)
         now = family.log_moment(self.c[None, :], self.f[None, :], allp.expand(1), NUMPY)
         self.base = log_w[None, :] - np.asarray(now, dtype=np.float64)
         self.terms_low = np.broadcast_to(log_w, self.base.shape).copy()  # at k = 0
         self.floor = np.full(allp.n_draws, -np.inf)  # h at the upper end: none found yet
-        self.log_negligible = _LOG_NEGLIGIBLE - np.log(len(self.c))
 
     def __call__(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
         bound = (self.floor[rows] + self.log_negligible)[:, None]
