@@ -8,6 +8,8 @@ import os
 import pickle
 import subprocess
 import sys
+import time
+import warnings
 from pathlib import Path
 
 CACHE = Path.home() / ".cache" / "monkeypower-benchmarks"
@@ -37,6 +39,30 @@ def run_child(code: str, cfg: dict, name: str) -> dict:
     if proc.returncode or not lines:
         raise SystemExit(f"{name} failed:\n{proc.stderr[-3000:]}")
     return json.loads(lines[-1][len("RESULT"):])
+
+
+def fit_gated(data, model: str, seed: int, fit_kwargs: dict) -> tuple:
+    """``model`` fitted with ``fit_kwargs``, refitted once if unhealthy (the backtest's health
+    gate: :func:`monkeypower.evaluation.backtest.health.boosted_settings`, a child seed).
+
+    Returns the fit that counts (check ``fit.diagnostics.ok``: a refit may fail too) and its
+    bookkeeping: seconds in all, seconds of the first fit, whether it was refitted.
+    """
+    import monkeypower as mp
+    from monkeypower.evaluation.backtest.health import REFIT_KEY, boosted_settings
+    from monkeypower.seeding import child_seed
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # health is recorded with the row, not warned
+        fit = mp.fit(data, model=model, seed=seed, progressbar=False, **fit_kwargs)
+        first = time.perf_counter() - start
+        refitted = not fit.diagnostics.ok
+        if refitted:
+            fit = mp.fit(data, model=model, seed=child_seed(seed, REFIT_KEY), progressbar=False,
+                         **boosted_settings(model, fit_kwargs))
+    return fit, {"seconds": time.perf_counter() - start, "first_seconds": first,
+                 "refitted": refitted}
 
 
 def save(part: str, value: object) -> None:

@@ -592,12 +592,33 @@ def _fitted_section(results: dict) -> list[str]:
     return lines
 
 
+KEPT_SECTIONS = ("candidates", "versus", "sequential")
+"""Sections of docs/backtest.md written by their own commands (``candidates-page``,
+``candidates-versus``, sequential_forecast.py ``page``): a full ``page`` keeps them."""
+
+
+def _kept_sections(page: Path) -> list[str]:
+    """The marked sections of ``page`` that a full rewrite keeps, markers included."""
+    if not page.exists():
+        return []
+    content = page.read_text(encoding="utf-8")
+    kept = []
+    for name in KEPT_SECTIONS:
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        if start in content and end in content:
+            body = content.split(start, 1)[1].split(end, 1)[0]
+            kept += ["", f"{start}{body}{end}"]
+    return kept
+
+
 def write_page() -> None:
     lines = ["# Backtest results", "",
              "How well each estimator does on a fraction of the data, by the protocol of "
              "Schaeffer, Kazdan et al. (ICML 2025, arXiv:2502.17578) as implemented in "
              "`monkeypower.backtest`. Every number and figure on this page is written by "
-             "`benchmarks/backtest_results.py`; rerun it to refresh them. Bayesian fits: "
+             "`benchmarks/backtest_results.py` (the last section, a sequential campaign stopped "
+             "early, by `benchmarks/sequential_forecast.py`); rerun them to refresh it. "
+             "Bayesian fits: "
              "nutpie, 2 chains × 500 draws after 500 tuning steps; intervals 90% "
              "equal-tailed.", ""] + METHOD
     for part, section in (("sim", _sim_section), ("real", _real_section),
@@ -610,6 +631,7 @@ def write_page() -> None:
     paired = _paired_results(15)
     if paired:
         lines += _paired_section(paired, 15)
+    lines += _kept_sections(DOCS / "backtest.md")
     (DOCS / "backtest.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -37,11 +37,11 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
-from _data import CACHE, load, pct, save
+from _data import CACHE, fit_gated, load, pct, save
 
 import monkeypower as mp
 from monkeypower.errors import DegenerateDataError
-from monkeypower.evaluation.backtest.health import REFIT_KEY, boosted_settings
+from monkeypower.evaluation.backtest.plan import AVERAGE_METHODS, average_prefix, stack_components
 from monkeypower.evaluation.backtest.stacked import StackedFit
 from monkeypower.evaluation.baselines import BASELINES
 from monkeypower.seeding import child_seed
@@ -55,6 +55,9 @@ STACK = "stack:scaled_beta+scaled_kumaraswamy"
 PLATEAU_STACK = "stack:beta+zero_inflated_beta"
 """A power law stacked with a plateau (Pythia/MATH candidate, docs/backtest.md): is its b∞
 honest where there is no plateau?"""
+TAIL_KIND_BMA = "bma:bridged_beta+logit_normal"
+"""The default averaged with a tail lighter than any power law by pseudo-BMA+ weights: the
+candidate from the best-of-N campaign (docs/backtest.md), where the two fit alike."""
 STACK_TEXT = {
     STACK: f"`{STACK}` is the LOO stacking mixture (Yao et al. 2018) of the two fits of the same "
            "dataset (`mp.compare`), healthy only when both are. ",
@@ -62,10 +65,15 @@ STACK_TEXT = {
                    "a share of problems never solvable, b∞ = 0), a candidate for benchmarks "
                    "with problems that are never solved (Pythia/MATH, docs/backtest.md); like "
                    "every stack, healthy only when both fits are. ",
+    TAIL_KIND_BMA: f"`{TAIL_KIND_BMA}` averages the default with the logit-normal (b∞ = ∞: a "
+                   "tail lighter than any power law) by Bayesian-bootstrap pseudo-BMA+ weights "
+                   "(`mp.compare(..., method=\"BB-pseudo-BMA\")`), the candidate that covered "
+                   "the best-of-N campaign's measured value (docs/backtest.md); its interval "
+                   "reaches ∞ whenever the logit-normal keeps more than 5% of the weight. ",
 }
 """What the page says of each stack it shows."""
 BAYES_MODELS = ("beta", "scaled_beta", "scaled_kumaraswamy", "generalized_beta",
-                "bridged_beta", STACK, PLATEAU_STACK)
+                "bridged_beta", STACK, PLATEAU_STACK, TAIL_KIND_BMA)
 MODELS = (*BAYES_MODELS, "least_squares", "beta_binomial_mle", "discretized_beta")
 N_PROBLEMS = 128
 INTERVAL = 0.9
@@ -90,24 +98,6 @@ def simulate(truth: tuple, attempts: int, seed: int) -> mp.Outcomes:
     rng_seed = child_seed(2025, int(fam == "kumaraswamy"), int(a * 100), int(b * 10),
                           int(s * 10), attempts, seed)
     return mp.simulate(family, params, n_problems=N_PROBLEMS, n_attempts=attempts, seed=rng_seed)
-
-
-def _fit_gated(data: mp.Outcomes, model: str, seed: int) -> tuple[mp.Fit, dict]:
-    """``model`` fitted with the package's defaults, refitted once if unhealthy (the health gate).
-
-    Returns the fit that counts and its bookkeeping (seconds in all, whether it was refitted).
-    """
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # health is recorded with the row, not warned
-        fit = mp.fit(data, model=model, seed=seed, progressbar=False, **FIT)
-        first = time.perf_counter() - start
-        refitted = not fit.diagnostics.ok
-        if refitted:
-            fit = mp.fit(data, model=model, seed=child_seed(seed, REFIT_KEY), progressbar=False,
-                         **boosted_settings(model, FIT))
-    return fit, {"seconds": time.perf_counter() - start, "first_seconds": first,
-                 "refitted": refitted}
 
 
 def _score_interval(exponent, health, truth_a: float) -> dict:
@@ -138,23 +128,23 @@ def _score_baseline(data: mp.Outcomes, name: str, truth_a: float) -> dict:
 
 
 def score_dataset(data: mp.Outcomes, models: list[str], truth_a: float, seed: int) -> dict:
-    """Rows for every model of ``models`` on one dataset: Bayesian fits (health-gated), LOO
-    stacks of them (``"stack:a+b"``: healthy only when every component is) and baselines."""
-    components = sorted({c for m in models if m.startswith("stack:")
-                         for c in m.removeprefix("stack:").split("+")}
-                        | {m for m in models if not m.startswith("stack:")
-                           and m not in BASELINES})
-    fits = {m: _fit_gated(data, m, seed) for m in components}
+    """Rows for every model of ``models`` on one dataset: Bayesian fits (health-gated),
+    averages of them (``"stack:a+b"``, ``"bma:a+b"``: healthy only when every component is)
+    and baselines."""
+    components = sorted({c for m in models if average_prefix(m) for c in stack_components(m)}
+                        | {m for m in models if not average_prefix(m) and m not in BASELINES})
+    fits = {m: fit_gated(data, m, seed, FIT) for m in components}
     rows = {}
     for model in models:
         if model in BASELINES:
             rows[model] = _score_baseline(data, model, truth_a)
-        elif model.startswith("stack:"):
-            parts = model.removeprefix("stack:").split("+")
+        elif average_prefix(model):
+            parts = stack_components(model)
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                stacked = StackedFit(mp.compare({m: fits[m][0] for m in parts}))
+                stacked = StackedFit(mp.compare({m: fits[m][0] for m in parts},
+                                                method=AVERAGE_METHODS[average_prefix(model)]))
                 row = _score_interval(stacked.asymptotic_exponent(), stacked.diagnostics,
                                       truth_a)
             row["weights"] = dict(stacked.comparison.weights)

@@ -376,7 +376,8 @@ def test_a_spec_file_is_a_bayesian_estimator(data, tmp_path):
 @pytest.mark.slow
 def test_stacked_estimator_mixes_its_components(data):
     result = mp.backtest(
-        data, estimators=["bayes:beta", "bayes:scaled_beta", "stack:beta+scaled_beta"],
+        data, estimators=["bayes:beta", "bayes:scaled_beta", "stack:beta+scaled_beta",
+                          "bma:beta+scaled_beta"],
         attempts=[100], problems=[64], seeds=range(2), truth=TRUTH,
         fit_kwargs={"draws": 200, "tune": 200, "chains": 2}, progress=False,
         health_gate=False)  # short scaled-Beta chains can miss R-hat 1.01: not the point here
@@ -384,19 +385,39 @@ def test_stacked_estimator_mixes_its_components(data):
     assert (result.table.error == "").all(), result.table.error.tolist()
     for seed in range(2):
         parts = [table.loc[(f"bayes:{m}", seed)] for m in ("beta", "scaled_beta")]
-        stack = table.loc[("stack:beta+scaled_beta", seed)]
-        # the median of a two-component mixture lies between the components' medians
-        for column in ("estimate", "forecast"):
-            lo, hi = sorted(p[column] for p in parts)
-            assert lo - 1e-12 <= stack[column] <= hi + 1e-12
-        assert pd.notna(stack.covered) and pd.notna(stack.exponent_covered)
-        assert np.isfinite(stack.predictive_lower)
-        assert stack.predictive_lower < stack.predictive_upper
+        for average in ("stack:beta+scaled_beta", "bma:beta+scaled_beta"):
+            stack = table.loc[(average, seed)]
+            # the median of a two-component mixture lies between the components' medians
+            for column in ("estimate", "forecast"):
+                lo, hi = sorted(p[column] for p in parts)
+                assert lo - 1e-12 <= stack[column] <= hi + 1e-12
+            assert pd.notna(stack.covered) and pd.notna(stack.exponent_covered)
+            assert np.isfinite(stack.predictive_lower)
+            assert stack.predictive_lower < stack.predictive_upper
+
+
+def test_a_model_average_weighs_by_its_method(data):
+    from monkeypower.evaluation.backtest.stacked import stack_fits
+
+    small = data.subset(np.arange(64))
+    fits = {m: mp.fit(small, m, seed=i, draws=500, tune=500, chains=2, progressbar=False)
+            for i, m in enumerate(("beta", "logit_normal"))}
+    outcomes = {m: (f, "", False) for m, f in fits.items()}
+    for method in ("stacking", "BB-pseudo-BMA"):
+        stacked, _, refitted = stack_fits(outcomes, method=method)
+        expected = mp.compare(fits, method=method, warn=False).weights
+        assert stacked.comparison.method == method and not refitted
+        assert stacked.comparison.weights == pytest.approx(expected)
+    # stacking and pseudo-BMA+ weigh these two differently (else the test could not fail)
+    assert stack_fits(outcomes)[0].comparison.weights != pytest.approx(
+        stack_fits(outcomes, method="BB-pseudo-BMA")[0].comparison.weights)
 
 
 def test_stack_estimator_names_are_checked(data):
     with pytest.raises(ValueError, match="two or more distinct models"):
         mp.backtest(data, estimators=["stack:beta"], progress=False)
+    with pytest.raises(ValueError, match=r"two or more distinct models .* 'bma:beta\+logit"):
+        mp.backtest(data, estimators=["bma:beta+beta"], progress=False)
     with pytest.raises(ValueError, match="unknown"):
         mp.backtest(data, estimators=["stack:beta+nonsense"], progress=False)
 

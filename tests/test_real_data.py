@@ -1,6 +1,7 @@
 """Slow tier on the shared real data (read from ../shared/data through the fixture only)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import monkeypower as mp
@@ -58,3 +59,21 @@ def test_sequential_gemini_data_fit_with_the_sequential_likelihood(shared_data):
 
     assert np.all(pair_data(one.stats)["log_binomial_coefficient"] == 0)
     assert np.isfinite(float(one.asymptotic_exponent().median()))
+
+
+@pytest.mark.shared_data
+def test_stopping_the_gemini_campaign_early_from_its_counts_matches_its_attempt_log(shared_data):
+    # the backtest of a sequential campaign (benchmarks/sequential_forecast.py): the early
+    # counts follow from the full counts alone, as the attempt log cut at the cap says
+    path = shared_data / "bon_gemini_flash" / "attempts.parquet"
+    columns = {"problem": "Problem Idx", "success": "Score", "attempt": "Scaling Parameter"}
+    full = mp.read_outcomes(path, layout="attempts", **columns,
+                            design=mp.Design("sequential", batch_size=60, cap=10020))
+    log = pd.read_parquet(path, columns=list(columns.values()))
+    for cap in (60, 600, 1200, 6000):
+        early = mp.stop_early(full, cap)
+        cut = mp.from_attempts(log[log["Scaling Parameter"] < cap], **columns,
+                               design=mp.Design("sequential", batch_size=60, cap=cap))
+        np.testing.assert_array_equal(early.n, cut.n)
+        np.testing.assert_array_equal(early.c, cut.c)
+        assert int((early.c > 0).sum()) == int((cut.c > 0).sum()) > 0

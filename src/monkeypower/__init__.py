@@ -38,6 +38,7 @@ _LAZY = {
     "read_outcomes": "monkeypower.data.readers",
     "simulate": "monkeypower.data.simulate",
     "subsample": "monkeypower.data.subsample",
+    "stop_early": "monkeypower.data.subsample",
     "SufficientStats": "monkeypower.data.sufficient",
     "compress": "monkeypower.data.sufficient",
     "ModelSpec": "monkeypower.fitting.spec",

@@ -49,7 +49,8 @@ The folder, in the order a backtest runs:
 - :mod:`~monkeypower.evaluation.backtest.point`: the point estimators (baselines) on them;
 - :mod:`~monkeypower.evaluation.backtest.bayes`: the Bayesian models, one batch of fits per
   model, then :mod:`~monkeypower.evaluation.backtest.health` (refit or fail the unhealthy
-  ones), and :mod:`~monkeypower.evaluation.backtest.stacked`, the LOO-stacked ``stack:a+b``;
+  ones), and :mod:`~monkeypower.evaluation.backtest.stacked`, the model averages ``stack:a+b``
+  (LOO stacking) and ``bma:a+b`` (pseudo-BMA+);
 - :mod:`~monkeypower.evaluation.backtest.score`, :mod:`~monkeypower.evaluation.backtest.table`:
   the scores and the tidy table;
 - :mod:`~monkeypower.evaluation.backtest.run`: :func:`backtest`, all of the above in turn;

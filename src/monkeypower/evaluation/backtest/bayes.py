@@ -9,8 +9,8 @@ subsample gives one error row. Every fit then passes the health gate
 (:mod:`~monkeypower.evaluation.backtest.health`): a fit failing the sampler-health checks is
 refitted once with more draws, and failed if it fails again. ``"bayes:<model>"`` rows score
 the model's fits,
-``"stack:a+b"`` rows the LOO-stacked mixture of the listed models' fits
-(:mod:`~monkeypower.evaluation.backtest.stacked`).
+``"stack:a+b"`` rows the LOO-stacked mixture of the listed models' fits and ``"bma:a+b"`` rows
+their pseudo-BMA+ mixture (:mod:`~monkeypower.evaluation.backtest.stacked`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ from monkeypower.evaluation.backtest.capture import (
 )
 from monkeypower.evaluation.backtest.health import gate_health
 from monkeypower.evaluation.backtest.plan import (
+    AVERAGE_METHODS,
     BAYES_PREFIX,
     BacktestPlan,
+    average_prefix,
     stack_components,
 )
 from monkeypower.evaluation.backtest.progress import Progress
@@ -93,7 +95,7 @@ def fit_batch(
 def fit_models(
     plan: BacktestPlan, subsamples: Subsamples, bar: Progress
 ) -> dict[str, tuple[Fits, float]]:
-    """One batch per model a ``bayes:`` or ``stack:`` estimator needs: its fits and seconds.
+    """One batch per model a ``bayes:`` estimator or an average needs: its fits and seconds.
 
     With the plan's ``health_gate`` every fit then passes
     :func:`~monkeypower.evaluation.backtest.health.gate_health` (refitted once if unhealthy,
@@ -121,11 +123,12 @@ def fit_models(
 def estimator_fits(
     plan: BacktestPlan, model_fits: dict[str, tuple[Fits, float]]
 ) -> dict[str, tuple[Fits, float]]:
-    """The fits behind every ``bayes:`` and ``stack:`` estimator, and their seconds per fit."""
+    """The fits behind every ``bayes:`` estimator and average, and their seconds per fit."""
     by_estimator = {name: model_fits[name[len(BAYES_PREFIX):]] for name in plan.bayes_names}
-    for name in plan.stack_names:
+    for name in plan.average_names:
         parts = stack_components(name)
-        stacked = {key: stack_fits({m: model_fits[m][0][key] for m in parts})
+        method = AVERAGE_METHODS[average_prefix(name)]
+        stacked = {key: stack_fits({m: model_fits[m][0][key] for m in parts}, method=method)
                    for key in model_fits[parts[0]][0]}
         by_estimator[name] = (stacked, sum(model_fits[m][1] for m in parts))
     return by_estimator
@@ -175,9 +178,9 @@ def bayes_rows(
 def run_bayesian(
     plan: BacktestPlan, subsamples: Subsamples, bar: Progress
 ) -> dict[RowKey, dict[str, Any]]:
-    """Every ``bayes:`` and ``stack:`` estimator on every cell's subsample."""
+    """Every ``bayes:`` estimator and average (``stack:``, ``bma:``) on every cell's subsample."""
     rows: dict[RowKey, dict[str, Any]] = {}
     by_estimator = estimator_fits(plan, fit_models(plan, subsamples, bar))
-    for name in [*plan.bayes_names, *plan.stack_names]:
+    for name in [*plan.bayes_names, *plan.average_names]:
         rows.update(bayes_rows(name, *by_estimator[name], plan))
     return rows

@@ -22,8 +22,8 @@ from monkeypower.fitting.spec import resolve_model
 from monkeypower.intervals import IntervalConvention, resolve_interval
 
 __all__ = [
-    "BAYES_PREFIX", "BacktestPlan", "DEFAULT_ESTIMATORS", "DEFAULT_FIT_KWARGS",
-    "STACK_PREFIX", "make_plan", "stack_components",
+    "AVERAGE_METHODS", "BAYES_PREFIX", "BMA_PREFIX", "BacktestPlan", "DEFAULT_ESTIMATORS",
+    "DEFAULT_FIT_KWARGS", "STACK_PREFIX", "average_prefix", "make_plan", "stack_components",
 ]
 
 DEFAULT_ESTIMATORS = (*baselines.BASELINES, "bayes:beta")
@@ -39,6 +39,17 @@ BAYES_PREFIX = "bayes:"
 
 STACK_PREFIX = "stack:"
 """Prefix of a LOO-stacked estimator's name: ``"stack:<model>+<model>+..."``."""
+
+BMA_PREFIX = "bma:"
+"""Prefix of a pseudo-BMA estimator's name: ``"bma:<model>+<model>+..."``, the models' fits
+averaged with Bayesian-bootstrap pseudo-BMA+ weights."""
+
+AVERAGE_METHODS: dict[str, str] = {STACK_PREFIX: "stacking", BMA_PREFIX: "BB-pseudo-BMA"}
+"""Model averages by prefix, and the weighting of :func:`monkeypower.compare` each uses.
+Stacking (Yao et al. 2018) weighs models by how well their mixture predicts a left-out
+problem, so two models that predict the observed problems alike get weights near 1 and 0 even
+when they continue differently below the data; pseudo-BMA+ weighs each by its own ELPD with the
+Bayesian-bootstrap uncertainty of it, so such models share the weight."""
 
 Cell = tuple[int, int, int]
 """One subsample of the grid: (problems :math:`M'`, attempts :math:`n'`, backtest seed)."""
@@ -96,7 +107,8 @@ class BacktestPlan:
     @property
     def point_names(self) -> list[str]:
         """The point estimators (baselines)."""
-        return [n for n in self.estimators if not n.startswith((BAYES_PREFIX, STACK_PREFIX))]
+        return [n for n in self.estimators
+                if not n.startswith((BAYES_PREFIX, *AVERAGE_METHODS))]
 
     @property
     def bayes_names(self) -> list[str]:
@@ -104,16 +116,16 @@ class BacktestPlan:
         return [n for n in self.estimators if n.startswith(BAYES_PREFIX)]
 
     @property
-    def stack_names(self) -> list[str]:
-        """The ``"stack:a+b"`` estimators."""
-        return [n for n in self.estimators if n.startswith(STACK_PREFIX)]
+    def average_names(self) -> list[str]:
+        """The model averages: ``"stack:a+b"`` and ``"bma:a+b"`` estimators."""
+        return [n for n in self.estimators if average_prefix(n) is not None]
 
     @property
     def fitted_models(self) -> list[str]:
-        """Every model a Bayesian row or a stack needs, fitted once per cell."""
+        """Every model a Bayesian row or an average needs, fitted once per cell."""
         return list(dict.fromkeys(
             [name[len(BAYES_PREFIX):] for name in self.bayes_names]
-            + [m for name in self.stack_names for m in stack_components(name)]))
+            + [m for name in self.average_names for m in stack_components(name)]))
 
     @property
     def cells(self) -> list[Cell]:
@@ -197,9 +209,15 @@ def make_plan(
     )
 
 
+def average_prefix(name: str) -> str | None:
+    """The prefix of a model average's name (:data:`AVERAGE_METHODS`), or None."""
+    return next((prefix for prefix in AVERAGE_METHODS if name.startswith(prefix)), None)
+
+
 def stack_components(name: str) -> list[str]:
-    """The models of a ``"stack:a+b+..."`` estimator."""
-    return [part.strip() for part in name[len(STACK_PREFIX):].split("+") if part.strip()]
+    """The models of a ``"stack:a+b+..."`` or ``"bma:a+b+..."`` estimator."""
+    prefix = average_prefix(name) or ""
+    return [part.strip() for part in name[len(prefix):].split("+") if part.strip()]
 
 
 def int_list(values: Any, name: str, upper: int, what: str) -> list[int]:
@@ -286,7 +304,7 @@ def _model_problem(model: str) -> str | None:
 
 
 def check_estimators(estimators: Any) -> list[str]:
-    """Distinct estimator names: baselines, ``"bayes:<model>"`` and ``"stack:a+b"``."""
+    """Distinct estimator names: baselines, ``"bayes:<model>"``, ``"stack:a+b"``, ``"bma:a+b"``."""
     if isinstance(estimators, str):
         estimators = [estimators]
     names = list(estimators)
@@ -306,13 +324,14 @@ def check_estimators(estimators: Any) -> list[str]:
                     f"{[BAYES_PREFIX + m for m in models]} or the path of an existing model "
                     f"spec file ('bayes:path/to/model.toml'); {problem}"
                 )
-        elif name.startswith(STACK_PREFIX):
+        elif average_prefix(name) is not None:
             parts = stack_components(name)
             unknown = [m for m in parts if _model_problem(m)]
             if len(parts) < 2 or len(set(parts)) != len(parts) or unknown:
                 raise ValueError(
-                    f"{name!r}: a stack names two or more distinct models (built-in names or "
-                    f"spec files) joined by '+', e.g. 'stack:beta+logit_normal'"
+                    f"{name!r}: a model average names two or more distinct models (built-in "
+                    f"names or spec files) joined by '+', e.g. "
+                    f"'{average_prefix(name)}beta+logit_normal'"
                     + (f"; unknown {unknown}, built-in models: {models}" if unknown else "")
                 )
         elif name not in baselines.BASELINES:

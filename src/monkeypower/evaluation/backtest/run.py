@@ -118,8 +118,10 @@ def backtest(
         The full data, from a **fixed** design.
     estimators : sequence of str
         Names in :data:`monkeypower.evaluation.baselines.BASELINES`, ``"bayes:<model>"`` for
-        built-in models (:func:`monkeypower.available_models`) and ``"stack:<model>+<model>"``
-        for their LOO-stacking average. Default: the three baselines and ``"bayes:beta"``.
+        built-in models (:func:`monkeypower.available_models`), ``"stack:<model>+<model>"``
+        for their LOO-stacking average and ``"bma:<model>+<model>"`` for their pseudo-BMA+
+        average (:data:`~monkeypower.evaluation.backtest.plan.AVERAGE_METHODS` says how the
+        two weigh). Default: the three baselines and ``"bayes:beta"``.
     attempts : iterable of int, default (100, 215, 464, 1000)
         Attempts per problem :math:`n'` of the subsamples, each at most the smallest :math:`n`
         in the data (the paper's grid continues 2154, 4642, 10000).

@@ -1,10 +1,11 @@
-"""The LOO-stacked estimator ``"stack:a+b+..."``: the models' fits averaged by stacking weights.
+"""The model averages ``"stack:a+b+..."`` and ``"bma:a+b+..."``: the models' fits, weighted.
 
 On every subsample the listed models are fitted (the batches of
 :mod:`~monkeypower.evaluation.backtest.bayes`), compared by leave-one-problem-out PSIS-LOO
 (:func:`~monkeypower.evaluation.comparison.compare.compare`) and the estimands a row needs are
-drawn from the stacking mixture (Yao et al. 2018), so the stack is refitted and re-weighted on
-every subsample.
+drawn from the mixture with stacking weights (``stack:``) or Bayesian-bootstrap pseudo-BMA+
+weights (``bma:``; Yao et al. 2018, :data:`~monkeypower.evaluation.backtest.plan.AVERAGE_METHODS`),
+so the average is refitted and re-weighted on every subsample.
 
 References
 ----------
@@ -60,9 +61,10 @@ class StackedFit:
         return self.comparison.stacked("measured_pass_at_k", n_total, **kwargs)
 
 
-def stack_fits(outcomes: Mapping[str, Any]) -> Any:
+def stack_fits(outcomes: Mapping[str, Any], method: str = "stacking") -> Any:
     """``(StackedFit, warnings, refitted)`` from each model's ``(Fit, warnings, refitted)``.
 
+    Weighted by ``method`` (of :func:`~monkeypower.evaluation.comparison.compare.compare`).
     The first component's error, if any, instead; ``refitted`` is True when any component
     needed the health gate's refit (:mod:`~monkeypower.evaluation.backtest.health`).
     """
@@ -70,7 +72,8 @@ def stack_fits(outcomes: Mapping[str, Any]) -> Any:
         if isinstance(outcome, BaseException):
             return outcome
     try:
-        comparison, caught, _ = run_quietly(compare, {m: o[0] for m, o in outcomes.items()})
+        comparison, caught, _ = run_quietly(compare, {m: o[0] for m, o in outcomes.items()},
+                                            method=method)
     except Exception as err:  # noqa: BLE001 - a failed comparison is this row's error
         return err
     warned = join_messages([o[1] for o in outcomes.values()] + [join_warnings(caught)])
