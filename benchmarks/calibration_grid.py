@@ -41,8 +41,8 @@ from _data import CACHE, fit_gated, load, pct, save
 
 import monkeypower as mp
 from monkeypower.errors import DegenerateDataError
-from monkeypower.evaluation.backtest.plan import AVERAGE_METHODS, average_prefix, stack_components
-from monkeypower.evaluation.backtest.stacked import StackedFit
+from monkeypower.evaluation.backtest.plan import average_components, average_prefix
+from monkeypower.evaluation.backtest.stacked import average_fits
 from monkeypower.evaluation.baselines import BASELINES
 from monkeypower.seeding import child_seed
 
@@ -73,7 +73,7 @@ STACK_TEXT = {
 }
 """What the page says of each stack it shows."""
 BAYES_MODELS = ("beta", "scaled_beta", "scaled_kumaraswamy", "generalized_beta",
-                "bridged_beta", STACK, PLATEAU_STACK, TAIL_KIND_BMA)
+                "bridged_beta", "tailed_logit_normal", STACK, PLATEAU_STACK, TAIL_KIND_BMA)
 MODELS = (*BAYES_MODELS, "least_squares", "beta_binomial_mle", "discretized_beta")
 N_PROBLEMS = 128
 INTERVAL = 0.9
@@ -131,7 +131,7 @@ def score_dataset(data: mp.Outcomes, models: list[str], truth_a: float, seed: in
     """Rows for every model of ``models`` on one dataset: Bayesian fits (health-gated),
     averages of them (``"stack:a+b"``, ``"bma:a+b"``: healthy only when every component is)
     and baselines."""
-    components = sorted({c for m in models if average_prefix(m) for c in stack_components(m)}
+    components = sorted({c for m in models if average_prefix(m) for c in average_components(m)}
                         | {m for m in models if not average_prefix(m) and m not in BASELINES})
     fits = {m: fit_gated(data, m, seed, FIT) for m in components}
     rows = {}
@@ -139,12 +139,11 @@ def score_dataset(data: mp.Outcomes, models: list[str], truth_a: float, seed: in
         if model in BASELINES:
             rows[model] = _score_baseline(data, model, truth_a)
         elif average_prefix(model):
-            parts = stack_components(model)
+            parts = average_components(model)
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                stacked = StackedFit(mp.compare({m: fits[m][0] for m in parts},
-                                                method=AVERAGE_METHODS[average_prefix(model)]))
+                stacked = average_fits(model, {m: fits[m][0] for m in parts})
                 row = _score_interval(stacked.asymptotic_exponent(), stacked.diagnostics,
                                       truth_a)
             row["weights"] = dict(stacked.comparison.weights)

@@ -42,8 +42,8 @@ from _data import SHARED_DATA, fit_gated, load, save, write_between_markers
 
 import monkeypower as mp
 from monkeypower.errors import DegenerateDataError
-from monkeypower.evaluation.backtest.plan import AVERAGE_METHODS, average_prefix, stack_components
-from monkeypower.evaluation.backtest.stacked import StackedFit
+from monkeypower.evaluation.backtest.plan import average_components, average_prefix
+from monkeypower.evaluation.backtest.stacked import average_fits
 from monkeypower.fitting.spec import DEFAULT_MODEL
 from monkeypower.seeding import child_seed, text_key
 
@@ -53,10 +53,12 @@ BATCH, FULL_CAP = 60, 10_020
 HORIZON = 10_000
 CAPS = (60, 120, 300, 600, 1200)
 MODELS = ("bridged_beta", "beta", "scaled_beta", "scaled_kumaraswamy", "generalized_beta",
-          "logit_normal", "stack:bridged_beta+logit_normal", "bma:bridged_beta+logit_normal")
+          "logit_normal", "tailed_logit_normal", "stack:bridged_beta+logit_normal",
+          "bma:bridged_beta+logit_normal")
 """The default model, the Beta families, the generalized Beta (its tail's bend free), the
-logit-normal (a tail lighter than any power law), and the default averaged with it by LOO
-stacking and by Bayesian-bootstrap pseudo-BMA."""
+logit-normal (a tail lighter than any power law), the logit-normal body with a power-law tail,
+and the default averaged with the logit-normal by LOO stacking and by Bayesian-bootstrap
+pseudo-BMA."""
 INTERVAL = 0.9
 SEED = 2026
 PART = "sequential_forecast/gemini_flash"
@@ -128,12 +130,10 @@ def fit_model(data: mp.Outcomes, model: str, cap: int) -> tuple:
     """The health-gated fit of ``model`` and its bookkeeping; for an average (``"stack:a+b"``,
     ``"bma:a+b"``, as in :func:`monkeypower.backtest`) the weighted mixture of its components,
     each fitted as its own row is (the same seed, so the same fit), healthy only when all are."""
-    prefix = average_prefix(model)
-    if prefix is None:
+    if average_prefix(model) is None:
         return fit_gated(data, model, child_seed(SEED, text_key(model), cap), {})
-    parts = {m: fit_model(data, m, cap) for m in stack_components(model)}
-    fits = {m: fit for m, (fit, _) in parts.items()}
-    stack = StackedFit(mp.compare(fits, warn=False, method=AVERAGE_METHODS[prefix]))
+    parts = {m: fit_model(data, m, cap) for m in average_components(model)}
+    stack = average_fits(model, {m: fit for m, (fit, _) in parts.items()})
     book = {"seconds": sum(b["seconds"] for _, b in parts.values()),
             "first_seconds": sum(b["first_seconds"] for _, b in parts.values()),
             "refitted": any(b["refitted"] for _, b in parts.values()),

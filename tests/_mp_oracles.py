@@ -13,6 +13,7 @@ import math
 import mpmath
 import numpy as np
 from scipy.optimize import minimize_scalar
+from scipy.special import log_ndtr
 
 MP_DPS = 40
 #: Working precision of the real-line quadrature oracle (:func:`mp_log_integral`).
@@ -183,6 +184,35 @@ def mp_logit_normal(c, f, mu, sigma):
     return value - math.log(sigma) - 0.5 * math.log(2 * math.pi), err
 
 
+def mp_tailed_logit_normal(c, f, mu, sigma, alpha):
+    r"""Oracle in x = logit p: the exponentially modified Gaussian's density in its own form,
+    :math:`\alpha e^{\alpha(x-\mu)+\alpha^2\sigma^2/2}\Phi(-(x-\mu)/\sigma-\alpha\sigma)`, times
+    sigma(x)^c sigma(-x)^f (the kernel integrates log-phi shifted by t^2/2, via erfcx)."""
+    def psi_float(x):
+        ls = _log_sigmoid_np(x)
+        t = -(x - mu) / sigma - alpha * sigma
+        return (c * ls + f * (ls - x) + math.log(alpha) + alpha * (x - mu)
+                + 0.5 * (alpha * sigma) ** 2 + log_ndtr(t))
+
+    c_, f_, mu_, s_, a_ = (mpmath.mpf(v) for v in (c, f, mu, sigma, alpha))
+
+    def psi_mp(x):
+        t = -(x - mu_) / s_ - a_ * s_
+        return (-c_ * mpmath.log1p(mpmath.exp(-x)) - f_ * mpmath.log1p(mpmath.exp(x))
+                + mpmath.log(a_) + a_ * (x - mu_) + (a_ * s_) ** 2 / 2 + mpmath.log(mpmath.ncdf(t)))
+
+    # the body as for the logit-normal; below it an exponential tail of rate alpha + c, whose
+    # 80-nat drop takes up to 80 / alpha (a coarser grid there)
+    x_hat = math.log(max(c, 0.5)) - math.log(max(f, 0.5))
+    knot = mu - alpha * sigma**2
+    body_lo = min(mu, x_hat, knot) - 30 * sigma - 10
+    hi = max(mu, x_hat) + 30 * sigma + 10
+    lo = body_lo - 100.0 / (alpha + c)
+    grid = np.unique(np.concatenate([np.linspace(lo, body_lo, 20_001),
+                                     np.linspace(body_lo, hi, 200_001)]))
+    return mp_log_integral(psi_float, psi_mp, (lo, hi), extra=(0.0, knot), grid=grid)
+
+
 def mp_kumaraswamy(c, f, a, b):
     """Oracle in x = logit p (an independent variable: the kernel integrates in logit(p^a))."""
     def psi_float(x):
@@ -338,6 +368,8 @@ def reference_log_moment(name: str, c: float, f: float, params: dict) -> float:
         return mp_generalized_beta_loglog(c, f, p["alpha"], p["nu"], p["beta"], p["scale"])[0]
     if name == "logit_normal":
         return mp_logit_normal(c, f, p["mu"], p["sigma"])[0]
+    if name == "tailed_logit_normal":
+        return mp_tailed_logit_normal(c, f, p["mu"], p["sigma"], p["alpha"])[0]
     if name in ("zero_inflated_beta", "zero_inflated_scaled_beta"):
         base = "beta" if name == "zero_inflated_beta" else "scaled_beta"
         l_base = reference_log_moment(base, c, f, {k: v for k, v in p.items() if k != "pi0"})

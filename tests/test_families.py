@@ -289,7 +289,7 @@ def test_registry():
     assert set(FAMILIES) == {
         "beta", "scaled_beta", "kumaraswamy", "logit_normal", "zero_inflated_beta",
         "zero_inflated_scaled_beta", "beta_mixture", "scaled_kumaraswamy", "generalized_beta",
-        "bridged_beta",
+        "bridged_beta", "tailed_logit_normal",
     }
     assert isinstance(get_family("beta"), BetaFamily)
     assert isinstance(get_family("scaled_beta"), ScaledBetaFamily)

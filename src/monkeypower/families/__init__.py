@@ -27,6 +27,7 @@ from .kumaraswamy import KumaraswamyFamily
 from .logit_normal import LogitNormalFamily
 from .scaled_beta import ScaledBetaFamily
 from .scaled_kumaraswamy import ScaledKumaraswamyFamily
+from .tailed_logit_normal import TailedLogitNormalFamily
 from .zero_inflated import ZeroInflatedBetaFamily, ZeroInflatedScaledBetaFamily
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "ScaledBetaFamily",
     "ScaledKumaraswamyFamily",
     "TailBehaviour",
+    "TailedLogitNormalFamily",
     "TailKind",
     "ZeroInflatedBetaFamily",
     "ZeroInflatedScaledBetaFamily",
@@ -66,6 +68,7 @@ FAMILIES: dict[str, Family] = {
         ScaledKumaraswamyFamily(),
         GeneralizedBetaFamily(),
         BridgedBetaFamily(),
+        TailedLogitNormalFamily(),
     )
 }
 """Registry of the available families, keyed by :attr:`Family.name`."""

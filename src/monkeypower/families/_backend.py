@@ -83,6 +83,7 @@ class ArrayBackend:
     asarray: Callable[[Any], Array]
     gammaln: Callable[[Array], Array]
     erfc: Callable[[Array], Array]
+    erfcx: Callable[[Array], Array]
     log: Callable[[Array], Array]
     log1p: Callable[[Array], Array]
     exp: Callable[[Array], Array]
@@ -178,6 +179,7 @@ NUMPY = ArrayBackend(
     asarray=_np_asarray,
     gammaln=_sps.gammaln,
     erfc=_sps.erfc,
+    erfcx=_sps.erfcx,
     log=np.log,
     log1p=np.log1p,
     exp=np.exp,
@@ -217,6 +219,7 @@ PYTENSOR = ArrayBackend(
     asarray=_pt_asarray,
     gammaln=pt.gammaln,
     erfc=pt.erfc,
+    erfcx=pt.erfcx,
     log=pt.log,
     log1p=pt.log1p,
     exp=pt.exp,
@@ -263,6 +266,7 @@ JAX = ArrayBackend(
     asarray=_jax_asarray,
     gammaln=_lazy("jax.scipy.special", "gammaln"),
     erfc=_lazy("jax.scipy.special", "erfc"),
+    erfcx=_lazy("jax.scipy.special", "erfcx"),
     log=_lazy("jax.numpy", "log"),
     log1p=_lazy("jax.numpy", "log1p"),
     exp=_lazy("jax.numpy", "exp"),

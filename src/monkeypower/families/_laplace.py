@@ -55,6 +55,7 @@ from ._backend import Array, ArrayBackend, logsumexp
 __all__ = [
     "DROP",
     "N_SIDE",
+    "frozen_broadcast",
     "laplace_nodes",
     "log_sigmoid",
     "log1mexp",
@@ -87,6 +88,17 @@ def _gl_tables(n_side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     log_w = np.log(0.5 * w)
     side = np.concatenate([-np.ones(n_side), np.ones(n_side)])
     return side, np.concatenate([u, u]), np.concatenate([log_w, log_w])
+
+
+def frozen_broadcast(xp: ArrayBackend, *values: Array) -> tuple[Array, ...]:
+    """``values`` without gradient, broadcast to one shape (the node axis is appended to it).
+
+    What a backend node placement starts from: placement carries no gradient, and every
+    element gets its own mode and window.
+    """
+    frozen = [xp.stop_gradient(v) for v in values]
+    zero = 0.0 * sum(frozen[1:], frozen[0])
+    return tuple(v + zero for v in frozen)
 
 
 def log_sigmoid(x: Array, xp: ArrayBackend) -> Array:

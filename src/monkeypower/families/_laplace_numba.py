@@ -21,7 +21,7 @@ How a family plugs in
 ---------------------
 Nothing here knows any family.  A quadrature family's own module defines, as numba functions of
 scalars (``t1``, ``t2`` its two parameters; a family with four, such as the generalized Beta,
-passes ``t1, t2, t3, t4`` wherever two are written here),
+passes ``t1, t2, t3, t4`` wherever two are written here, and one with three ``t1, t2, t3``),
 
 * ``h(y, c, f, t1, t2)``: the log-integrand :math:`h(y)` (the numba twin of its backend code; an
   additive constant does not matter, the placement only uses differences of ``h``);
@@ -30,8 +30,9 @@ passes ``t1, t2, t3, t4`` wherever two are written here),
   h'(hi)`, with ``n <= MAX_STARTS`` candidate starting points written to ``starts``;
 
 and one cached wrapper ``place(c, f, t1, t2, frac, log_w0, log_map)`` that returns
-``place_flat(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map)`` (four parameters:
-:func:`place_flat4`), and bundles them as a :class:`NumbaIntegrand` (with ``n_params=4``).
+``place_flat(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map)`` (three or four parameters:
+:func:`place_flat3`, :func:`place_flat4`), and bundles them as a :class:`NumbaIntegrand` (with
+``n_params=3`` or ``4``).
 :func:`place_flat` is inlined (``inline="always"``) into that wrapper,
 so the family's functions are called directly (no function pointers, no dynamic globals) and the
 wrapper is cached on disk by numba in the family's module.  Numba alone would invalidate that
@@ -75,6 +76,7 @@ __all__ = [
     "nb_log_sigmoid",
     "nb_sigmoid",
     "place_flat",
+    "place_flat3",
     "place_flat4",
     "place_nodes",
     "place_nodes_multi",
@@ -257,6 +259,19 @@ def place_flat(h, dh, setup, c, f, t1, t2, frac, log_w0, log_map):  # pragma: no
 
 
 @numba.njit(inline="always")
+def place_flat3(h, dh, setup, c, f, t1, t2, t3, frac, log_w0, log_map):  # pragma: no cover
+    """:func:`place_flat` for a family with three parameters."""
+    n = c.shape[0]
+    m = frac.shape[0]
+    nodes = np.empty((n, m))
+    log_w = np.empty((n, m))
+    for i in range(n):
+        _place_one(h, dh, setup, c[i], f[i], (t1[i], t2[i], t3[i]), frac, log_w0, log_map,
+                   nodes[i], log_w[i])
+    return nodes, log_w
+
+
+@numba.njit(inline="always")
 def place_flat4(h, dh, setup, c, f, t1, t2, t3, t4, frac, log_w0, log_map):  # pragma: no cover
     """:func:`place_flat` for a family with four parameters."""
     n = c.shape[0]
@@ -290,7 +305,7 @@ class NumbaIntegrand:
         The family's cached wrapper of :func:`place_flat` (or :func:`place_flat4`):
         ``(c, f, t1, t2, frac, log_w0, log_map) -> (nodes, log_w)`` on flat float64 arrays.
     n_params
-        How many parameters ``t1, t2, ...`` the functions take (2 or 4).
+        How many parameters ``t1, t2, ...`` the functions take (2, 3 or 4).
     log_integral
         Optional: the family's cached wrapper of
         :func:`._laplace_integral.log_integral_flat4`, the quadrature sum and its gradient in
@@ -478,6 +493,9 @@ def _op_impl(integrand: NumbaIntegrand, n_side: int, log_map: float) -> Any:
         if integrand.n_params == 4:
             _IMPLS[key] = _op_impl4(place, frac, log_w0, log_map, m)
             return _IMPLS[key]
+        if integrand.n_params == 3:
+            _IMPLS[key] = _op_impl3(place, frac, log_w0, log_map, m)
+            return _IMPLS[key]
 
         @numba.njit
         def impl(c, f, t1, t2):  # pragma: no cover - compiled
@@ -496,6 +514,28 @@ def _op_impl(integrand: NumbaIntegrand, n_side: int, log_map: float) -> Any:
 
         _IMPLS[key] = impl
     return _IMPLS[key]
+
+
+def _op_impl3(place: Any, frac: np.ndarray, log_w0: np.ndarray, log_map: float, m: int) -> Any:
+    """:func:`_op_impl`'s numba function for a three-parameter family."""
+
+    @numba.njit
+    def impl(c, f, t1, t2, t3):  # pragma: no cover - compiled
+        shape = c.shape
+        n = c.size
+        nodes, log_w = place(
+            np.ascontiguousarray(c).reshape(n),
+            np.ascontiguousarray(f).reshape(n),
+            np.ascontiguousarray(t1).reshape(n),
+            np.ascontiguousarray(t2).reshape(n),
+            np.ascontiguousarray(t3).reshape(n),
+            frac,
+            log_w0,
+            log_map,
+        )
+        return nodes.reshape(shape + (m,)), log_w.reshape(shape + (m,))
+
+    return impl
 
 
 def _op_impl4(place: Any, frac: np.ndarray, log_w0: np.ndarray, log_map: float, m: int) -> Any:

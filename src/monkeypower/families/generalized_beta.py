@@ -113,6 +113,7 @@ import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, betaln, get_backend
 from ._laplace import (
+    frozen_broadcast,
     laplace_nodes,
     log1mexp,
     log_sigmoid,
@@ -157,10 +158,7 @@ def _h(y: Array, c: Array, f: Array, alpha: Array, nu: Array, beta: Array, log_s
 def _nodes_generic(c: Array, f: Array, alpha: Array, nu: Array, beta: Array, scale: Array,
                    xp: ArrayBackend, n_side: int = N_SIDE) -> tuple[Array, Array]:
     """Node placement written against the backend (used for JAX; see :mod:`._laplace_numba`)."""
-    sg = xp.stop_gradient
-    c0, f0, a0, n0, b0, s0 = sg(c), sg(f), sg(alpha), sg(nu), sg(beta), sg(scale)
-    zero = 0.0 * (c0 + f0 + a0 + n0 + b0 + s0)
-    c0, f0, a0, n0, b0, s0 = (x + zero for x in (c0, f0, a0, n0, b0, s0))
+    c0, f0, a0, n0, b0, s0 = frozen_broadcast(xp, c, f, alpha, nu, beta, scale)
     log_s = xp.minimum(xp.log(s0), xp.asarray(_LOG_S_MAX))
     k = (a0 + c0) / n0
     has_f = f0 > 0.0

@@ -80,6 +80,7 @@ import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, get_backend
 from ._laplace import (
+    frozen_broadcast,
     laplace_nodes,
     log1mexp,
     log_sigmoid,
@@ -118,10 +119,7 @@ def _nodes_generic(
     c: Array, f: Array, a: Array, b: Array, xp: ArrayBackend, n_side: int = N_SIDE
 ) -> tuple[Array, Array]:
     """Node placement written against the backend (used for JAX; see :mod:`._laplace_numba`)."""
-    sg = xp.stop_gradient
-    c0, f0, a0, b0 = sg(c), sg(f), sg(a), sg(b)
-    zero = 0.0 * (c0 + f0 + a0 + b0)
-    c0, f0, a0, b0 = c0 + zero, f0 + zero, a0 + zero, b0 + zero
+    c0, f0, a0, b0 = frozen_broadcast(xp, c, f, a, b)
     k_left = 1.0 + c0 / a0  # left decay rate of the integrand in y
     has_f = f0 > 0.0
     log_f_over_a = xp.log(xp.maximum(f0, 1.0)) - xp.log(a0)

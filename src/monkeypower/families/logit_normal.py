@@ -65,6 +65,7 @@ from scipy.special import expit
 
 from ._backend import NUMPY, Array, ArrayBackend, get_backend
 from ._laplace import (
+    frozen_broadcast,
     lambert_w,
     laplace_nodes,
     log_sigmoid,
@@ -100,11 +101,7 @@ def _nodes_generic(
     c: Array, f: Array, mu: Array, sigma: Array, xp: ArrayBackend, n_side: int = N_SIDE
 ) -> tuple[Array, Array]:
     """Node placement written against the backend (used for JAX; see :mod:`._laplace_numba`)."""
-    sg = xp.stop_gradient
-    c0, f0, mu0, s0 = sg(c), sg(f), sg(mu), sg(sigma)
-    # broadcast everything to one shape (the node axis is appended to it)
-    zero = 0.0 * (c0 + f0 + mu0 + s0)
-    c0, f0, mu0, s0 = c0 + zero, f0 + zero, mu0 + zero, s0 + zero
+    c0, f0, mu0, s0 = frozen_broadcast(xp, c, f, mu, sigma)
     var = s0 * s0
     n0 = c0 + f0
 

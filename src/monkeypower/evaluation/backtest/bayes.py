@@ -34,8 +34,8 @@ from monkeypower.evaluation.backtest.plan import (
     AVERAGE_METHODS,
     BAYES_PREFIX,
     BacktestPlan,
+    average_components,
     average_prefix,
-    stack_components,
 )
 from monkeypower.evaluation.backtest.progress import Progress
 from monkeypower.evaluation.backtest.score import score_bayes
@@ -126,7 +126,7 @@ def estimator_fits(
     """The fits behind every ``bayes:`` estimator and average, and their seconds per fit."""
     by_estimator = {name: model_fits[name[len(BAYES_PREFIX):]] for name in plan.bayes_names}
     for name in plan.average_names:
-        parts = stack_components(name)
+        parts = average_components(name)
         method = AVERAGE_METHODS[average_prefix(name)]
         stacked = {key: stack_fits({m: model_fits[m][0][key] for m in parts}, method=method)
                    for key in model_fits[parts[0]][0]}

@@ -23,7 +23,7 @@ from monkeypower.intervals import IntervalConvention, resolve_interval
 
 __all__ = [
     "AVERAGE_METHODS", "BAYES_PREFIX", "BMA_PREFIX", "BacktestPlan", "DEFAULT_ESTIMATORS",
-    "DEFAULT_FIT_KWARGS", "STACK_PREFIX", "average_prefix", "make_plan", "stack_components",
+    "DEFAULT_FIT_KWARGS", "STACK_PREFIX", "average_prefix", "make_plan", "average_components",
 ]
 
 DEFAULT_ESTIMATORS = (*baselines.BASELINES, "bayes:beta")
@@ -125,7 +125,7 @@ class BacktestPlan:
         """Every model a Bayesian row or an average needs, fitted once per cell."""
         return list(dict.fromkeys(
             [name[len(BAYES_PREFIX):] for name in self.bayes_names]
-            + [m for name in self.average_names for m in stack_components(name)]))
+            + [m for name in self.average_names for m in average_components(name)]))
 
     @property
     def cells(self) -> list[Cell]:
@@ -214,7 +214,7 @@ def average_prefix(name: str) -> str | None:
     return next((prefix for prefix in AVERAGE_METHODS if name.startswith(prefix)), None)
 
 
-def stack_components(name: str) -> list[str]:
+def average_components(name: str) -> list[str]:
     """The models of a ``"stack:a+b+..."`` or ``"bma:a+b+..."`` estimator."""
     prefix = average_prefix(name) or ""
     return [part.strip() for part in name[len(prefix):].split("+") if part.strip()]
@@ -325,7 +325,7 @@ def check_estimators(estimators: Any) -> list[str]:
                     f"spec file ('bayes:path/to/model.toml'); {problem}"
                 )
         elif average_prefix(name) is not None:
-            parts = stack_components(name)
+            parts = average_components(name)
             unknown = [m for m in parts if _model_problem(m)]
             if len(parts) < 2 or len(set(parts)) != len(parts) or unknown:
                 raise ValueError(

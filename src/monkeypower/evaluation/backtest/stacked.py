@@ -19,11 +19,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from monkeypower.evaluation.backtest.capture import join_messages, join_warnings, run_quietly
+from monkeypower.evaluation.backtest.plan import AVERAGE_METHODS, average_components, average_prefix
 from monkeypower.evaluation.comparison.compare import compare
 from monkeypower.fitting import Diagnostics
 from monkeypower.seeding import child_seed
 
-__all__ = ["StackedFit", "stack_fits"]
+__all__ = ["StackedFit", "average_fits", "stack_fits"]
 
 
 class StackedFit:
@@ -59,6 +60,19 @@ class StackedFit:
     def measured_pass_at_k(self, n_total: int, **kwargs: Any) -> Any:
         """Stacked posterior predictive (:meth:`monkeypower.Fit.measured_pass_at_k`)."""
         return self.comparison.stacked("measured_pass_at_k", n_total, **kwargs)
+
+
+def average_fits(name: str, fits: Mapping[str, Any]) -> StackedFit:
+    """The model average ``name`` (``"stack:a+b"``, ``"bma:a+b"``) of its components' fits.
+
+    ``fits`` maps model names to :class:`~monkeypower.Fit` objects of one dataset and holds at
+    least the average's components; weighted as :data:`AVERAGE_METHODS` says for its prefix.
+    """
+    prefix = average_prefix(name)
+    if prefix is None:
+        raise ValueError(f"{name!r} is not a model average ('stack:a+b' or 'bma:a+b')")
+    parts = {m: fits[m] for m in average_components(name)}
+    return StackedFit(compare(parts, warn=False, method=AVERAGE_METHODS[prefix]))
 
 
 def stack_fits(outcomes: Mapping[str, Any], method: str = "stacking") -> Any:
