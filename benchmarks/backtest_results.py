@@ -137,7 +137,12 @@ def run_paired(seeds: int) -> None:
 
 CANDIDATE_ATTEMPTS = (100, 215, 464, 1000)
 CANDIDATES_START, CANDIDATES_END = "<!-- candidates:start -->", "<!-- candidates:end -->"
-VERSUS_START, VERSUS_END = "<!-- versus:start -->", "<!-- versus:end -->"
+
+
+def _versus_markers(first: str, second: str) -> tuple[str, str]:
+    """Start and end markers of the head-to-head section of one pair of candidates."""
+    pair = f"{first.removeprefix('bayes:')}+{second.removeprefix('bayes:')}"
+    return f"<!-- versus {pair}:start -->", f"<!-- versus {pair}:end -->"
 PACKAGE_DEFAULTS = {"draws": 1000, "tune": 1000, "chains": 4}
 """What a user's fit gets (fitting/settings.py), written out for the health gate's doubling."""
 
@@ -301,7 +306,8 @@ def write_versus_section(candidates: list[str], seeds: int, first: int) -> None:
     shared = cases[first_name] & cases[second]
     in_shared = [tuple(x) in shared for x in table[["case", "seed"]].to_numpy()]
     seeds_of = {c: _seed_span(table.loc[table.estimator == c, "seed"]) for c in candidates}
-    lines = [VERSUS_START, f"## Head to head: `{first_name}` against `{second}` "
+    start, end = _versus_markers(first_name, second)
+    lines = [start, f"## Head to head: `{first_name}` against `{second}` "
              "(Pythia/MATH)", "",
              f"Both candidates on the same subsamples, {len(frames)} Pythia models × seeds "
              f"{_seed_span(table.loc[in_shared, 'seed'])} (new seeds, apart from the runs above); "
@@ -329,7 +335,7 @@ def write_versus_section(candidates: list[str], seeds: int, first: int) -> None:
               + "; ".join(f"{e} {v}" for e, v in refits.items())
               + f"; failed: {int((table.failure != '').sum())}."]
     lines += _coverage_and_direction(table)
-    _write_section([*lines, "", VERSUS_END], VERSUS_START, VERSUS_END)
+    _write_section([*lines, "", end], start, end)
 
 
 def _write_section(lines: list[str], start: str, end: str) -> None:
@@ -592,9 +598,10 @@ def _fitted_section(results: dict) -> list[str]:
     return lines
 
 
-KEPT_SECTIONS = ("candidates", "versus", "sequential")
+KEPT_SECTIONS = re.compile(r"<!-- (candidates|versus [^ ]+|sequential):start -->")
 """Sections of docs/backtest.md written by their own commands (``candidates-page``,
-``candidates-versus``, sequential_forecast.py ``page``): a full ``page`` keeps them."""
+``candidates-versus``, one per pair, sequential_forecast.py ``page``): a full ``page`` keeps
+them."""
 
 
 def _kept_sections(page: Path) -> list[str]:
@@ -603,9 +610,9 @@ def _kept_sections(page: Path) -> list[str]:
         return []
     content = page.read_text(encoding="utf-8")
     kept = []
-    for name in KEPT_SECTIONS:
-        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-        if start in content and end in content:
+    for match in KEPT_SECTIONS.finditer(content):
+        start, end = match.group(0), f"<!-- {match.group(1)}:end -->"
+        if end in content:
             body = content.split(start, 1)[1].split(end, 1)[0]
             kept += ["", f"{start}{body}{end}"]
     return kept
