@@ -397,7 +397,7 @@ def test_stacked_estimator_mixes_its_components(data):
 
 
 def test_a_model_average_weighs_by_its_method(data):
-    from monkeypower.evaluation.backtest.stacked import stack_fits
+    from monkeypower.evaluation.backtest.stacked import average_fits, stack_fits
 
     small = data.subset(np.arange(64))
     fits = {m: mp.fit(small, m, seed=i, draws=500, tune=500, chains=2, progressbar=False)
@@ -408,6 +408,11 @@ def test_a_model_average_weighs_by_its_method(data):
         expected = mp.compare(fits, method=method, warn=False).weights
         assert stacked.comparison.method == method and not refitted
         assert stacked.comparison.weights == pytest.approx(expected)
+        # the same average by its estimator name (what the benchmarks use)
+        name = f"{'stack' if method == 'stacking' else 'bma'}:beta+logit_normal"
+        assert average_fits(name, fits).comparison.weights == pytest.approx(expected)
+    with pytest.raises(ValueError, match="not a model average"):
+        average_fits("beta", fits)
     # stacking and pseudo-BMA+ weigh these two differently (else the test could not fail)
     assert stack_fits(outcomes)[0].comparison.weights != pytest.approx(
         stack_fits(outcomes, method="BB-pseudo-BMA")[0].comparison.weights)
