@@ -370,5 +370,7 @@ def test_tailed_logit_normal_nests_the_logit_normal_and_its_tail_is_alpha():
     slope, log_fail = _local_slope(TLN, theta, 1e14)
     assert slope == pytest.approx(0.3, rel=1e-3)
     assert math.exp(log_fail) * 1e14**0.3 == pytest.approx(float(tail.prefactor), rel=1e-3)
+    # a prefactor past float64 (wide body, large alpha: prior draws) is infinite, silently
+    assert float(TLN.tail({"mu": -2.0, "sigma": 20.0, "alpha": 5.0}).prefactor) == math.inf
     # a negative control: the same slope from the logit-normal keeps growing past alpha
     assert _local_slope(LN, {"mu": -2.0, "sigma": 1.5}, 1e14)[0] > 5.0

@@ -112,6 +112,7 @@ _SQRT_HALF = math.sqrt(0.5)
 _LOG2 = math.log(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_LOG_FLOAT_MAX = 709.0  # exp of more overflows float64
 _ERFCX_DIRECT = 25.0  # numba erfcx: exp(y^2) erfc(y) below, the asymptotic series above
 
 
@@ -340,7 +341,11 @@ class TailedLogitNormalFamily(Family):
         mu, sigma, alpha = (xp.asarray(params[name]) for name in self.params)
         log_prefactor = (xp.gammaln(alpha + 1.0) + 0.5 * alpha * alpha * sigma * sigma
                          - alpha * mu)
-        return TailBehaviour("power_law", alpha, xp.exp(log_prefactor))
+        # exp(alpha^2 sigma^2 / 2) overflows for wide bodies with large alpha (prior draws, SBC):
+        # the prefactor is then infinite, said without an overflow warning
+        finite = log_prefactor < _LOG_FLOAT_MAX
+        prefactor = xp.where(finite, xp.exp(xp.minimum(log_prefactor, _LOG_FLOAT_MAX)), math.inf)
+        return TailBehaviour("power_law", alpha, prefactor)
 
     def sample_p(
         self, params: Mapping[str, Any], size: int | tuple[int, ...], rng: np.random.Generator
