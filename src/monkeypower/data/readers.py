@@ -200,6 +200,9 @@ def _checked_counts(part: pd.DataFrame, column: str) -> np.ndarray:
     numeric = pd.to_numeric(values, errors="coerce")
     checks = [
         (values.isna(), "missing values (NaN)"),
+        # a True / False cell among numbers (an object column) is no count, as a boolean column
+        # is not: to_numeric would read it as 1 / 0
+        (values.map(lambda v: isinstance(v, (bool, np.bool_))), "boolean values"),
         (numeric.isna() & ~values.isna(), "non-numeric values"),
         (numeric.notna() & (numeric.abs() > MAX_COUNT),
          "values above 2**53 (the largest count float64 holds exactly)"),
