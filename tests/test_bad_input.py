@@ -243,3 +243,6 @@ def test_a_boolean_cell_among_counts_is_refused_naming_its_row():
         mp.from_counts(frame)
     frame["c"] = [0, 0]  # the same table with a number there is read
     assert mp.from_counts(frame).c.tolist() == [0, 0]
+    # and so does the canonical object built from arrays, where the cell reaches it unconverted
+    with pytest.raises(OutcomesError, match=r"column 'c'.*boolean values.*row"):
+        mp.Outcomes(problem=[0, 1], n=[1, 1], c=np.array([False, 0], dtype=object))

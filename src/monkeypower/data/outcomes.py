@@ -39,6 +39,13 @@ def _as_count_array(values: Any, column: str) -> np.ndarray:
         raise OutcomesError(f"column {column!r}: expected a 1-D sequence, got shape {arr.shape}")
     if arr.dtype == bool:
         raise OutcomesError(f"column {column!r}: expected integer counts, got booleans")
+    if arr.dtype == object:  # a True / False cell among numbers would be read as 1 / 0
+        bool_rows = [i for i, v in enumerate(arr) if isinstance(v, (bool, np.bool_))]
+        if bool_rows:
+            raise OutcomesError(
+                f"column {column!r}: expected integer counts, found boolean values in "
+                f"{describe_rows(bool_rows)}"
+            )
     if arr.dtype.kind in "iu":
         huge_rows = np.flatnonzero(arr > MAX_COUNT)
         if huge_rows.size:
