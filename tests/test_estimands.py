@@ -262,6 +262,25 @@ def test_pass_all_k_registry_entries():
         est.compute("population_pass_all_k", post, [-1])
 
 
+@pytest.mark.parametrize("name", ["population_pass_at_k", "forecast_pass_at_k"])
+def test_pass_at_zero_attempts_is_exactly_zero_and_bad_k_is_refused(name):
+    """k = 0: pass_D@0 = 0 and -log pass_D@0 = inf exactly (the log of the failure curve used
+    to round to +1e-16, a pass probability of -1e-15); no k, NaN or inf is refused by name."""
+    post = est.PosteriorDraws(mp.get_family("beta"),
+                              {k: v.reshape(1, 3) for k, v in DRAWS.items()},
+                              np.array([20, 20]), np.array([0, 5]), np.array([3, 1]), 0)
+    pass_k = est.compute(name, post, [0, 1, 1e300]).draws
+    assert (pass_k[..., 0] == 0.0).all() and (pass_k[..., 2] == 1.0).all()
+    assert ((pass_k[..., 1] > 0) & (pass_k[..., 1] < 1)).all()
+    assert np.isposinf(est.compute(name, post, [0], neg_log=True).draws).all()
+    with pytest.raises(ValueError, match="at least one"):
+        est.compute(name, post, [])
+    with pytest.raises(ValueError, match=r"finite numbers of attempts.*\[nan\] at positions \[1\]"):
+        est.compute(name, post, [1, np.nan])
+    with pytest.raises(ValueError, match=r"\[inf\] at positions \[0\]"):
+        est.compute(name, post, [np.inf])
+
+
 # --------------------------------------------------------------------------- p_i | data
 def _grid_quantiles(log_density, probs, hi=1.0, points=400_001):
     """Quantiles and mean of a density on (0, hi) by a trapezoid rule (the quadrature oracle).
@@ -383,6 +402,10 @@ def test_problem_posterior_mean_is_exact_and_rows_are_hardest_first():
     assert (table["eti95_lower"] <= table["median"]).all()
     assert (table["median"] <= table["eti95_upper"]).all()
     assert "hardest first" in table.attrs["title"] and table.attrs["interval"]["prob"] == 0.95
+    assert list(result.hardest(2)["problem"]) == ["e", "b"] and len(result.hardest(99)) == 5
+    for bad in (-1, 2.5):  # head(-1) used to return all rows but the last
+        with pytest.raises(ValueError, match="count must be a non-negative integer"):
+            result.hardest(bad)
     with mp.interval_convention(0.8):
         assert "eti80_lower" in result.summary().columns
     # the draws' mean agrees with the exact mean to Monte Carlo error (6 draws x 2000 each)

@@ -8,6 +8,7 @@ import pytest
 
 import monkeypower as mp
 from monkeypower.fitting.diagnostics import SamplingWarning
+from monkeypower.seeding import checked_seed
 
 FAST = dict(draws=400, tune=400, chains=2, progressbar=False)
 TRUTH = {"alpha": 0.3, "beta": 3.0}
@@ -156,6 +157,19 @@ def test_sampling_problems_are_reported_not_hidden(simulated):
 def test_seed_is_required(simulated):
     with pytest.raises(TypeError, match="seed"):
         mp.fit(simulated, "beta", seed=None)
+
+
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (2**64, ValueError),
+                                         (1.5, TypeError), (True, TypeError), ("1", TypeError)])
+def test_a_seed_that_is_not_a_64_bit_non_negative_int_is_refused_before_any_work(
+        simulated, seed, error):
+    """One rule (``seeding.checked_seed``) for fits, simulations and SBC: a negative seed used to
+    reach the sampler and fail there as an OverflowError."""
+    with pytest.raises(error, match="seed must be"):
+        mp.fit(simulated, "beta", seed=seed)
+    with pytest.raises(error, match="seed must be"):
+        mp.simulate("beta", {"alpha": 0.3, "beta": 3}, n_problems=4, n_attempts=5, seed=seed)
+    assert checked_seed(np.uint64(2**64 - 1)) == 2**64 - 1 and checked_seed(0) == 0
 
 
 @pytest.mark.slow

@@ -60,6 +60,21 @@ def test_files_round_trip(tmp_path, counts, suffix):
     assert groups["a"].c.tolist() == [0, 3]
 
 
+def test_read_outcomes_takes_a_table_in_memory_as_the_layout_converter_does(counts):
+    kwargs = dict(problem="problem_id", n="tries", c="wins", group_by="model")
+    from_table = mp.read_outcomes(counts, **kwargs)
+    assert from_table["b"] == mp.from_counts(counts, **kwargs)["b"]
+    as_mapping = mp.read_outcomes(counts[counts.model == "a"].to_dict("list"),
+                                  problem="problem_id", n="tries", c="wins")
+    assert as_mapping.c.tolist() == [0, 3]
+    log = {"q": [1, 1, 2], "ok": [True, False, False]}
+    assert mp.read_outcomes(log, layout="attempts", problem="q", success="ok").n.tolist() == [2, 1]
+    with pytest.raises(OutcomesError, match="missing column 'wins'"):
+        mp.read_outcomes(counts.drop(columns="wins"), **kwargs)
+    with pytest.raises(TypeError, match="expected a file path .* got ndarray"):
+        mp.read_outcomes(np.zeros((2, 2)))
+
+
 def test_attempt_log_in_memory_and_on_disk(tmp_path):
     log = pd.DataFrame({"q": [1, 1, 1, 2, 2], "ok": [True, False, True, False, False],
                         "i": [0, 1, 2, 0, 1]})

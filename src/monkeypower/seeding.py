@@ -13,7 +13,34 @@ import zlib
 
 import numpy as np
 
-__all__ = ["child_seed", "text_key", "rng"]
+__all__ = ["checked_seed", "child_seed", "text_key", "rng"]
+
+#: Seeds are unsigned 64-bit integers (NumPy's and the samplers' seeds alike).
+MAX_SEED = 2**64 - 1
+
+
+def checked_seed(seed: object, what: str = "fits") -> int:
+    """The user's seed as an int, or a clear error: there is no default and no global state.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer of at most 64 bits (Python or NumPy int; not a bool).
+    what : str
+        What must be reproducible, for the message (``"fits"``, ``"SBC"``...).
+
+    Raises
+    ------
+    TypeError
+        ``None``, a bool, a float or anything else that is not an integer.
+    ValueError
+        A negative integer or one beyond 64 bits.
+    """
+    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int ({what} must be reproducible), got {seed!r}")
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise ValueError(f"seed must be a non-negative integer below 2**64, got {seed!r}")
+    return int(seed)
 
 
 def text_key(text: str) -> int:

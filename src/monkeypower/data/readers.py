@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -526,16 +527,18 @@ def _parquet_columns(path: Path, columns: Mapping[str, Any]) -> list[str] | None
 
 
 def read_outcomes(
-    path: str | Path,
+    path: str | Path | Any,
     layout: Layout = "counts",
     **columns: Any,
 ) -> Outcomes | OutcomesGroups:
-    """Read outcomes from a CSV, Parquet or JSONL file.
+    """Read outcomes from a CSV, Parquet or JSONL file, or from a table already in memory.
 
     Parameters
     ----------
-    path : str or Path
-        The file. Its suffix picks the format (``.csv``, ``.parquet``, ``.jsonl``).
+    path : str, Path, or a table
+        The file; its suffix picks the format (``.csv``, ``.parquet``, ``.jsonl``). A pandas or
+        polars DataFrame, or a mapping of columns, is read as it is (the converter of
+        ``layout`` directly, as :func:`from_counts` and its siblings).
     layout : {"counts", "attempts", "llmonkeys"}, default "counts"
         One row per problem (:func:`from_counts`), per attempt (:func:`from_attempts`), or per
         problem with a list of outcomes (:func:`from_llmonkeys`).
@@ -556,9 +559,14 @@ def read_outcomes(
             attempt="Scaling Parameter", design=mp.Design("sequential", batch_size=60, cap=10020),
         )
     """
-    path = Path(path)
     if layout not in _READERS:
         raise ValueError(f"layout must be one of {sorted(_READERS)}, got {layout!r}")
+    if hasattr(path, "columns") or isinstance(path, Mapping):
+        return _READERS[layout](path, **columns)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"read_outcomes: expected a file path (str or Path), a DataFrame or a "
+                        f"mapping of columns, got {type(path).__name__}")
+    path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     if path.is_dir():

@@ -10,6 +10,7 @@ import numpy as np
 from monkeypower.data.design import Design, parse_design
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.families import get_family
+from monkeypower.seeding import checked_seed
 
 __all__ = ["simulate", "as_generator"]
 
@@ -23,7 +24,7 @@ def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
             f"seed must be an int or numpy.random.Generator (results must be reproducible), "
             f"got {seed!r}"
         )
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(checked_seed(seed, "simulations"))
 
 
 def simulate(

@@ -119,6 +119,8 @@ class ProblemPosterior(Result):
     def hardest(self, count: int = 10, interval: IntervalConvention | float | None = None
                 ) -> pd.DataFrame:
         """The ``count`` hardest problems (the first rows of :meth:`summary`)."""
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+            raise ValueError(f"count must be a non-negative integer, got {count!r}")
         table = self.summary(interval)
         head = table.head(count)
         head.attrs = dict(table.attrs)

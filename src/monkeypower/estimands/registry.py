@@ -153,8 +153,15 @@ def _effective_exponent(
 
 
 def _checked_k(k: Any) -> np.ndarray:
-    """The k values of a curve-valued estimand as floats (non-negative, else ValueError)."""
+    """The k values of a curve-valued estimand as floats (at least one, each finite and
+    non-negative; else ValueError)."""
     k = np.atleast_1d(np.asarray(k, dtype=np.float64))
+    if k.size == 0:
+        raise ValueError("k must hold at least one number of attempts, got none")
+    if not np.isfinite(k).all():
+        raise ValueError(f"k must be finite numbers of attempts (for the limit, a large k such "
+                         f"as 1e300), got {k[~np.isfinite(k)][:10].tolist()} at positions "
+                         f"{np.flatnonzero(~np.isfinite(k)).tolist()[:10]}")
     if (k < 0).any():
         raise ValueError("k must be non-negative")
     return k
@@ -168,6 +175,9 @@ def _curve(name: str, post: PosteriorDraws, k: Any, neg_log: bool,
         log_fail = curves.population_log_fail(post.family, flat, k)
     else:
         log_fail = curves.forecast_log_fail(post.family, flat, k, *post.data)
+    # a log-probability, exactly 0 at k = 0 (no attempt, no success); rounding of the sums can
+    # leave it at +-1e-16 there and above 0 elsewhere
+    log_fail = np.where(k == 0, 0.0, np.minimum(log_fail, 0.0))
     values = curves.neg_log_pass(log_fail) if neg_log else -np.expm1(log_fail)
     scale = "-log pass_D@k" if neg_log else "pass_D@k"
     return EstimandDraws(name, scale, values.reshape(*shape, len(k)), k)

@@ -53,7 +53,7 @@ from monkeypower.fitting.sampling import runner_for
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, SamplerSettings
 from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
 from monkeypower.presentation.progress import progress_bar
-from monkeypower.seeding import child_seed
+from monkeypower.seeding import checked_seed, child_seed
 
 __all__ = ["fit_many", "local_client", "fit_chunk", "fit_group", "default_chunk_size"]
 
@@ -175,8 +175,7 @@ def fit_many(
     if not isinstance(data, OutcomesGroups):
         raise TypeError(f"fit_many fits a group collection (OutcomesGroups), got "
                         f"{type(data).__name__}; use monkeypower.fit for one dataset")
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int (fits must be reproducible), got {seed!r}")
+    seed = checked_seed(seed)
     _check_where(client, scheduler, n_workers)
     resolved = resolve_model(model, priors)
     on_cluster = any(value is not None for value in (client, scheduler, n_workers))

@@ -48,7 +48,7 @@ from monkeypower.fitting.settings import DEFAULT_SAMPLER, SamplerSettings
 from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
 from monkeypower.intervals import IntervalConvention, resolve_interval
 from monkeypower.presentation.protocol import Result
-from monkeypower.seeding import child_seed, rng
+from monkeypower.seeding import checked_seed, child_seed, rng
 
 __all__ = ["fit_pooled", "PooledFit", "POOLED_TARGET_ACCEPT"]
 
@@ -307,8 +307,7 @@ class PooledFit(Result):
         GroupPrediction
             Population estimands of the new group (exponent, prefactor, pass_D@k, ...).
         """
-        if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"seed must be an int, got {seed!r}")
+        seed = checked_seed(seed, "predictions")
         cov = self.structure.covariates
         if cov.columns and covariates is None:
             raise OutcomesError(f"the fit has covariates {list(cov.columns)}: give the new "
@@ -407,8 +406,7 @@ def fit_pooled(
     >>> pooled.summary()  # doctest: +SKIP
     >>> pooled["m0"].asymptotic_exponent()  # doctest: +SKIP
     """
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int (fits must be reproducible), got {seed!r}")
+    seed = checked_seed(seed)
     resolved = resolve_model(model, priors)
     settings = SamplerSettings.for_model(
         resolved.spec.sampler_defaults, sampler=sampler, draws=draws, tune=tune, chains=chains,

@@ -31,7 +31,7 @@ from monkeypower.fitting.settings import (
     SamplerSettings,
 )
 from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
-from monkeypower.seeding import child_seed
+from monkeypower.seeding import checked_seed, child_seed
 
 __all__ = ["fit", "SamplerSettings", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_TARGET_ACCEPT",
            "CompiledModels", "Runner", "runner_for", "sample_model"]
@@ -208,8 +208,7 @@ def fit(
     >>> result = mp.fit(out, "beta", seed=1, progressbar=False)  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int (fits must be reproducible), got {seed!r}")
+    seed = checked_seed(seed)
     resolved = resolve_model(model, priors)
     spec = resolved.spec
     settings = SamplerSettings.for_model(

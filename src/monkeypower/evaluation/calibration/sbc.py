@@ -42,7 +42,7 @@ from monkeypower.fitting import fit
 from monkeypower.fitting.settings import DEFAULT_SAMPLER
 from monkeypower.fitting.spec import ResolvedModel, resolve_model
 from monkeypower.intervals import IntervalConvention, resolve_interval
-from monkeypower.seeding import child_seed
+from monkeypower.seeding import checked_seed, child_seed
 
 __all__ = ["B_INF", "DEFAULT_LEVEL", "prior_draws", "sbc"]
 
@@ -209,8 +209,7 @@ def sbc(
     and its applications in goodness-of-fit evaluation and multiple sample comparison",
     Statistics and Computing 32, 32 (the simultaneous ECDF bands of the figure).
     """
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int (SBC must be reproducible), got {seed!r}")
+    seed = checked_seed(seed, "SBC")
     if int(n_sims) != n_sims or n_sims < 10:
         raise ValueError(f"n_sims must be an integer of at least 10, got {n_sims!r}")
     n_rank_draws = int(n_rank_draws)
