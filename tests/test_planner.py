@@ -206,6 +206,12 @@ def test_plan_errors(adaptive_fit):
         mp.plan(adaptive_fit, 5)
     with pytest.raises(ValueError, match="available must hold 60"):
         mp.plan(adaptive_fit, 100, available=np.ones(3))
+    for kwargs in ({"budget": 100.5}, {"budget": -1}, {"budget": 100, "min_batch": 0},
+                   {"budget": 100, "unattempted": -2}, {"budget": 100, "max_per_problem": 2.5}):
+        name = [k for k in kwargs if k != "budget"] or ["budget"]
+        with pytest.raises(ValueError, match=f"{name[0]} must be a whole number"):
+            mp.plan(adaptive_fit, **kwargs)
+    assert int(mp.plan(adaptive_fit, 100.0).attempts.sum()) == 100  # a whole float is fine
 
 
 # ------------------------------------------------------------------ the adaptive design

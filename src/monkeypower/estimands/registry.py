@@ -153,8 +153,10 @@ def _effective_exponent(
 
 
 def _checked_k(k: Any) -> np.ndarray:
-    """The k values of a curve-valued estimand as floats (at least one, each finite and
-    non-negative; else ValueError)."""
+    """The k values of a curve-valued estimand as floats.
+
+    At least one, each finite and non-negative; else ValueError naming the positions.
+    """
     k = np.atleast_1d(np.asarray(k, dtype=np.float64))
     if k.size == 0:
         raise ValueError("k must hold at least one number of attempts, got none")
