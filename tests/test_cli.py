@@ -152,6 +152,8 @@ def _no_fit(*args, **kwargs):
                                 "include a; b"),
     (["--group", "a", "b"], "expected 1 value(s), one per --group-by column"),
     (["--model", "nope"], "unknown model 'nope'"),
+    (["--seed", "-1"], "--seed -1: expected an integer >= 0"),
+    (["--seed", str(2**64)], f"--seed {2**64}: expected an integer below 2**64"),
 ])
 def test_fit_options_are_checked_before_sampling(counts_csv, capsys, monkeypatch, extra,
                                                  message):
@@ -191,7 +193,11 @@ def test_backtest_and_compare_take_a_design(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(mp, "fit", _no_fit)
     monkeypatch.setattr(mp, "fit_many", _no_fit)
     with pytest.raises(AssertionError, match="sampling started"):  # valid: reaches sampling
-        main(["compare", *common, "--models", "beta", "--seed", "1"])
+        main(["compare", *common, "--models", "beta", "scaled_beta", "--seed", "1"])
+    # one model (or one named twice) is refused before any fit: it used to fit, then end in
+    # compare's ValueError with a traceback
+    code, err = _run(["compare", *common, "--models", "beta", "beta", "--seed", "1"], capsys)
+    assert code == 2 and "--models beta beta: expected at least two different models" in err
 
 
 def test_backtest_checks_its_grid_against_the_data_first(counts_csv, capsys, monkeypatch):

@@ -14,6 +14,7 @@ import shlex
 from collections.abc import Sequence
 
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
+from monkeypower.seeding import MAX_SEED
 
 __all__ = ["UsageError", "check_options", "check_pool_options", "cli_spelling", "pick_group",
            "shared_window"]
@@ -48,7 +49,7 @@ def _window(window: Sequence[int] | None) -> None:
 _INT_OPTIONS = {  # attribute: (option, minimum)
     "draws": ("--draws", 1), "tune": ("--tune", 0), "chains": ("--chains", 1),
     "batch_size": ("--batch-size", 1), "cap": ("--cap", 1), "seeds": ("--seeds", 1),
-    "workers": ("--workers", 1), "cores": ("--cores", 1),
+    "workers": ("--workers", 1), "cores": ("--cores", 1), "seed": ("--seed", 0),
 }
 
 
@@ -63,6 +64,12 @@ def check_options(args: argparse.Namespace) -> None:
     """
     for name, (option, minimum) in _INT_OPTIONS.items():
         _int_at_least(getattr(args, name, None), option, minimum)
+    if (getattr(args, "seed", None) or 0) > MAX_SEED:
+        raise UsageError(f"--seed {args.seed}: expected an integer below 2**64")
+    models = getattr(args, "models", None)
+    if models is not None and len(set(models)) < 2:
+        raise UsageError(f"--models {' '.join(models)}: expected at least two different models "
+                         "to compare")
     _probability(getattr(args, "interval", None), "--interval", "a credible probability")
     _probability(getattr(args, "target_accept", None), "--target-accept", "an acceptance rate")
     for target in getattr(args, "target", None) or ():
