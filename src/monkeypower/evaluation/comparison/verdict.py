@@ -30,12 +30,12 @@ from monkeypower.seeding import child_seed
 
 __all__ = ["PowerLawVerdict", "VERDICT_MODELS", "power_law_verdict"]
 
-VERDICT_MODELS = ("beta", "scaled_beta", "generalized_beta", "logit_normal",
+VERDICT_MODELS = ("beta", "scaled_beta", "bridged_beta", "generalized_beta", "logit_normal",
                   "zero_inflated_beta")
-"""Models :func:`power_law_verdict` fits by default: three power-law tails (among them
-``generalized_beta``, whose tail exponent does not hang on a Beta-shaped body, so a power law
-is not lost to a body the Beta families cannot follow), one lighter than any power law, one
-plateau."""
+"""Models :func:`power_law_verdict` fits by default: four power-law tails (among them the
+package's default model ``bridged_beta``, and ``generalized_beta``, whose tail exponent does not
+hang on a Beta-shaped body, so a power law is not lost to a body the Beta families cannot
+follow), one lighter than any power law, one plateau."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
