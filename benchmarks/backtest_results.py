@@ -247,14 +247,18 @@ def _coverage_and_direction(table: pd.DataFrame) -> list[str]:
     scored = table[table.error == ""].assign(
         log_ratio=lambda t: np.log(t.forecast / t.forecast_target))
     bias = scored.groupby(["estimator", "n_attempts"], sort=False)["log_ratio"].agg(
-        median="median", below=lambda x: (x < 0).mean(), cases="size")
-    extra += ["", "Direction of the errors: median log(forecast / measured) of −log pass_D@10,000 "
-              "(negative: the forecast expects more problems solved than were, optimistic) and "
-              "the share of optimistic forecasts:", "",
-              "| estimator | n' | median log(forecast / measured) | optimistic | cases |",
-              "|---|---|---|---|---|"]
+        median="median", below=lambda x: (x < 0).mean(), mean="mean", sd="std",
+        rms=lambda x: float(np.sqrt((x ** 2).mean())), cases="size")
+    extra += ["", "Direction and spread of the errors: median log(forecast / measured) of "
+              "−log pass_D@10,000 (negative: the forecast expects more problems solved than "
+              "were, optimistic), the share of optimistic forecasts, and the root mean square of "
+              "the log ratio split into its mean (bias) and standard deviation over cases "
+              "(spread; rms² = mean² + sd² up to the n − 1 of the sd):", "",
+              "| estimator | n' | median log(forecast / measured) | optimistic | mean | sd | "
+              "rms | cases |", "|---|---|---|---|---|---|---|---|"]
     extra += [f"| {est} | {n:,} | {row['median']:+.2f} | {pct(row['below'])} | "
-              f"{int(row['cases'])} |" for (est, n), row in bias.iterrows()]
+              f"{row['mean']:+.2f} | {row['sd']:.2f} | {row['rms']:.2f} | {int(row['cases'])} |"
+              for (est, n), row in bias.iterrows()]
     return extra
 
 
@@ -335,7 +339,37 @@ def write_versus_section(candidates: list[str], seeds: int, first: int) -> None:
               + "; ".join(f"{e} {v}" for e, v in refits.items())
               + f"; failed: {int((table.failure != '').sum())}."]
     lines += _coverage_and_direction(table)
+    lines += _tracking_least_squares(table, candidates)
     _write_section([*lines, "", end], start, end)
+
+
+def _tracking_least_squares(table: pd.DataFrame, candidates: list[str]) -> list[str]:
+    """Markdown: how each candidate's log(forecast / measured) follows least squares' on the
+    same case (Pythia model, seed, n'): the least-squares slope of the one on the other, their
+    correlation, and the standard deviation of what the slope leaves (the candidate's own
+    scatter)."""
+    scored = table[table.error == ""].assign(
+        log_ratio=lambda t: np.log(t.forecast / t.forecast_target))
+    wide = scored.pivot_table(index=["case", "seed", "n_attempts"], columns="estimator",
+                              values="log_ratio")
+    lines = ["", "Where the spread comes from: on the same case both estimators see the same "
+             "subsample, so their errors move together. Per n', the least-squares slope of each "
+             "candidate's log(forecast / measured) on least squares' (1: it moves as least "
+             "squares does), the correlation, and the standard deviation of the residual (the "
+             "candidate's own scatter, beside least squares' sd above):", "",
+             "| estimator | n' | slope on least squares | correlation | residual sd | cases |",
+             "|---|---|---|---|---|---|"]
+    for candidate in candidates:
+        for n, block in wide.groupby(level="n_attempts"):
+            pair = block[["least_squares", candidate]].dropna()
+            if len(pair) < 3:
+                continue
+            x, y = pair["least_squares"].to_numpy(), pair[candidate].to_numpy()
+            slope = float(np.cov(x, y)[0, 1] / np.var(x, ddof=1))
+            residual = y - y.mean() - slope * (x - x.mean())
+            lines.append(f"| {candidate} | {n:,} | {slope:.2f} | {np.corrcoef(x, y)[0, 1]:.2f} "
+                         f"| {residual.std(ddof=2):.2f} | {len(pair)} |")
+    return lines
 
 
 def _write_section(lines: list[str], start: str, end: str) -> None:
