@@ -281,6 +281,26 @@ def test_pass_at_zero_attempts_is_exactly_zero_and_bad_k_is_refused(name):
         est.compute(name, post, [np.inf])
 
 
+def test_windows_and_totals_of_attempts_must_be_whole_numbers_in_range():
+    """One window check (``curves.checked_window``) for the estimands, the baselines and the
+    planner's targets: (1.5, 100.7) used to become (1, 100) without a word, and k2 = 1e30 failed
+    deep in NumPy (a Python int beyond int64)."""
+    post = est.PosteriorDraws(mp.get_family("beta"),
+                              {k: v.reshape(1, 3) for k, v in DRAWS.items()},
+                              np.array([20]), np.array([5]), np.array([4]), 0)
+    assert est.compute("effective_exponent", post, (1.0, 1e18)).draws.shape == (1, 3)
+    for window, message in [((1.5, 100), "whole numbers"), ((1, 1e30), "<= 1e18"),
+                            ((100, 10), "1 <= k1 < k2"), ((1, 2, 3), "two numbers"),
+                            ((True, 10), "whole numbers")]:
+        with pytest.raises(ValueError, match=message):
+            est.compute("effective_exponent", post, window)
+    with pytest.raises(ValueError, match="whole numbers"):
+        mp.baselines.least_squares(mp.simulate("beta", {"alpha": 0.3, "beta": 3}, n_problems=30,
+                                                n_attempts=50, seed=0), window=(1, 10.5))
+    with pytest.raises(ValueError, match="n_total must be a whole number"):
+        est.compute("measured_pass_at_k", post, 1000.5)
+
+
 # --------------------------------------------------------------------------- p_i | data
 def _grid_quantiles(log_density, probs, hi=1.0, points=400_001):
     """Quantiles and mean of a density on (0, hi) by a trapezoid rule (the quadrature oracle).

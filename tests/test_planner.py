@@ -212,6 +212,8 @@ def test_plan_errors(adaptive_fit):
         with pytest.raises(ValueError, match=f"{name[0]} must be a whole number"):
             mp.plan(adaptive_fit, **kwargs)
     assert int(mp.plan(adaptive_fit, 100.0).attempts.sum()) == 100  # a whole float is fine
+    with pytest.raises(ValueError, match="whole numbers of attempts"):
+        mp.plan(adaptive_fit, 100, target="effective_exponent:1.5,100")
 
 
 # ------------------------------------------------------------------ the adaptive design

@@ -13,6 +13,7 @@ from monkeypower.estimands.conditional import ConditionalDraws, conditional_p_dr
 from monkeypower.estimands.curves import (
     Curve,
     attempts_for_target,
+    checked_window,
     effective_exponent,
     forecast_log_fail,
     forecast_log_pass_all,
@@ -33,7 +34,7 @@ from monkeypower.estimands.registry import ESTIMANDS, STACKABLE, Estimand, Poste
 __all__ = [
     "Curve", "ESTIMANDS", "STACKABLE", "ConditionalDraws", "ConditionalSamplingWarning",
     "Estimand", "EstimandDraws", "PosteriorDraws", "ProblemPosterior", "attempts_for_target",
-    "compute", "conditional_p_draws", "effective_exponent", "forecast_log_fail",
+    "checked_window", "compute", "conditional_p_draws", "effective_exponent", "forecast_log_fail",
     "forecast_log_pass_all", "loglog_ols", "measured_neg_log_pass", "neg_log_pass",
     "population_log_fail", "population_log_pass_all", "problem_posterior",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -282,6 +282,30 @@ def loglog_ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(enough, slope, np.nan), np.where(enough, y_mean - slope * x_mean, np.nan)
 
 
+#: The largest k of a window: its reference grid is int64.
+MAX_WINDOW_K = 10**18
+
+
+def checked_window(window: Any) -> tuple[int, int]:
+    """``(k1, k2)`` as ints: whole numbers with ``1 <= k1 < k2 <= 1e18``; else ValueError.
+
+    (1.5 was truncated to 1 without a word, and k2 beyond int64 failed deep in NumPy.)
+    """
+    try:
+        k1, k2 = window
+    except (TypeError, ValueError):
+        raise ValueError(f"window must be two numbers of attempts (k1, k2), got {window!r}") \
+            from None
+    for value in (k1, k2):
+        if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.integer, np.floating)) or not float(value).is_integer():
+            raise ValueError(f"window must hold whole numbers of attempts, got {window!r}")
+    k1, k2 = int(k1), int(k2)
+    if not 1 <= k1 < k2 <= MAX_WINDOW_K:
+        raise ValueError(f"window must satisfy 1 <= k1 < k2 <= 1e18, got {window!r}")
+    return k1, k2
+
+
 def effective_exponent(
     family: Family,
     params: Mapping[str, np.ndarray],
@@ -311,9 +335,7 @@ def effective_exponent(
     grid : array of int, optional
         The k values to regress on (default: the 100-point reference grid over the window).
     """
-    k1, k2 = (int(v) for v in window)
-    if not 1 <= k1 < k2:
-        raise ValueError(f"window must satisfy 1 <= k1 < k2, got {window}")
+    k1, k2 = checked_window(window)
     grid = reference_k_grid(k2, k_min=k1) if grid is None else np.asarray(grid)
     if curve == "population":
         log_fail = population_log_fail(family, params, grid)

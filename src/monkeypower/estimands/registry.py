@@ -144,7 +144,7 @@ def _effective_exponent(
     post: PosteriorDraws, window: tuple[int, int] | None = None, curve: Curve = "population",
     max_draws: int | None = None,
 ) -> EstimandDraws:
-    window = tuple(int(v) for v in (window or post.default_window))
+    window = curves.checked_window(window or post.default_window)
     flat, shape = post.flat(max_draws)
     draws = curves.effective_exponent(post.family, flat, window, curve=curve, data=post.data)
     return EstimandDraws("effective_exponent",
@@ -199,6 +199,9 @@ def _measured_pass_at_k(
     post: PosteriorDraws, n_total: int, *, n_problems: int | None = None, neg_log: bool = False,
     seed: int | None = None, max_draws: int | None = None,
 ) -> EstimandDraws:
+    if isinstance(n_total, bool) or not isinstance(n_total, (int, float, np.integer, np.floating)) \
+            or not float(n_total).is_integer():
+        raise ValueError(f"n_total must be a whole number of attempts, got {n_total!r}")
     flat, shape = post.flat(max_draws)
     rng = seeding.rng(post.seed if seed is None else int(seed), int(n_total))
     values = curves.measured_neg_log_pass(post.family, flat, int(n_total), *post.data,

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from monkeypower.data.passk import reference_k_grid
+from monkeypower.estimands import checked_window
 
 __all__ = ["check_window", "fmt_window", "log_neg_log", "paper_k_grid"]
 
@@ -66,14 +67,7 @@ def check_window(window: Any, n_min: int) -> tuple[int, int]:
     ValueError
         If the window is not a pair of integers, not ordered, or reaches beyond ``n_min``.
     """
-    try:
-        k1, k2 = (int(v) for v in window)
-    except (TypeError, ValueError):
-        raise ValueError(f"window must be a pair (k1, k2) of integers, got {window!r}") from None
-    if (k1, k2) != tuple(window):
-        raise ValueError(f"window must hold integers, got {window!r}")
-    if not 1 <= k1 < k2:
-        raise ValueError(f"window must satisfy 1 <= k1 < k2, got {window!r}")
+    k1, k2 = checked_window(window)
     if k2 > n_min:
         raise ValueError(
             f"window {window!r} reaches k2 = {k2}, beyond the smallest number of attempts in the "

@@ -24,6 +24,7 @@ from scipy.special import digamma, gammaln
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.data.sufficient import compress
 from monkeypower.estimands import (
+    checked_window,
     effective_exponent,
     forecast_log_fail,
     neg_log_pass,
@@ -214,10 +215,7 @@ def _effective_window(n_min: int, window: Any) -> tuple[int, int]:
     """The effective exponent's window: ``window`` checked, else ``(1, min n)``."""
     if window is None:
         return (1, n_min) if n_min > 1 else (1, 2)
-    k1, k2 = (int(v) for v in window)
-    if not 1 <= k1 < k2:
-        raise ValueError(f"window must satisfy 1 <= k1 < k2, got {window!r}")
-    return k1, k2
+    return checked_window(window)
 
 
 def _maximise(

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from monkeypower.estimands import checked_window
 from monkeypower.estimands.registry import ESTIMANDS, PosteriorDraws, compute
 from monkeypower.families import NUMPY, Family
 
@@ -102,10 +103,8 @@ def parse_target(target: str | PlanTarget) -> PlanTarget:
                 raise ValueError(f"horizon K must be at least 1, got {argument!r}")
             return PlanTarget(name, horizon=horizon)
         if name == "effective_exponent" and argument:
-            k1, k2 = (int(float(v)) for v in argument.split(","))
-            if not 1 <= k1 < k2:
-                raise ValueError(f"window must satisfy 1 <= K1 < K2, got {argument!r}")
-            return PlanTarget(name, window=(k1, k2))
+            return PlanTarget(name, window=checked_window(
+                tuple(float(v) for v in argument.split(","))))
         if argument:
             raise ValueError(f"{name} takes no argument, got {argument!r}")
     except ValueError as err:
