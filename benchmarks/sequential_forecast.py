@@ -55,11 +55,12 @@ HORIZON = 10_000
 CAPS = (60, 120, 300, 600, 1200)
 MODELS = ("bridged_beta", "beta", "scaled_beta", "scaled_kumaraswamy", "generalized_beta",
           "logit_normal", "tailed_logit_normal", "stack:bridged_beta+logit_normal",
-          "bma:bridged_beta+logit_normal")
+          "bma:bridged_beta+logit_normal", "stack:bridged_beta+tailed_logit_normal")
 """The default model, the Beta families, the generalized Beta (its tail's bend free), the
 logit-normal (a tail lighter than any power law), the logit-normal body with a power-law tail,
-and the default averaged with the logit-normal by LOO stacking and by Bayesian-bootstrap
-pseudo-BMA."""
+the default averaged with the logit-normal by LOO stacking and by Bayesian-bootstrap
+pseudo-BMA, and the default stacked with the logit-normal body with a power-law tail (both
+power laws: a b∞ for every weight)."""
 INTERVAL = 0.9
 SEED = 2026
 PART = "sequential_forecast/gemini_flash"
