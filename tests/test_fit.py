@@ -145,6 +145,19 @@ def test_groups_fit_with_one_compiled_model():
     assert fits["b"].outcomes.n_problems == 80
     assert fits["b"].posterior["alpha"].median() > fits["a"].posterior["alpha"].median()
     assert set(fits.summary()["model"]) == {"a", "b"}
+    # a result like one fit: every format of its stacked summary, a cheap one-line-per-group repr
+    assert "beta fits of 2 groups by model" in fits.to_markdown()
+    assert "\\begin{table}" in fits.to_latex() and fits.to_csv().startswith("model,")
+    assert repr(fits).splitlines()[0] == "<FitGroups by ['model']: 2 groups>"
+    with pytest.raises(KeyError, match="no group 'zz' among the fits; groups include a, b"):
+        fits["zz"]
+    # functions of one fit say so for a collection (they failed on a missing attribute)
+    with pytest.raises(TypeError, match="posterior_predictive takes one Fit, got FitGroups"):
+        mp.posterior_predictive(fits, seed=1)
+    with pytest.raises(TypeError, match="side_by_side takes one Fit, got FitGroups"):
+        mp.side_by_side(a, fits)
+    with pytest.raises(ValueError, match="fitted to other data than these outcomes"):
+        mp.side_by_side(a, fits["b"])
 
 
 def test_sampling_problems_are_reported_not_hidden(simulated):

@@ -267,6 +267,15 @@ class Outcomes:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def same_counts(self, other: Outcomes) -> bool:
+        """Whether ``other`` holds the same problems with the same (n, c), in the same order.
+
+        Labels and design aside: the data two results must share to be set side by side.
+        """
+        return (len(self.problem) == len(other.problem)
+                and np.array_equal(self.problem, other.problem)
+                and np.array_equal(self.n, other.n) and np.array_equal(self.c, other.c))
+
     # ------------------------------------------------------------------ conversions
     def subset(self, index: Sequence[int] | np.ndarray) -> Outcomes:
         """A new :class:`Outcomes` with the problems at the given positions."""

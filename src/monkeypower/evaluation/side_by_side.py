@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from monkeypower.evaluation.baselines import BASELINES, BaselineResult
+from monkeypower.fitting.fit import one_fit
 from monkeypower.intervals import IntervalConvention, resolve_interval
 from monkeypower.presentation.protocol import Result
 
@@ -165,6 +166,10 @@ def side_by_side(
         raise ValueError(
             f"unknown estimator {unknown[0]!r}; choose from {', '.join(BASELINES)}"
         )
+    fit = one_fit(fit, "side_by_side")
+    if not outcomes.same_counts(fit.outcomes):
+        raise ValueError("the fit was fitted to other data than these outcomes (problems or "
+                         "counts differ); side by side compares estimators on the same data")
     convention = resolve_interval(interval)
     n_min, n_max = int(outcomes.n.min()), int(outcomes.max_attempts)
     win = (1, n_min) if window is None else (int(window[0]), int(window[1]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from monkeypower.intervals import IntervalConvention, resolve_interval
 from monkeypower.presentation.protocol import Result
 from monkeypower.presentation.tables import summary_to_csv, summary_to_latex, summary_to_markdown
 
-__all__ = ["Fit", "load_fit"]
+__all__ = ["Fit", "load_fit", "one_fit"]
 
 
 class Fit(Result):
@@ -378,6 +378,18 @@ class Fit(Result):
         half a file.
         """
         return save_tree(self.tree, Path(path))
+
+
+def one_fit(fit: Any, caller: str) -> Fit:
+    """``fit`` if it is one :class:`Fit`; else TypeError naming ``caller``.
+
+    A collection of group fits, or anything else, would fail later on a missing attribute.
+    """
+    if not isinstance(fit, Mapping) and hasattr(fit, "posterior_draws"):  # a Fit, or one alike
+        return fit
+    hint = (" (a collection of group fits: call it per group, fits[key])"
+            if isinstance(fit, Mapping) else "")
+    raise TypeError(f"{caller} takes one Fit, got {type(fit).__name__}{hint}")
 
 
 def load_fit(path: str | Path, *, warn: bool = True) -> Fit:

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from monkeypower.fitting.fit import Fit
+from monkeypower.presentation.protocol import Result
 
 __all__ = ["FitGroups", "group_label", "group_stems"]
 
@@ -65,9 +66,13 @@ def group_stems(keys: Iterable[tuple]) -> dict[tuple, str]:
     return stems
 
 
-@dataclass
-class FitGroups(Mapping[tuple, Fit]):
-    """Fits of every group of an :class:`~monkeypower.data.outcomes.OutcomesGroups`."""
+@dataclass(repr=False)
+class FitGroups(Result, Mapping[tuple, Fit]):
+    """Fits of every group of an :class:`~monkeypower.data.outcomes.OutcomesGroups`.
+
+    A result like one fit: :meth:`summary` stacks the groups' summaries, and ``to_markdown``,
+    ``to_latex``, ``to_csv`` and ``to_json`` give that table.
+    """
 
     group_names: tuple[str, ...]
     fits: dict[tuple, Fit] = field(default_factory=dict)
@@ -77,6 +82,10 @@ class FitGroups(Mapping[tuple, Fit]):
             key = tuple(key[name] for name in self.group_names)
         if not isinstance(key, tuple):
             key = (key,)
+        if key not in self.fits:
+            known = ", ".join(group_label(k) for k in list(self.fits)[:10])
+            raise KeyError(f"no group {group_label(key)!r} among the fits; groups include "
+                           f"{known}")
         return self.fits[key]
 
     def __iter__(self) -> Iterator[tuple]:
@@ -84,6 +93,12 @@ class FitGroups(Mapping[tuple, Fit]):
 
     def __len__(self) -> int:
         return len(self.fits)
+
+    def __repr__(self) -> str:
+        """One line per group (each fit's own one-line repr); no summary is computed."""
+        lines = [f"<FitGroups by {list(self.group_names)}: {len(self.fits)} groups>"]
+        lines += [f"  {group_label(key)}: {one!r}" for key, one in self.fits.items()]
+        return "\n".join(lines)
 
     def summary(self, **kwargs: Any) -> pd.DataFrame:
         """All groups' summaries stacked, with one column per group variable.
@@ -103,6 +118,9 @@ class FitGroups(Mapping[tuple, Fit]):
             tables.append(table)
         result = pd.concat(tables, ignore_index=True)
         result.attrs = dict(tables[0].attrs)
+        models = sorted({one.spec.name for one in self.fits.values()})
+        result.attrs["title"] = (f"{', '.join(models)} fits of {len(self.fits)} groups by "
+                                 f"{', '.join(self.group_names)}")
         result.attrs["diagnostics"] = health
         result.attrs["notes"] = notes
         return result

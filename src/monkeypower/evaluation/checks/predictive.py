@@ -53,6 +53,7 @@ from monkeypower.data.simulate import simulate
 from monkeypower.errors import DesignError
 from monkeypower.estimands import conditional_p_draws
 from monkeypower.evaluation.checks.figure import plot_rootogram
+from monkeypower.fitting.fit import one_fit
 from monkeypower.intervals import IntervalConvention, resolve_interval
 from monkeypower.presentation.protocol import Result
 
@@ -216,7 +217,7 @@ def posterior_predictive(
     """
     if kind not in ("new_problems", "same_problems"):
         raise ValueError(f"kind must be 'new_problems' or 'same_problems', got {kind!r}")
-    post = fit.posterior_draws()
+    post = one_fit(fit, "posterior_predictive").posterior_draws()
     flat, shape = post.flat(max_draws)
     outcomes = fit.outcomes
     n, c, design = outcomes.n, outcomes.c, outcomes.design

@@ -72,11 +72,7 @@ def _named_fits(fits: Mapping[str, Fit] | Iterable[Fit]) -> dict[str, Fit]:
             raise TypeError(f"fit {name!r} is a {type(one).__name__}, not a monkeypower Fit")
     first_name, first = next(iter(named.items()))
     for name, one in named.items():
-        same = (len(one.outcomes.problem) == len(first.outcomes.problem)
-                and np.array_equal(one.outcomes.problem, first.outcomes.problem)
-                and np.array_equal(one.outcomes.n, first.outcomes.n)
-                and np.array_equal(one.outcomes.c, first.outcomes.c))
-        if not same:
+        if not one.outcomes.same_counts(first.outcomes):
             raise ValueError(
                 f"fits {first_name!r} and {name!r} were fitted to different data (problems or "
                 "counts differ); LOO compares models on the same problems only")
