@@ -126,8 +126,8 @@ def beta_binomial_mle(
             "single problem with n = 1, c = 1 sets s = 1)")
     stats = compress(outcomes)
     p_hat = outcomes.c / outcomes.n
+    require_solved_problems(outcomes, "beta_binomial_mle")  # none solved: refused, as degenerate
     s, family = _scale_and_family(p_hat, outcomes.n_problems, scaled)
-    require_solved_problems(outcomes, "beta_binomial_mle")
     c = stats.c.astype(np.float64)
     f = (stats.n - stats.c).astype(np.float64)
     weight = stats.weight.astype(np.float64)

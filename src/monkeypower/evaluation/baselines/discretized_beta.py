@@ -96,17 +96,12 @@ def discretized_beta(outcomes: Outcomes) -> BaselineResult:
         :data:`DISCRETIZED_BOUNDS`, or an optimum equal to its start (the optimiser never
         moved): :mod:`~monkeypower.evaluation.baselines.degenerate`.
     ValueError
-        If no problem was ever solved, or n < 20.
+        If n < 20.
     """
     outcomes.require_fixed_design("the discretized Beta estimator (histogram of c/n)")
+    require_solved_problems(outcomes, "discretized_beta")  # none solved: refused, as degenerate
     p_hat = outcomes.c / outcomes.n
     s = float(p_hat.max())
-    if s <= 0.0:
-        raise ValueError(
-            "the discretized Beta estimator needs at least one success (max c/n = 0: the "
-            "scale s = max c/n would be 0)"
-        )
-    require_solved_problems(outcomes, "discretized_beta")
     edges = _discretized_edges(int(outcomes.n.max()))
     counts = np.histogram(p_hat, edges)[0].astype(np.float64)
     best, starts = _fit_binned_beta(counts, np.clip(edges / s, 0.0, 1.0))
