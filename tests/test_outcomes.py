@@ -217,6 +217,17 @@ def test_simulation_is_reproducible_and_seed_is_required():
         mp.simulate("beta", {"alpha": 0.3, "beta": 3}, seed=None, **kwargs)
 
 
+def test_simulation_outside_a_familys_range_and_a_cap_below_one_batch_are_refused():
+    kwargs = dict(n_problems=50, n_attempts=10, seed=1)
+    with pytest.raises(ValueError, match=r"cannot draw from beta with \{'alpha': -0.3, "
+                                         r"'beta': 3\}: a <= 0"):
+        mp.simulate("beta", {"alpha": -0.3, "beta": 3}, **kwargs)
+    with pytest.raises(ValueError, match="the draws of p are not all in"):
+        mp.simulate("kumaraswamy", {"a": -0.3, "b": 3}, **kwargs)
+    with pytest.raises(ValueError, match="cap 10 is below one batch"):
+        mp.Design("sequential", batch_size=60, cap=10)
+
+
 def test_simulated_sequential_design_obeys_its_rules():
     design = mp.Design("sequential", batch_size=60, cap=10020)
     out = mp.simulate("beta", {"alpha": 0.3, "beta": 3}, n_problems=300, n_attempts=0,

@@ -61,6 +61,9 @@ class Design:
             value = getattr(self, name)
             if value is not None and (int(value) != value or value < 1):
                 raise ValueError(f"design {name} must be a positive integer, got {value!r}")
+        if self.batch_size is not None and self.cap is not None and self.cap < self.batch_size:
+            raise ValueError(f"design cap {self.cap} is below one batch ({self.batch_size}): "
+                             "the first batch alone would pass the cap")
 
     @property
     def is_sequential(self) -> bool:

@@ -92,7 +92,14 @@ def simulate(
     rng = as_generator(seed)
     design = parse_design(design)
     values = {k: np.asarray(float(v)) for k, v in params.items()}
-    p = np.asarray(family.sample_p(values, int(n_problems), rng), dtype=np.float64)
+    try:
+        p = np.asarray(family.sample_p(values, int(n_problems), rng), dtype=np.float64)
+    except ValueError as err:  # NumPy's own words ("a <= 0") do not name the parameters
+        raise ValueError(f"cannot draw from {population} with {dict(params)}: {err} (a "
+                         "parameter outside the family's range)") from None
+    if not (np.isfinite(p).all() and (p >= 0.0).all() and (p <= 1.0).all()):
+        raise ValueError(f"cannot draw from {population} with {dict(params)}: the draws of p "
+                         "are not all in [0, 1] (a parameter outside the family's range)")
     if design.is_sequential:
         n, c = _sequential_counts(p, design, rng)
     else:
