@@ -37,8 +37,8 @@ def test_there_are_notebooks():
 
 # executing them is split over two files (this one and test_notebooks_run_b.py) so that
 # xdist's --dist loadfile runs the two halves, each its own kernel, on both workers; the halves
-# are chosen by measured time (compare_populations fits seven families on n = 10,000 counts and
-# takes about as long as the other three slow ones together)
+# are chosen by measured time (compare_populations fits four families in the quick run, on
+# n = 10,000 counts, and takes about as long as the other three slow ones together)
 FIRST_HALF = {"compare_populations.ipynb", "quickstart.ipynb"}
 SECOND_HALF = [p for p in NOTEBOOKS if p.name not in FIRST_HALF]
 
