@@ -123,6 +123,15 @@ def test_missing_attribute_and_junk_files(tmp_path, one):
         mp.load_fit(tmp_path / "absent.nc")
 
 
+def test_saving_to_a_folder_or_into_a_missing_one_is_refused_by_name(tmp_path, one):
+    """Both failed inside h5netcdf or at the rename, in words of the temporary file."""
+    with pytest.raises(IsADirectoryError, match=r"is a folder; save the fit to a file in it"):
+        one.save(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"the folder .*missing does not exist"):
+        one.save(tmp_path / "missing" / "fit.nc")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
 def test_health_and_pareto_k_in_every_summary(groups, one):
     health = one.summary().attrs["diagnostics"]
     for key in ("n_divergent", "max_rhat", "min_ess_bulk", "min_ess_tail", "ok", "problems",

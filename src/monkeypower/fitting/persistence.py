@@ -91,6 +91,11 @@ def content_checksum(tree: xr.DataTree) -> str:
 
 def save_tree(tree: xr.DataTree, path: Path) -> Path:
     """Write ``tree`` with its checksum to ``path`` (via a temporary file, then a rename)."""
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; save the fit to a file in it, such as "
+                                f"{path / 'fit.nc'}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist")
     stored = tree.copy()
     stored.attrs = {**tree.attrs, CHECKSUM_ATTR: content_checksum(tree)}
     partial = path.parent / f".{path.name}.partial-{uuid.uuid4().hex[:12]}"
