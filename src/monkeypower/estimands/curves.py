@@ -286,6 +286,20 @@ def loglog_ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 MAX_WINDOW_K = 10**18
 
 
+def whole_number(value: Any, name: str, minimum: int | None = None) -> int:
+    """``value`` as an int if it is a whole number (an int, or a float such as 1e5).
+
+    At least ``minimum`` if given; else ValueError naming ``name`` (1.5 was truncated to 1
+    without a word).
+    """
+    if isinstance(value, bool) or not isinstance(
+            value, (int, float, np.integer, np.floating)) or not float(value).is_integer():
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
+    return int(value)
+
+
 def checked_window(window: Any) -> tuple[int, int]:
     """``(k1, k2)`` as ints: whole numbers with ``1 <= k1 < k2 <= 1e18``; else ValueError.
 
@@ -296,11 +310,10 @@ def checked_window(window: Any) -> tuple[int, int]:
     except (TypeError, ValueError):
         raise ValueError(f"window must be two numbers of attempts (k1, k2), got {window!r}") \
             from None
-    for value in (k1, k2):
-        if isinstance(value, bool) or not isinstance(
-                value, (int, float, np.integer, np.floating)) or not float(value).is_integer():
-            raise ValueError(f"window must hold whole numbers of attempts, got {window!r}")
-    k1, k2 = int(k1), int(k2)
+    try:
+        k1, k2 = whole_number(k1, "k1"), whole_number(k2, "k2")
+    except ValueError:
+        raise ValueError(f"window must hold whole numbers of attempts, got {window!r}") from None
     if not 1 <= k1 < k2 <= MAX_WINDOW_K:
         raise ValueError(f"window must satisfy 1 <= k1 < k2 <= 1e18, got {window!r}")
     return k1, k2

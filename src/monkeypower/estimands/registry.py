@@ -199,9 +199,7 @@ def _measured_pass_at_k(
     post: PosteriorDraws, n_total: int, *, n_problems: int | None = None, neg_log: bool = False,
     seed: int | None = None, max_draws: int | None = None,
 ) -> EstimandDraws:
-    if isinstance(n_total, bool) or not isinstance(n_total, (int, float, np.integer, np.floating)) \
-            or not float(n_total).is_integer():
-        raise ValueError(f"n_total must be a whole number of attempts, got {n_total!r}")
+    n_total = curves.whole_number(n_total, "n_total")
     flat, shape = post.flat(max_draws)
     rng = seeding.rng(post.seed if seed is None else int(seed), int(n_total))
     values = curves.measured_neg_log_pass(post.family, flat, int(n_total), *post.data,

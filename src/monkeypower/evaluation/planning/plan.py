@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from monkeypower import seeding
+from monkeypower.estimands import whole_number
 from monkeypower.evaluation.planning.allocation import (
     ALLOCATIONS,
     fewest_successes,
@@ -78,15 +79,6 @@ def _reduction_at(attempts: np.ndarray, grid: np.ndarray, curves: np.ndarray) ->
 
 
 
-def _whole(value: object, name: str, minimum: int) -> int:
-    """``value`` as an int if it is a whole number of at least ``minimum``.
-
-    Else ValueError (1.5 attempts used to be truncated to 1 without a word).
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not float(value).is_integer() or value < minimum:
-        raise ValueError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
-    return int(value)
 
 def plan(
     fit: Any,
@@ -182,11 +174,11 @@ def plan(
     if allocation not in ALLOCATIONS:
         raise ValueError(f"allocation must be one of {', '.join(ALLOCATIONS)}, got {allocation!r}")
     parsed = parse_target(target)
-    budget, min_batch = _whole(budget, "budget", 1), _whole(min_batch, "min_batch", 1)
-    unattempted = _whole(unattempted, "unattempted", 0)
+    budget, min_batch = whole_number(budget, "budget", 1), whole_number(min_batch, "min_batch", 1)
+    unattempted = whole_number(unattempted, "unattempted", 0)
     if min_batch > budget:
         raise ValueError(f"budget {budget} is smaller than the minimum batch {min_batch}")
-    max_per_problem = _whole(budget if max_per_problem is None else max_per_problem,
+    max_per_problem = whole_number(budget if max_per_problem is None else max_per_problem,
                              "max_per_problem", 1)
     if max_per_problem < min_batch:
         raise ValueError(f"max_per_problem {max_per_problem} is below min_batch {min_batch}")
