@@ -78,8 +78,6 @@ def _reduction_at(attempts: np.ndarray, grid: np.ndarray, curves: np.ndarray) ->
     return y[rows, left] + t * (y[rows, right] - y[rows, left])
 
 
-
-
 def plan(
     fit: Any,
     budget: int,
