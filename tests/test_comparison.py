@@ -74,6 +74,8 @@ def test_side_by_side_interval_and_bootstrap(data_and_fit):
     assert "K = 5,000" in " ".join(table["detail"])
     with pytest.raises(ValueError, match="unknown estimator"):
         side_by_side(out, fit, estimators=("nope",))
+    with pytest.raises(ValueError, match="whole numbers of attempts"):  # was read as (1, 100)
+        side_by_side(out, fit, window=(1.5, 100))
 
 
 def test_side_by_side_rows_equal_the_named_estimands(data_and_fit):

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from monkeypower.estimands import checked_window
 from monkeypower.evaluation.baselines import BASELINES, BaselineResult
 from monkeypower.fitting.fit import one_fit
 from monkeypower.intervals import IntervalConvention, resolve_interval
@@ -172,7 +173,7 @@ def side_by_side(
                          "counts differ); side by side compares estimators on the same data")
     convention = resolve_interval(interval)
     n_min, n_max = int(outcomes.n.min()), int(outcomes.max_attempts)
-    win = (1, n_min) if window is None else (int(window[0]), int(window[1]))
+    win = (1, n_min) if window is None else checked_window(window)
     K = int(10 * n_max if horizon is None else horizon)
     if K <= 0:
         raise ValueError(f"horizon must be positive, got {horizon!r}")
