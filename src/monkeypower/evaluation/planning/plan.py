@@ -177,7 +177,7 @@ def plan(
     if min_batch > budget:
         raise ValueError(f"budget {budget} is smaller than the minimum batch {min_batch}")
     max_per_problem = whole_number(budget if max_per_problem is None else max_per_problem,
-                             "max_per_problem", 1)
+                                   "max_per_problem", 1)
     if max_per_problem < min_batch:
         raise ValueError(f"max_per_problem {max_per_problem} is below min_batch {min_batch}")
     outcomes, stats = fit.outcomes, fit.stats
