@@ -123,6 +123,23 @@ BACKEND_COUNTS = np.array([(0, 0), (0, 1e6), (1e4, 0), (37, 9963), (3, 97), (2, 
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_parameter_ranges_hold_the_whole_prior_box_and_refuse_their_edges(name):
+    """Every natural parameter has a range; the prior's median and corners lie inside it."""
+    fam = get_family(name)
+    assert set(fam.param_ranges) == set(fam.params)
+    for theta in [median_params(name), *corner_params(name)]:
+        fam.check_params(theta)
+    for param in fam.params:
+        allowed = fam.param_ranges[param]
+        outside = [np.nan, allowed.lower - 1.0, allowed.upper + 1.0]
+        outside += [end for end, closed in ((allowed.lower, allowed.lower_closed),
+                                            (allowed.upper, allowed.upper_closed)) if not closed]
+        for value in outside:  # an infinite end is open: infinity itself is refused
+            with pytest.raises(ValueError, match=rf"{fam.name} parameters out of range: {param} ="):
+                fam.check_params({**median_params(name), param: value})
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_zero_counts_give_exactly_zero_and_l_is_never_positive(name):
     fam = get_family(name)
     for theta in [median_params(name), *corner_params(name)]:

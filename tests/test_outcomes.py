@@ -219,11 +219,21 @@ def test_simulation_is_reproducible_and_seed_is_required():
 
 def test_simulation_outside_a_familys_range_and_a_cap_below_one_batch_are_refused():
     kwargs = dict(n_problems=50, n_attempts=10, seed=1)
-    with pytest.raises(ValueError, match=r"cannot draw from beta with \{'alpha': -0.3, "
-                                         r"'beta': 3\}: a <= 0"):
+    with pytest.raises(ValueError, match=r"beta parameters out of range: alpha = -0.3 \(must "
+                                         r"be a number in \(0, inf\)\)$"):
         mp.simulate("beta", {"alpha": -0.3, "beta": 3}, **kwargs)
-    with pytest.raises(ValueError, match="the draws of p are not all in"):
-        mp.simulate("kumaraswamy", {"a": -0.3, "b": 3}, **kwargs)
+    with pytest.raises(ValueError, match=r"a = -0.3 .*; b = nan"):
+        mp.simulate("kumaraswamy", {"a": -0.3, "b": float("nan")}, **kwargs)
+    # NumPy draws these without complaint: p up to 1.5, a point mass of weight 1.5
+    with pytest.raises(ValueError, match=r"scale = 1.5 \(must be a number in \(0, 1\]\)"):
+        mp.simulate("scaled_beta", {"alpha": 0.3, "beta": 3, "scale": 1.5}, **kwargs)
+    with pytest.raises(ValueError, match=r"pi0 = 1.5 \(must be a number in \[0, 1\]\)"):
+        mp.simulate("zero_inflated_beta", {"pi0": 1.5, "alpha": 0.3, "beta": 3}, **kwargs)
+    with pytest.raises(ValueError, match=r"mu = 'low' \(must be a number"):
+        mp.simulate("logit_normal", {"mu": "low", "sigma": 1.0}, **kwargs)
+    # the closed ends are allowed
+    edges = {"pi0": 0.0, "alpha": 0.3, "beta": 3, "scale": 1.0}
+    assert mp.simulate("zero_inflated_scaled_beta", edges, **kwargs).n_problems == 50
     with pytest.raises(ValueError, match="cap 10 is below one batch"):
         mp.Design("sequential", batch_size=60, cap=10)
 

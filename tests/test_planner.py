@@ -269,6 +269,16 @@ def test_cli_plan_end_to_end(tmp_path, capsys):
     assert code == 2 and "--target" in capsys.readouterr().err
 
 
+def test_a_known_population_out_of_its_family_s_range_is_refused_when_made():
+    with pytest.raises(ValueError, match=r"scale = 1.5 \(must be a number in \(0, 1\]\)"):
+        KnownPopulation("scaled_beta", {"alpha": 0.3, "beta": 3.0, "scale": 1.5}, 40)
+    with pytest.raises(ValueError, match=r"parameters are \['alpha', 'beta'\]; missing \['beta'\]"):
+        KnownPopulation("beta", {"alpha": 0.3}, 40)
+    with pytest.raises(ValueError, match="n_problems must be a whole number of at least 1"):
+        KnownPopulation("beta", {"alpha": 0.3, "beta": 3.0}, 0)
+    assert KnownPopulation("beta", {"alpha": 0.3, "beta": 3.0}, 40).n_problems == 40
+
+
 # a smoke test of the campaign's mechanics: tiny refits may show R-hat just above 1.01
 @pytest.mark.filterwarnings("ignore::monkeypower.fitting.diagnostics.SamplingWarning")
 def test_campaign_smoke_known_and_recorded():

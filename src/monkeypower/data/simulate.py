@@ -79,27 +79,13 @@ def simulate(
     family = get_family(population)
     if params is None:
         raise TypeError(f"params is required: the {family.name} family takes {family.params}")
-    missing = sorted(set(family.params) - set(params))
-    unknown = sorted(set(params) - set(family.params))
-    if missing or unknown:
-        raise ValueError(
-            f"{family.name} parameters are {list(family.params)}; "
-            + (f"missing {missing} " if missing else "")
-            + (f"unknown {unknown}" if unknown else "")
-        )
+    family.check_params(params)
     if int(n_problems) != n_problems or n_problems < 1:
         raise ValueError(f"n_problems must be a positive integer, got {n_problems!r}")
     rng = as_generator(seed)
     design = parse_design(design)
     values = {k: np.asarray(float(v)) for k, v in params.items()}
-    try:
-        p = np.asarray(family.sample_p(values, int(n_problems), rng), dtype=np.float64)
-    except ValueError as err:  # NumPy's own words ("a <= 0") do not name the parameters
-        raise ValueError(f"cannot draw from {population} with {dict(params)}: {err} (a "
-                         "parameter outside the family's range)") from None
-    if not (np.isfinite(p).all() and (p >= 0.0).all() and (p <= 1.0).all()):
-        raise ValueError(f"cannot draw from {population} with {dict(params)}: the draws of p "
-                         "are not all in [0, 1] (a parameter outside the family's range)")
+    p = np.asarray(family.sample_p(values, int(n_problems), rng), dtype=np.float64)
     if design.is_sequential:
         n, c = _sequential_counts(p, design, rng)
     else:

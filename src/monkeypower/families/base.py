@@ -36,7 +36,8 @@ import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, get_backend
 
-__all__ = ["Family", "TailBehaviour", "TailKind"]
+__all__ = ["POSITIVE", "PROBABILITY", "REAL", "SCALE", "Family", "ParamRange", "TailBehaviour",
+           "TailKind"]
 
 TailKind = Literal["power_law", "plateau", "faster_than_power_law"]
 """Asymptotic behaviour of the failure curve :math:`\\mathbb{E}[(1-p)^k]` as :math:`k\\to\\infty`.
@@ -74,6 +75,40 @@ class TailBehaviour:
     prefactor: Array
 
 
+@dataclass(frozen=True)
+class ParamRange:
+    """The values a natural parameter may take: an interval, each end open or closed.
+
+    >>> SCALE.contains(1.0), SCALE.contains(1.5), str(SCALE)
+    (True, False, '(0, 1]')
+    """
+
+    lower: float
+    upper: float
+    lower_closed: bool = False
+    upper_closed: bool = False
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the interval (NaN never does)."""
+        above = value >= self.lower if self.lower_closed else value > self.lower
+        below = value <= self.upper if self.upper_closed else value < self.upper
+        return bool(above and below)
+
+    def __str__(self) -> str:
+        return (f"{'[' if self.lower_closed else '('}{self.lower:g}, {self.upper:g}"
+                f"{']' if self.upper_closed else ')'}")
+
+
+POSITIVE = ParamRange(0.0, np.inf)
+"""Shape parameters and exponents: finite and above 0."""
+SCALE = ParamRange(0.0, 1.0, upper_closed=True)
+"""A ceiling on ``p`` (the scaled families): above 0, at most 1."""
+PROBABILITY = ParamRange(0.0, 1.0, lower_closed=True, upper_closed=True)
+"""A mixture weight or a point mass: from 0 to 1."""
+REAL = ParamRange(-np.inf, np.inf)
+"""A location on the logit scale: any finite number."""
+
+
 class Family(abc.ABC):
     """A parametric population density for the per-problem success probability.
 
@@ -85,6 +120,9 @@ class Family(abc.ABC):
     """Registry key, e.g. ``"beta"``."""
     params: ClassVar[tuple[str, ...]]
     """Names of the natural parameters, in canonical order."""
+    param_ranges: ClassVar[Mapping[str, ParamRange]]
+    """The values each natural parameter may take (one entry per name in :attr:`params`);
+    :meth:`check_params` holds a user's values to them."""
     prior_variables: ClassVar[tuple[str, ...]]
     """Names of the interpretable variables that carry priors in a model spec (e.g. the tail
     exponent ``alpha`` and the population ``mean``); :meth:`natural_params` maps them to
@@ -102,6 +140,33 @@ class Family(abc.ABC):
     nodes_per_side: ClassVar[int | None] = None
     """Quadrature families only: Gauss–Legendre nodes on each side of the mode (the family's
     module docstring gives the accuracy they buy); ``None`` for the other families."""
+
+    def check_params(self, params: Mapping[str, Any]) -> None:
+        """Refuse natural parameters outside the family's ranges, naming each one.
+
+        Raises
+        ------
+        ValueError
+            Naming the family and the missing or unknown names, or every parameter out of its
+            range, its value and the range.
+        """
+        missing = sorted(set(self.params) - set(params))
+        unknown = sorted(set(params) - set(self.params))
+        if missing or unknown:
+            raise ValueError(f"{self.name} parameters are {list(self.params)}; "
+                             + (f"missing {missing} " if missing else "")
+                             + (f"unknown {unknown}" if unknown else ""))
+        bad = []
+        for name in self.params:
+            value, allowed = params[name], self.param_ranges[name]
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = np.nan
+            if isinstance(value, bool) or not allowed.contains(number):
+                bad.append(f"{name} = {value!r} (must be a number in {allowed})")
+        if bad:
+            raise ValueError(f"{self.name} parameters out of range: {'; '.join(bad)}")
 
     @abc.abstractmethod
     def natural_params(

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, betaln, get_backend, log_gamma_ratio
-from .base import Family, TailBehaviour
+from .base import POSITIVE, Family, TailBehaviour
 
 __all__ = ["BetaFamily"]
 
@@ -38,6 +38,7 @@ class BetaFamily(Family):
 
     name = "beta"
     params = ("alpha", "beta")
+    param_ranges = {"alpha": POSITIVE, "beta": POSITIVE}
     prior_variables = ("alpha", "mean")
     accuracy = 1e-13  # measured worst over the prior support: 5.6e-15
 

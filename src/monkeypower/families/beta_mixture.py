@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, get_backend, logsumexp
-from .base import Family, TailBehaviour
+from .base import POSITIVE, PROBABILITY, Family, TailBehaviour
 from .beta import BetaFamily
 
 __all__ = ["BetaMixtureFamily"]
@@ -67,6 +67,8 @@ class BetaMixtureFamily(Family):
     name = "beta_mixture"
     accuracy = 1e-13  # measured worst over the prior support: 3.4e-14
     params = ("tail_weight", "alpha_tail", "beta_tail", "alpha_body", "beta_body")
+    param_ranges = {"tail_weight": PROBABILITY, "alpha_tail": POSITIVE, "beta_tail": POSITIVE,
+                    "alpha_body": POSITIVE, "beta_body": POSITIVE}
     prior_variables = ("tail_weight", "alpha_tail", "alpha_body", "mean_body", "mean_ratio")
 
     def natural_params(

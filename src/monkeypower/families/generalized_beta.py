@@ -131,7 +131,7 @@ from ._laplace_numba import (
     place_flat4,
 )
 from ._numba_cache import njit_cached
-from .base import Family, TailBehaviour
+from .base import POSITIVE, SCALE, Family, TailBehaviour
 
 __all__ = ["NUMBA_INTEGRAND", "GeneralizedBetaFamily", "generalized_beta_log_moment"]
 
@@ -343,6 +343,7 @@ class GeneralizedBetaFamily(Family):
 
     name = "generalized_beta"
     params = ("alpha", "nu", "beta", "scale")
+    param_ranges = {"alpha": POSITIVE, "nu": POSITIVE, "beta": POSITIVE, "scale": SCALE}
     prior_variables = ("alpha", "nu", "mean", "scale")
     accuracy = 3e-4  # worst prior corner 1.9e-4; 6.2e-8 where fits live (module docstring)
     numba_integrand = NUMBA_INTEGRAND

@@ -97,7 +97,7 @@ from ._laplace_numba import (
     place_nodes,
 )
 from ._numba_cache import njit_cached
-from .base import Family, TailBehaviour
+from .base import POSITIVE, Family, TailBehaviour
 
 __all__ = ["NUMBA_INTEGRAND", "KumaraswamyFamily", "kumaraswamy_log_moment"]
 
@@ -248,6 +248,7 @@ class KumaraswamyFamily(Family):
 
     name = "kumaraswamy"
     params = ("a", "b")
+    param_ranges = {"a": POSITIVE, "b": POSITIVE}
     prior_variables = ("alpha", "median")
     accuracy = 1e-12  # measured worst over the prior support: 6.9e-13 (36 nodes per side)
     numba_integrand = NUMBA_INTEGRAND

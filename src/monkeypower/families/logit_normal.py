@@ -82,7 +82,7 @@ from ._laplace_numba import (
     place_nodes,
 )
 from ._numba_cache import njit_cached
-from .base import Family, TailBehaviour
+from .base import POSITIVE, REAL, Family, TailBehaviour
 
 __all__ = ["NUMBA_INTEGRAND", "LogitNormalFamily", "logit_normal_log_moment"]
 
@@ -223,6 +223,7 @@ class LogitNormalFamily(Family):
 
     name = "logit_normal"
     params = ("mu", "sigma")
+    param_ranges = {"mu": REAL, "sigma": POSITIVE}
     prior_variables = ("mu", "sigma")
     accuracy = 5e-8  # measured worst over the prior support: 1.8e-8 (sigma = 20.4, f = 1)
     numba_integrand = NUMBA_INTEGRAND

@@ -118,7 +118,7 @@ from ._backend import (
 )
 from ._scaled_beta_numba import log_moment_numba
 from ._scaled_beta_op import scaled_beta_log_moment_pytensor
-from .base import Family, TailBehaviour
+from .base import POSITIVE, SCALE, Family, TailBehaviour
 
 __all__ = [
     "M", "N_NODES", "ScaledBetaFamily", "scaled_beta_log_moment", "fixed_node_log_moment_numpy",
@@ -351,6 +351,7 @@ class ScaledBetaFamily(Family):
 
     name = "scaled_beta"
     params = ("alpha", "beta", "scale")
+    param_ranges = {"alpha": POSITIVE, "beta": POSITIVE, "scale": SCALE}
     prior_variables = ("alpha", "mean", "scale")
     accuracy = 1e-13  # measured worst over the prior support: 1.0e-14
 

@@ -49,7 +49,7 @@ import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, get_backend
 from ._laplace import numpy_chunked
-from .base import Family, TailBehaviour
+from .base import POSITIVE, SCALE, Family, TailBehaviour
 from .generalized_beta import NUMBA_INTEGRAND, generalized_beta_log_moment
 from .kumaraswamy import b_from_median
 
@@ -74,6 +74,7 @@ class ScaledKumaraswamyFamily(Family):
 
     name = "scaled_kumaraswamy"
     params = ("a", "b", "scale")
+    param_ranges = {"a": POSITIVE, "b": POSITIVE, "scale": SCALE}
     prior_variables = ("alpha", "median", "scale")
     accuracy = 5e-12  # measured worst over the prior support: 1.4e-12
     numba_integrand = NUMBA_INTEGRAND

@@ -100,7 +100,7 @@ from ._laplace_numba import (
     place_nodes_multi,
 )
 from ._numba_cache import njit_cached
-from .base import Family, TailBehaviour
+from .base import POSITIVE, REAL, Family, TailBehaviour
 
 __all__ = ["NUMBA_INTEGRAND", "TailedLogitNormalFamily", "tailed_logit_normal_log_moment"]
 
@@ -306,6 +306,7 @@ class TailedLogitNormalFamily(Family):
 
     name = "tailed_logit_normal"
     params = ("mu", "sigma", "alpha")
+    param_ranges = {"mu": REAL, "sigma": POSITIVE, "alpha": POSITIVE}
     prior_variables = ("alpha", "mu", "sigma")
     accuracy = 2e-6  # measured worst at the prior corners: 7.8e-7 (sigma 20.4, alpha 0.014, f 1)
     numba_integrand = NUMBA_INTEGRAND

@@ -45,7 +45,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, get_backend, logaddexp
-from .base import Family, TailBehaviour
+from .base import PROBABILITY, Family, TailBehaviour
 from .beta import BetaFamily
 from .scaled_beta import ScaledBetaFamily
 
@@ -109,6 +109,7 @@ class ZeroInflatedBetaFamily(ZeroInflatedFamily):
     base = BetaFamily()
     accuracy = BetaFamily.accuracy
     params = ("pi0", *BetaFamily.params)
+    param_ranges = {"pi0": PROBABILITY, **BetaFamily.param_ranges}
     prior_variables = ("pi0", *BetaFamily.prior_variables)
 
 
@@ -124,4 +125,5 @@ class ZeroInflatedScaledBetaFamily(ZeroInflatedFamily):
     base = ScaledBetaFamily()
     accuracy = ScaledBetaFamily.accuracy
     params = ("pi0", *ScaledBetaFamily.params)
+    param_ranges = {"pi0": PROBABILITY, **ScaledBetaFamily.param_ranges}
     prior_variables = ("pi0", *ScaledBetaFamily.prior_variables)

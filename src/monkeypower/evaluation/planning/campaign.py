@@ -34,7 +34,7 @@ from monkeypower import seeding
 from monkeypower.data.design import Design
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.estimands.conditional import conditional_p_draws
-from monkeypower.estimands.curves import effective_exponent
+from monkeypower.estimands.curves import effective_exponent, whole_number
 from monkeypower.evaluation.planning.allocation import ALLOCATIONS
 from monkeypower.evaluation.planning.plan import plan
 from monkeypower.evaluation.planning.result import CampaignResult
@@ -56,6 +56,10 @@ class KnownPopulation:
     family: str
     params: Mapping[str, float]
     n_problems: int
+
+    def __post_init__(self) -> None:
+        get_family(self.family).check_params(self.params)
+        whole_number(self.n_problems, "n_problems", 1)
 
     @property
     def name(self) -> str:
