@@ -20,6 +20,7 @@ from monkeypower.evaluation.planning import (
     KnownPopulation,
     RecordedOutcomes,
     parse_target,
+    preposterior,
     simulate_campaign,
 )
 from monkeypower.evaluation.planning.allocation import (
@@ -158,6 +159,22 @@ def test_noise_correction_scores_an_uninformative_problem_near_zero():
     got = variance_reduction(BETA, flat, target, np.array([0]), np.array([100]), np.array([50]))
     uncorrected = np.var(values) / s
     assert abs(got[0, 0]) < 0.3 * uncorrected
+
+
+def test_chunks_on_threads_give_the_numbers_of_one_pass(monkeypatch):
+    """Many small chunks over four threads against one chunk on one thread: the same bits."""
+    rng = np.random.default_rng(3)
+    copies = 100  # a two-point posterior of α, as above: every problem is informative
+    flat = {"alpha": np.repeat([0.2, 0.5], copies), "beta": np.full(2 * copies, 3.0)}
+    target = TargetDraws(parse_target("forecast:1e4"), flat["alpha"], 300, 0.0)
+    c, f = np.zeros(300, dtype=int), rng.integers(100, 300, 300)  # unsolved: informative
+    m_grid = np.array([100, 400])
+    one = variance_reduction(BETA, flat, target, c, f, m_grid)
+    monkeypatch.setattr(preposterior, "_CHUNK_ELEMENTS", 7 * 2 * copies * 24)  # 43 chunks per m
+    monkeypatch.setattr(preposterior, "_MAX_THREADS", 4)
+    threaded = variance_reduction(BETA, flat, target, c, f, m_grid)
+    assert (one > 0).all()  # equal zeros would prove nothing
+    np.testing.assert_array_equal(threaded, one)
 
 
 # ------------------------------------------------------------------ targets and plans

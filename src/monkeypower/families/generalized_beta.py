@@ -234,7 +234,7 @@ def _setup_nb(c, f, alpha, nu, beta, scale, starts):  # pragma: no cover - compi
     return y_lo, y_hi, 2
 
 
-@njit_cached
+@njit_cached(nogil=True)  # the planner places nodes in threads
 def _place_nb(c, f, alpha, nu, beta, scale, frac, log_w0, log_map):  # pragma: no cover
     return place_flat4(_h_nb, _dh_nb, _setup_nb, c, f, alpha, nu, beta, scale, frac, log_w0,
                        log_map)

@@ -26,7 +26,8 @@ noise. The sum over :math:`x` is exact where the predictive's range (mean ± 6 s
 exact moments :math:`E[p\mid D]`, :math:`E[p^2\mid D]`) holds few values; elsewhere its first
 :data:`EXACT_OUTCOMES` values are summed exactly and the rest by the midpoint rule on
 :data:`BINNED_OUTCOMES` bins (the summand is smooth in :math:`x` there). Everything is one NumPy
-expression over draws × problems × outcomes, per candidate :math:`m`.
+expression over draws × problems × outcomes, per candidate :math:`m` and chunk of problems; the
+chunks run on threads (NumPy and the families' numba kernels release the GIL).
 
 References
 ----------
@@ -38,6 +39,9 @@ K. Chaloner, I. Verdinelli, "Bayesian Experimental Design: A Review", Statistica
 """
 
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy.special import gammaln
@@ -56,6 +60,8 @@ RANGE_SD = 6.0
 
 # draws × pairs × outcomes handled at once (memory ~ 8 bytes × 6 arrays × this)
 _CHUNK_ELEMENTS = 2_000_000
+# chunks computed at once (memory ~ this × the chunk's)
+_MAX_THREADS = 4
 
 
 def outcome_grid(
@@ -132,36 +138,52 @@ def variance_reduction(
     per_chunk = max(1, _CHUNK_ELEMENTS // (n_draws * width))
     params = {k: np.asarray(v, dtype=np.float64)[:, None, None] for k, v in flat.items()}
     params_2d = {k: v[:, :, 0] for k, v in params.items()}
+    horizon = float(target.target.horizon) if target.target.depends_on_data else None
     with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
         now = np.asarray(family.log_moment(c[None, :], f[None, :], params_2d, NUMPY))
         p1 = np.mean(np.exp(np.asarray(family.log_moment(c[None, :] + 1, f[None, :], params_2d,
                                                           NUMPY)) - now), axis=0)
         p2 = np.mean(np.exp(np.asarray(family.log_moment(c[None, :] + 2, f[None, :], params_2d,
                                                           NUMPY)) - now), axis=0)
-        if target.target.depends_on_data:
-            horizon = float(target.target.horizon)
-            g_now = np.exp(log_fail_ratio(family, params_2d, c[None, :], f[None, :], horizon))
-        for gi, m in enumerate(m_grid):
-            mean = m * p1
-            sd = np.sqrt(np.clip(m * (p1 - p2) + m * m * (p2 - p1 * p1), 0.0, None))
-            x_all, w_all = outcome_grid(mean, sd, int(m))
-            for start in range(0, len(c), per_chunk):
-                part = slice(start, start + per_chunk)
-                x = x_all[part][None, :, :]
-                cc, ff = c[part][None, :, None], f[part][None, :, None]
-                log_new = np.asarray(family.log_moment(cc + x, ff + m - x, params, NUMPY))
-                log_a = _log_binomial(float(m), x) + log_new - now[:, part, None]
-                a = np.exp(log_a)
-                if target.target.depends_on_data:
-                    log_g = np.asarray(family.log_moment(cc + x, ff + m - x + horizon, params,
-                                                         NUMPY)) - log_new
-                    delta = deviation + (g_now[:, part, None] - np.exp(log_g)) / target.n_total
-                else:
-                    delta = deviation
-                weighted = a * delta
-                numerator = np.mean(weighted, axis=0)
-                noise = np.var(weighted, axis=0, ddof=1) / n_draws
-                mass = np.mean(a, axis=0)
-                term = np.where(mass > 0, (numerator**2 - noise) / mass, 0.0)
-                out[part, gi] = np.sum(w_all[part] * np.nan_to_num(term), axis=1)
+        g_now = (np.exp(log_fail_ratio(family, params_2d, c[None, :], f[None, :], horizon))
+                 if horizon is not None else None)
+
+    def chunk(gi: int, m: int, part: slice, x_all: np.ndarray, w_all: np.ndarray) -> None:
+        # NumPy's error state is per thread: set it in the worker
+        with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+            x = x_all[part][None, :, :]
+            cc, ff = c[part][None, :, None], f[part][None, :, None]
+            log_new = np.asarray(family.log_moment(cc + x, ff + m - x, params, NUMPY))
+            a = np.exp(_log_binomial(float(m), x) + log_new - now[:, part, None])
+            if horizon is not None:
+                log_g = np.asarray(family.log_moment(cc + x, ff + m - x + horizon, params,
+                                                     NUMPY)) - log_new
+                delta = deviation + (g_now[:, part, None] - np.exp(log_g)) / target.n_total
+            else:
+                delta = deviation
+            weighted = a * delta
+            numerator = np.mean(weighted, axis=0)
+            noise = np.var(weighted, axis=0, ddof=1) / n_draws
+            mass = np.mean(a, axis=0)
+            term = np.where(mass > 0, (numerator**2 - noise) / mass, 0.0)
+            out[part, gi] = np.sum(w_all[part] * np.nan_to_num(term), axis=1)
+
+    jobs = []
+    for gi, m in enumerate(m_grid):
+        mean = m * p1
+        sd = np.sqrt(np.clip(m * (p1 - p2) + m * m * (p2 - p1 * p1), 0.0, None))
+        x_all, w_all = outcome_grid(mean, sd, int(m))
+        jobs += [(gi, int(m), slice(start, start + per_chunk), x_all, w_all)
+                 for start in range(0, len(c), per_chunk)]
+    # the special functions and reductions release the GIL: chunks run on threads
+    with ThreadPoolExecutor(max_workers=min(_MAX_THREADS, len(jobs), _available_cores())) as pool:
+        for done in [pool.submit(chunk, *job) for job in jobs]:
+            done.result()
     return np.clip(out, 0.0, None)
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
