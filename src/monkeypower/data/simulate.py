@@ -68,6 +68,12 @@ def simulate(
     Outcomes
         Problem ids ``0..M-1``.
 
+    Raises
+    ------
+    ValueError
+        A parameter missing, unknown or outside the family's range
+        (:attr:`~monkeypower.families.Family.param_ranges`, e.g. a scale above 1), named.
+
     Examples
     --------
     >>> import monkeypower as mp
