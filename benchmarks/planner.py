@@ -288,6 +288,7 @@ TIMING_HEADING = "## Time to plan"
 
 
 def _timing_section(timed: pd.DataFrame) -> list[str]:
+    slowest = timed.loc[timed["seconds"].idxmax()]
     return [TIMING_HEADING, "",
             "A `beta` fit of 10,000 problems (2 chains × 500 draws) and a fit of the default "
             "model at its own settings on 128 problems (the plan's default uses 100 draws per "
@@ -295,8 +296,8 @@ def _timing_section(timed: pd.DataFrame) -> list[str]:
             "package is developed on (shared with other jobs: load varies; the plan's chunks of "
             "problems run on threads, at most 4). The cost grows with the distinct (n, c) "
             "pairs, not the problems, and with the family's cost per pair: "
-            f"{timed['seconds'].min():.1f}–{timed['seconds'].max():.1f} s here, the "
-            "slowest where n is spread out (as after adaptive rounds).", "",
+            f"{timed['seconds'].min():.1f}–{timed['seconds'].max():.1f} s here (slowest: "
+            f"{slowest['model']} on {slowest['data']}, {slowest['target']}).", "",
             timed.to_markdown(index=False), ""]
 
 
