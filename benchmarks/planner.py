@@ -79,7 +79,8 @@ def run(cases: list[str], seeds: int) -> None:
                     warnings.simplefilter("always")
                     result = simulate_campaign(
                         source, allocation, target, rounds=ROUNDS[allocation], budget=BUDGET,
-                        initial=INITIAL, seed=seed, track=TARGETS, interval=INTERVAL)
+                        initial=INITIAL, seed=seed, track=TARGETS, model="beta",
+                        interval=INTERVAL)
                 rows = result.rows.assign(case=case, seed=seed, planned=target,
                                           warnings=len(caught))
                 save(key, rows)

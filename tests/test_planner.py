@@ -303,11 +303,14 @@ def test_cli_plan_end_to_end(tmp_path, capsys):
     out = mp.simulate("beta", {"alpha": 0.3, "beta": 3}, n_problems=30, n_attempts=50, seed=1)
     out.to_dataframe().to_csv(tmp_path / "counts.csv", index=False)
     args = [str(tmp_path / "counts.csv"), "--problem", "problem", "--n", "n", "--c", "c",
-            "--seed", "1", "--chains", "2", "--draws", "300", "--tune", "300", "--no-progress"]
+            "--seed", "1", "--chains", "2", "--draws", "300", "--tune", "300", "--no-progress",
+            "--model", "beta"]
     code = main(["plan", *args, "--budget", "600", "--target", "forecast:1e4",
                  "--out", str(tmp_path / "plan.csv")])
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert code == 0 and "Plan: 600 attempts for forecast_pass_at_k (K = 10,000)" in printed
+    assert "fitting model 'beta' (seed 1)" in captured.err
     table = pd.read_csv(tmp_path / "plan.csv")
     assert len(table) == 30 and table["attempts"].sum() == 600
     code = main(["plan", *args, "--budget", "600", "--target", "nonsense"])
@@ -330,7 +333,8 @@ def test_campaign_smoke_known_and_recorded():
     known = simulate_campaign(
         KnownPopulation("beta", {"alpha": 0.3, "beta": 3.0}, 40), "preposterior", "forecast:1e4",
         rounds=1, budget=400, initial=20, seed=2, initial_problems=35,
-        track=["asymptotic_exponent", "forecast:1e4"], fit_kwargs=CAMPAIGN_FIT, max_draws=100)
+        track=["asymptotic_exponent", "forecast:1e4"], model="beta", fit_kwargs=CAMPAIGN_FIT,
+        max_draws=100)
     rows = known.rows
     assert len(rows) == 4 and rows["attempts"].tolist() == [700, 700, 1100, 1100]
     assert rows["truth"].iloc[0] == pytest.approx(0.3)
@@ -339,7 +343,7 @@ def test_campaign_smoke_known_and_recorded():
     truth = {"asymptotic_exponent": 0.3}
     recorded = simulate_campaign(
         RecordedOutcomes(pool, truth), "fewest_successes", rounds=1, budget=300, initial=20,
-        seed=2, fit_kwargs=CAMPAIGN_FIT)
+        seed=2, model="beta", fit_kwargs=CAMPAIGN_FIT)
     assert recorded.rows["attempts"].tolist() == [600, 900]
     fig = plot_campaigns([known, recorded])
     assert isinstance(fig, Figure)

@@ -528,7 +528,8 @@ def _add_plan_command(sub: Any) -> None:
     plan.add_argument("--unattempted", type=int, default=0,
                       help="problems of the benchmark not attempted yet (the plan may draw some)")
     plan.add_argument("--max-per-problem", type=int, help="most attempts at one problem")
-    plan.add_argument("--model", default="beta", help="model name or TOML path")
+    plan.add_argument("--model", default=DEFAULT_MODEL,
+                      help=f"model name or TOML path (default: {DEFAULT_MODEL})")
     plan.add_argument("--seed", type=int, required=True, help="seed of the sampler and the plan")
     plan.add_argument("--out", type=Path, help="CSV file for the plan (one row per problem)")
     _add_sampler_options(plan, draws=500)
@@ -546,6 +547,8 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out: folder {args.out.parent} does not exist")
     data = _read_one_group(args)
+    print(f"monkeypower: fitting model {args.model!r} (seed {args.seed}), then planning",
+          file=sys.stderr)
     fitted = mp.fit(data, args.model, **_fit_kwargs(args))
     try:
         result = mp.plan(fitted, args.budget, args.plan_target, min_batch=args.min_batch,

@@ -108,7 +108,7 @@ def _fit_all(data: dict[int, Outcomes], model: str, fit_kwargs: dict[str, Any], 
 
 
 def sbc(
-    model: str = "beta",
+    model: str,
     *,
     n_problems: int,
     n_attempts: int,
@@ -149,8 +149,9 @@ def sbc(
 
     Parameters
     ----------
-    model : str, default "beta"
-        A built-in model name (:func:`monkeypower.available_models`) or spec path.
+    model : str
+        A built-in model name (:func:`monkeypower.available_models`) or spec path: the model
+        whose sampler is checked (required; hundreds of fits, so no model is picked for you).
     n_problems, n_attempts : int
         Size of every simulated benchmark :math:`M` × :math:`n`.
     n_sims : int

@@ -149,7 +149,7 @@ def simulate_campaign(
     track: Sequence[str | PlanTarget] | None = None,
     initial_problems: int | None = None,
     min_batch: int = 10,
-    model: str = "beta",
+    model: str,
     fit_kwargs: Mapping[str, Any] | None = None,
     max_draws: int = 250,
     interval: IntervalConvention | float | None = None,
@@ -178,8 +178,9 @@ def simulate_campaign(
         Problems attempted at the start (default all); the rest can be drawn by the plan.
     min_batch : int, default 10
         The fewest attempts a problem gets in a round, if any.
-    model : str, default "beta"
-        The model refitted every round.
+    model : str
+        The model refitted every round (required: a campaign refits it every round, so its
+        cost is yours to choose; ``"beta"`` is fastest, the default model the honest one).
     fit_kwargs : mapping, optional
         Sampler settings of the refits (default draws 500, tune 500, chains 2).
     max_draws : int, default 250
