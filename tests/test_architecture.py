@@ -13,7 +13,7 @@ SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "monkeypower"
 
 # Bottom to top: a module may import its own room and the rooms below it, never above.
 LAYERS = [
-    ("errors", "version", "seeding", "intervals", "presentation"),
+    ("errors", "version", "seeding", "intervals", "threads", "presentation"),
     ("families",),
     ("data",),
     ("estimands",),

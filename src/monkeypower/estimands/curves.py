@@ -17,6 +17,7 @@ import numpy as np
 
 from monkeypower.data.passk import reference_k_grid
 from monkeypower.families import NUMPY, Family
+from monkeypower.threads import available_cores, run_in_threads
 
 __all__ = [
     "Curve",
@@ -156,9 +157,13 @@ def _forecast_log_moment(
         return np.asarray(later, dtype=np.float64)
 
     allp = _params(params)
-    per_draw = max(1, _CHUNK_ELEMENTS // len(c))
+    # at least one chunk of draws per core: the chunks run on threads (unless the family's
+    # kernel runs on its own)
+    cores = 1 if family.parallel_kernel else available_cores()
+    per_draw = max(1, min(_CHUNK_ELEMENTS // len(c), -(-allp.n_draws // cores)))
     out = np.empty((allp.n_draws, len(k)))
-    for start in range(0, allp.n_draws, per_draw):
+
+    def fill(start: int) -> None:
         chunk = allp.take(slice(start, start + per_draw))
         base = log_w[None, :] - terms_at(0.0, chunk)
         last = base + terms_at(ascending[-1], chunk)
@@ -173,6 +178,8 @@ def _forecast_log_moment(
             terms[rows, cols] = base[rows, cols] + terms_at(ascending[j], chunk, rows, cols)
             rows_out[:, order[j]] = _logsumexp(terms, axis=1)
             live &= ~(terms < bound)  # a NaN stays live, so it shows in every later column
+
+    run_in_threads(fill, range(0, allp.n_draws, per_draw), cores)
     return out
 
 

@@ -36,7 +36,6 @@ on contiguous slices.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numba
@@ -47,6 +46,8 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 from pytensor.tensor.type import TensorType
+
+from monkeypower.threads import run_in_threads
 
 from ._laplace import _gl_tables
 from ._laplace_numba import NumbaIntegrand, _place_one, float64_inputs
@@ -248,6 +249,5 @@ def _in_threads(values: Any, n: int) -> np.ndarray:
     def fill(i: int) -> None:
         out[bounds[i]:bounds[i + 1]] = values(bounds[i], bounds[i + 1])
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(fill, range(workers)))
+    run_in_threads(fill, range(workers))
     return out

@@ -133,6 +133,11 @@ class Family(abc.ABC):
     0.1%-99.9% quantile box of the family's priors, counts from 0 to :math:`10^6` (the relative
     error of :math:`E = e^L` where :math:`|L| \\le 1`, of :math:`L` beyond).  Each family's
     docstring gives the measured worst case; ``tests/test_family_contract.py`` enforces it."""
+    parallel_kernel: ClassVar[bool] = False
+    """Whether the family's NumPy evaluation already runs on several threads (numba's parallel
+    loops or its own thread pool). Callers then add no threads of their own around it: numba's
+    default ``workqueue`` threading layer aborts the process when two threads launch parallel
+    kernels at once, and the cores are taken anyway."""
     numba_integrand: ClassVar[Any] = None
     """Quadrature families only: their :class:`~monkeypower.families._laplace_numba.NumbaIntegrand`
     (the numba log-integrand and mode bracket handed to the generic node placer); ``None`` for

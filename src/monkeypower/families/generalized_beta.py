@@ -346,6 +346,7 @@ class GeneralizedBetaFamily(Family):
     param_ranges = {"alpha": POSITIVE, "nu": POSITIVE, "beta": POSITIVE, "scale": SCALE}
     prior_variables = ("alpha", "nu", "mean", "scale")
     accuracy = 3e-4  # worst prior corner 1.9e-4; 6.2e-8 where fits live (module docstring)
+    parallel_kernel = True  # the fused kernel runs on its own threads (_laplace_integral)
     numba_integrand = NUMBA_INTEGRAND
     nodes_per_side = N_SIDE
 

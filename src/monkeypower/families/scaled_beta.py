@@ -354,6 +354,7 @@ class ScaledBetaFamily(Family):
     param_ranges = {"alpha": POSITIVE, "beta": POSITIVE, "scale": SCALE}
     prior_variables = ("alpha", "mean", "scale")
     accuracy = 1e-13  # measured worst over the prior support: 1.0e-14
+    parallel_kernel = True  # numba's parallel loop over elements
 
     def natural_params(
         self, variables: Mapping[str, Any], backend: str | ArrayBackend = NUMPY

@@ -124,6 +124,7 @@ class ZeroInflatedScaledBetaFamily(ZeroInflatedFamily):
     name = "zero_inflated_scaled_beta"
     base = ScaledBetaFamily()
     accuracy = ScaledBetaFamily.accuracy
+    parallel_kernel = True  # the scaled Beta's parallel loop
     params = ("pi0", *ScaledBetaFamily.params)
     param_ranges = {"pi0": PROBABILITY, **ScaledBetaFamily.param_ranges}
     prior_variables = ("pi0", *ScaledBetaFamily.prior_variables)

@@ -48,14 +48,12 @@ K. Chaloner, I. Verdinelli, "Bayesian Experimental Design: A Review", Statistica
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from scipy.special import gammaln
 
 from monkeypower.evaluation.planning.targets import TargetDraws, log_fail_ratio
 from monkeypower.families import NUMPY, Family
+from monkeypower.threads import run_in_threads
 
 __all__ = ["EXACT_OUTCOMES", "BINNED_OUTCOMES", "variance_reduction", "outcome_grid"]
 
@@ -156,25 +154,24 @@ def variance_reduction(
         g_now = (np.exp(log_fail_ratio(family, params_2d, c[None, :], f[None, :], horizon))
                  if horizon is not None else None)
 
-    def chunk(gi: int, m: int, part: slice, x_all: np.ndarray, w_all: np.ndarray) -> None:
-        # NumPy's error state is per thread: set it in the worker
-        with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
-            x = x_all[part][None, :, :]
-            cc, ff = c[part][None, :, None], f[part][None, :, None]
-            log_new = np.asarray(family.log_moment(cc + x, ff + m - x, params, NUMPY))
-            a = np.exp(_log_binomial(float(m), x) + log_new - now[:, part, None])
-            mass = np.mean(a, axis=0)
-            # the deviations sum to 0 over the draws, so mean(a * deviation) is the sample
-            # covariance mean((a - mass) * deviation): its noise is that of the centred product
-            weighted = (a - mass) * deviation
-            if horizon is not None:
-                log_g = np.asarray(family.log_moment(cc + x, ff + m - x + horizon, params,
-                                                     NUMPY)) - log_new
-                weighted = weighted + a * (g_now[:, part, None] - np.exp(log_g)) / target.n_total
-            numerator = np.mean(weighted, axis=0)
-            noise = np.var(weighted, axis=0, ddof=1) / n_draws
-            term = np.where(mass > 0, (numerator**2 - noise) / mass, 0.0)
-            out[part, gi] = np.sum(w_all[part] * np.nan_to_num(term), axis=1)
+    def chunk(job: tuple[int, int, slice, np.ndarray, np.ndarray]) -> None:
+        gi, m, part, x_all, w_all = job
+        x = x_all[part][None, :, :]
+        cc, ff = c[part][None, :, None], f[part][None, :, None]
+        log_new = np.asarray(family.log_moment(cc + x, ff + m - x, params, NUMPY))
+        a = np.exp(_log_binomial(float(m), x) + log_new - now[:, part, None])
+        mass = np.mean(a, axis=0)
+        # the deviations sum to 0 over the draws, so mean(a * deviation) is the sample
+        # covariance mean((a - mass) * deviation): its noise is that of the centred product
+        weighted = (a - mass) * deviation
+        if horizon is not None:
+            log_g = np.asarray(family.log_moment(cc + x, ff + m - x + horizon, params,
+                                                 NUMPY)) - log_new
+            weighted = weighted + a * (g_now[:, part, None] - np.exp(log_g)) / target.n_total
+        numerator = np.mean(weighted, axis=0)
+        noise = np.var(weighted, axis=0, ddof=1) / n_draws
+        term = np.where(mass > 0, (numerator**2 - noise) / mass, 0.0)
+        out[part, gi] = np.sum(w_all[part] * np.nan_to_num(term), axis=1)
 
     jobs = []
     for gi, m in enumerate(m_grid):
@@ -183,15 +180,6 @@ def variance_reduction(
         x_all, w_all = outcome_grid(mean, sd, int(m))
         jobs += [(gi, int(m), slice(start, start + per_chunk), x_all, w_all)
                  for start in range(0, len(c), per_chunk)]
-    # the special functions and reductions release the GIL: chunks run on threads
-    with ThreadPoolExecutor(max_workers=min(_MAX_THREADS, len(jobs), _available_cores())) as pool:
-        for done in [pool.submit(chunk, *job) for job in jobs]:
-            done.result()
+    with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+        run_in_threads(chunk, jobs, 1 if family.parallel_kernel else _MAX_THREADS)
     return np.clip(out, 0.0, None)
-
-
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
