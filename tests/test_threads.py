@@ -81,7 +81,8 @@ def test_forecast_curve_in_chunks_on_threads_is_the_one_pass_curve(monkeypatch):
 @pytest.mark.parametrize("name, threaded", [("beta", True), ("kumaraswamy", True),
                                             ("scaled_beta", False),
                                             ("zero_inflated_scaled_beta", False),
-                                            ("bridged_beta", False)])
+                                            ("bridged_beta", False),
+                                            ("scaled_kumaraswamy", False)])
 def test_no_threads_around_a_kernel_that_runs_on_its_own(monkeypatch, name, threaded):
     """The scaled Beta's numba loop is parallel (numba's workqueue layer aborts on two launches
     at once); the generalized Beta's fused kernel has its own thread pool."""
