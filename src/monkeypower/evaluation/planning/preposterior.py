@@ -173,13 +173,13 @@ def variance_reduction(
         term = np.where(mass > 0, (numerator**2 - noise) / mass, 0.0)
         out[part, gi] = np.sum(w_all[part] * np.nan_to_num(term), axis=1)
 
-    jobs = []
-    for gi, m in enumerate(m_grid):
-        mean = m * p1
-        sd = np.sqrt(np.clip(m * (p1 - p2) + m * m * (p2 - p1 * p1), 0.0, None))
-        x_all, w_all = outcome_grid(mean, sd, int(m))
-        jobs += [(gi, int(m), slice(start, start + per_chunk), x_all, w_all)
-                 for start in range(0, len(c), per_chunk)]
     with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+        jobs = []
+        for gi, m in enumerate(m_grid):
+            mean = m * p1
+            sd = np.sqrt(np.clip(m * (p1 - p2) + m * m * (p2 - p1 * p1), 0.0, None))
+            x_all, w_all = outcome_grid(mean, sd, int(m))
+            jobs += [(gi, int(m), slice(start, start + per_chunk), x_all, w_all)
+                     for start in range(0, len(c), per_chunk)]
         run_in_threads(chunk, jobs, 1 if family.parallel_kernel else _MAX_THREADS)
     return np.clip(out, 0.0, None)
