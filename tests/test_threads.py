@@ -96,3 +96,14 @@ def test_no_threads_around_a_kernel_that_runs_on_its_own(monkeypatch, name, thre
     curves.forecast_log_fail(family, theta, [10.0, 100.0], np.full(3, 100), np.arange(3),
                              np.ones(3))
     assert asked == [4 if threaded else 1]
+
+
+def test_the_package_s_numba_kernels_release_the_gil():
+    """``njit_cached`` compiles with ``nogil=True`` unless told otherwise, so the kernels the
+    threads run (Beta's betaln, the quadrature families' node placement) do not hold the GIL."""
+    from monkeypower.families import _numba_cache, _special_numba, kumaraswamy
+
+    assert _special_numba._betaln_flat.targetoptions["nogil"] is True
+    assert kumaraswamy._place_nb.targetoptions["nogil"] is True
+    held = _numba_cache.njit_cached(nogil=False)(lambda x: x + 1.0)
+    assert held.targetoptions["nogil"] is False  # an explicit choice still wins

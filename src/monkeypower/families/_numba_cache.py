@@ -90,10 +90,13 @@ def njit_cached(func: Callable | None = None, **options: Any):
 
     Use as ``@njit_cached`` or ``@njit_cached(parallel=True)``. ``fastmath`` is ``False``
     unless given: set explicitly, it is not inherited from a fastmath caller (module docstring).
+    ``nogil`` is ``True`` unless given: the kernels are array arithmetic on their own inputs, so
+    plans and post-fit curves run them on threads (:mod:`monkeypower.threads`).
     """
     if "cache" in options:
         raise TypeError("njit_cached always caches; do not pass cache=")
     options.setdefault("fastmath", False)
+    options.setdefault("nogil", True)
 
     def decorate(py_func: Callable):
         dispatcher = numba.njit(**options)(py_func)

@@ -122,7 +122,7 @@ def nb_betaln_stable(x: float, y: float) -> float:  # pragma: no cover - compile
     )
 
 
-@njit_cached(error_model="numpy", nogil=True)  # the planner runs Beta moments in threads
+@njit_cached(error_model="numpy")
 def _betaln_flat(x, y):  # pragma: no cover - compiled
     out = np.empty(x.shape[0])
     for i in range(x.shape[0]):

@@ -234,7 +234,7 @@ def _setup_nb(c, f, alpha, nu, beta, scale, starts):  # pragma: no cover - compi
     return y_lo, y_hi, 2
 
 
-@njit_cached(nogil=True)  # the planner places nodes in threads
+@njit_cached
 def _place_nb(c, f, alpha, nu, beta, scale, frac, log_w0, log_map):  # pragma: no cover
     return place_flat4(_h_nb, _dh_nb, _setup_nb, c, f, alpha, nu, beta, scale, frac, log_w0,
                        log_map)
@@ -275,7 +275,7 @@ def _h_grad_nb(y, pre, want_grad, g):  # pragma: no cover - compiled
     return k * lsp + beta * lsm + f * l1
 
 
-@njit_cached(nogil=True)  # post-fit curves run it in threads (_laplace_integral)
+@njit_cached
 def _log_integral_nb(c, f, alpha, nu, beta, scale, frac, log_w0, log_map,
                      want_grad):  # pragma: no cover - compiled
     return log_integral_flat4(_h_nb, _dh_nb, _setup_nb, _prepare_nb, _h_grad_nb, c, f, alpha, nu,

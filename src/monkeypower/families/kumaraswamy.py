@@ -194,7 +194,7 @@ def _setup_nb(c, f, a, b, starts):  # pragma: no cover - compiled
     return y_lo, y_hi, 2
 
 
-@njit_cached(nogil=True)  # the planner places nodes in threads
+@njit_cached
 def _place_nb(c, f, a, b, frac, log_w0, log_map):  # pragma: no cover - compiled
     return place_flat(_h_nb, _dh_nb, _setup_nb, c, f, a, b, frac, log_w0, log_map)
 

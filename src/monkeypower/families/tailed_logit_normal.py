@@ -249,7 +249,7 @@ def _setup_nb(c, f, mu, s, alpha, starts):  # pragma: no cover - compiled
     return lo, hi, 5
 
 
-@njit_cached(nogil=True)  # the planner places nodes in threads
+@njit_cached
 def _place_nb(c, f, mu, s, alpha, frac, log_w0, log_map):  # pragma: no cover - compiled
     return place_flat3(_h_nb, _dh_nb, _setup_nb, c, f, mu, s, alpha, frac, log_w0, log_map)
 
