@@ -13,7 +13,7 @@ SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "monkeypower"
 
 # Bottom to top: a module may import its own room and the rooms below it, never above.
 LAYERS = [
-    ("errors", "version", "seeding", "intervals", "threads", "presentation"),
+    ("errors", "version", "seeding", "intervals", "threads", "lazy_jax", "presentation"),
     ("families",),
     ("data",),
     ("estimands",),

@@ -40,6 +40,7 @@ from monkeypower.fitting.persistence import SavedFitError
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, SAMPLERS
 from monkeypower.fitting.spec import DEFAULT_MODEL, available_models, load_spec
 from monkeypower.intervals import IntervalConvention, get_interval
+from monkeypower.lazy_jax import jax_kept_unloaded
 from monkeypower.output.atomic import OutputFolderError, atomic_folder, check_destination
 from monkeypower.output.figures.forest import plot_group_exponents
 from monkeypower.output.report import render_tables, write_report
@@ -580,7 +581,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"demo": run_demo, "fit": run_fit, "backtest": run_backtest,
                 "compare": run_compare, "models": run_models, "plan": run_plan}
     try:
-        return handlers[args.command](args)
+        with jax_kept_unloaded():  # matplotlib and SciPy would import JAX to rule it out
+            return handlers[args.command](args)
     except HANDLED as err:
         text = " ".join(str(err).split()) if not isinstance(err, OSError) or not err.filename \
             else f"{err.filename}: {err.strerror}"

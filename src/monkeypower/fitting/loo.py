@@ -19,6 +19,7 @@ from scipy.special import logsumexp
 
 from monkeypower.errors import warn_caller
 from monkeypower.fitting.posterior_tree import PAIR_BLOCK_VALUES
+from monkeypower.lazy_jax import jax_kept_unloaded
 
 if TYPE_CHECKING:
     from monkeypower.fitting.fit import Fit
@@ -49,12 +50,13 @@ def _pair_psis(posterior: xr.Dataset,
         part = counts.isel(pair=slice(start, start + block))
         tree = xr.DataTree.from_dict({"posterior": posterior,
                                       "log_likelihood": part.to_dataset(name="counts")})
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), jax_kept_unloaded():
             warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
             result = azs.loo(tree, pointwise=True, var_name="counts")
+            lppd_block = logsumexp(part.values.reshape(n_samples, -1), axis=0)
         rows = slice(start, start + part.sizes["pair"])
         elpd[rows], k[rows] = result.elpd_i.values, result.pareto_k.values
-        lppd[rows] = logsumexp(part.values.reshape(n_samples, -1), axis=0) - np.log(n_samples)
+        lppd[rows] = lppd_block - np.log(n_samples)
     return elpd, k, lppd, float(result.good_k)
 
 
