@@ -18,16 +18,8 @@ import pytest
 _PRELUDE = """
 import json, sys
 import numpy as np
-import xarray as xr
-import monkeypower
+import arviz_base
 from monkeypower import lazy_jax
-from monkeypower.fitting.loo import _pair_psis
-
-def pair_psis():
-    rng = np.random.default_rng(0)
-    counts = xr.DataArray(rng.normal(-3.0, 0.2, (2, 200, 5)), dims=("chain", "draw", "pair"))
-    posterior = xr.Dataset({"alpha": (("chain", "draw"), rng.normal(size=(2, 200)))})
-    return _pair_psis(posterior, counts)
 
 def figure():
     from matplotlib.figure import Figure
@@ -36,9 +28,20 @@ def figure():
 out = {"placeholder_at_start": type(sys.modules.get("jax")).__name__}
 """
 
+_PAIR_PSIS = """
+import xarray as xr
+from monkeypower.fitting.loo import _pair_psis
 
-def _run(body: str) -> dict:
-    script = _PRELUDE + textwrap.dedent(body) + "\nprint(json.dumps(out))\n"
+def pair_psis():
+    rng = np.random.default_rng(0)
+    counts = xr.DataArray(rng.normal(-3.0, 0.2, (2, 200, 5)), dims=("chain", "draw", "pair"))
+    posterior = xr.Dataset({"alpha": (("chain", "draw"), rng.normal(size=(2, 200)))})
+    return _pair_psis(posterior, counts)
+"""
+
+
+def _run(body: str, setup: str = "") -> dict:
+    script = _PRELUDE + setup + textwrap.dedent(body) + "\nprint(json.dumps(out))\n"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -51,7 +54,8 @@ def inside(tmp_path_factory) -> dict:
     window itself, ending with a real import of JAX inside it."""
     folder = tmp_path_factory.mktemp("command")
     counts, written = str(folder / "counts.csv"), str(folder / "out")
-    return _run(f"""
+    return _run(setup=_PAIR_PSIS, body=f"""
+        import monkeypower
         from monkeypower.cli import main
         data = monkeypower.simulate("beta", {{"alpha": 0.4, "beta": 3.0}}, n_problems=24,
                                     n_attempts=50, seed=3)
