@@ -13,7 +13,8 @@ SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "monkeypower"
 
 # Bottom to top: a module may import its own room and the rooms below it, never above.
 LAYERS = [
-    ("errors", "version", "seeding", "intervals", "threads", "lazy_jax", "presentation"),
+    ("errors", "version", "seeding", "intervals", "threads", "lazy_jax", "arguments",
+     "presentation"),
     ("families",),
     ("data",),
     ("estimands",),

@@ -238,6 +238,25 @@ def test_simulation_outside_a_familys_range_and_a_cap_below_one_batch_are_refuse
         mp.Design("sequential", batch_size=60, cap=10)
 
 
+def test_simulated_counts_of_problems_and_attempts_are_whole_numbers():
+    """One rule with the estimands and the planner (monkeypower.arguments): 1.5 attempts were
+    truncated to 1 without a word, and True was one problem."""
+    beta = ("beta", {"alpha": 0.3, "beta": 3})
+    with pytest.raises(ValueError, match=r"n_problems must be a whole number, got 1.5"):
+        mp.simulate(*beta, n_problems=1.5, n_attempts=10, seed=1)
+    with pytest.raises(ValueError, match=r"n_problems must be a whole number, got True"):
+        mp.simulate(*beta, n_problems=True, n_attempts=10, seed=1)
+    with pytest.raises(ValueError, match=r"n_attempts must be whole numbers of at least 1, "
+                                         r"got 1.5$"):
+        mp.simulate(*beta, n_problems=3, n_attempts=1.5, seed=1)
+    with pytest.raises(ValueError, match=r"got 2.5 \(position 1\)"):
+        mp.simulate(*beta, n_problems=3, n_attempts=[10, 2.5, 5], seed=1)
+    with pytest.raises(ValueError, match=r"at least 1, got 0 \(position 2\)"):
+        mp.simulate(*beta, n_problems=3, n_attempts=[10, 5, 0], seed=1)
+    out = mp.simulate(*beta, n_problems=3.0, n_attempts=1e3, seed=1)
+    assert out.n_problems == 3 and (out.n == 1000).all()
+
+
 def test_simulated_sequential_design_obeys_its_rules():
     design = mp.Design("sequential", batch_size=60, cap=10020)
     out = mp.simulate("beta", {"alpha": 0.3, "beta": 3}, n_problems=300, n_attempts=0,

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from monkeypower.arguments import whole_number, whole_numbers
 from monkeypower.data.design import Design, parse_design
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.families import get_family
@@ -86,23 +87,20 @@ def simulate(
     if params is None:
         raise TypeError(f"params is required: the {family.name} family takes {family.params}")
     family.check_params(params)
-    if int(n_problems) != n_problems or n_problems < 1:
-        raise ValueError(f"n_problems must be a positive integer, got {n_problems!r}")
+    n_problems = whole_number(n_problems, "n_problems", 1)
     rng = as_generator(seed)
     design = parse_design(design)
     values = {k: np.asarray(float(v)) for k, v in params.items()}
-    p = np.asarray(family.sample_p(values, int(n_problems), rng), dtype=np.float64)
+    p = np.asarray(family.sample_p(values, n_problems, rng), dtype=np.float64)
     if design.is_sequential:
         n, c = _sequential_counts(p, design, rng)
     else:
-        n = np.broadcast_to(np.asarray(n_attempts, dtype=np.int64), (int(n_problems),)).copy()
-        if (n < 1).any():
-            raise ValueError("n_attempts must be at least 1 for every problem")
+        n = np.broadcast_to(whole_numbers(n_attempts, "n_attempts", 1), (n_problems,)).copy()
         c = rng.binomial(n, p)
     if labels is None:
         described = ", ".join(f"{k}={float(v):g}" for k, v in params.items())
         labels = {"population": f"{family.name}({described})"}
-    return Outcomes(np.arange(int(n_problems)), n, c, design, labels)
+    return Outcomes(np.arange(n_problems), n, c, design, labels)
 
 
 def _sequential_counts(

@@ -22,7 +22,6 @@ from monkeypower.estimands.curves import (
     neg_log_pass,
     population_log_fail,
     population_log_pass_all,
-    whole_number,
 )
 from monkeypower.estimands.draws import EstimandDraws
 from monkeypower.estimands.problems import (
@@ -37,5 +36,5 @@ __all__ = [
     "Estimand", "EstimandDraws", "PosteriorDraws", "ProblemPosterior", "attempts_for_target",
     "checked_window", "compute", "conditional_p_draws", "effective_exponent", "forecast_log_fail",
     "forecast_log_pass_all", "loglog_ols", "measured_neg_log_pass", "neg_log_pass",
-    "population_log_fail", "population_log_pass_all", "problem_posterior", "whole_number",
+    "population_log_fail", "population_log_pass_all", "problem_posterior",
 ]

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from monkeypower.arguments import whole_number
 from monkeypower.data.passk import reference_k_grid
 from monkeypower.families import NUMPY, Family
 from monkeypower.threads import available_cores, run_in_threads
@@ -291,20 +292,6 @@ def loglog_ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 #: The largest k of a window: its reference grid is int64.
 MAX_WINDOW_K = 10**18
-
-
-def whole_number(value: Any, name: str, minimum: int | None = None) -> int:
-    """``value`` as an int if it is a whole number (an int, or a float such as 1e5).
-
-    At least ``minimum`` if given; else ValueError naming ``name`` (1.5 was truncated to 1
-    without a word).
-    """
-    if isinstance(value, bool) or not isinstance(
-            value, (int, float, np.integer, np.floating)) or not float(value).is_integer():
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
-    return int(value)
 
 
 def checked_window(window: Any) -> tuple[int, int]:

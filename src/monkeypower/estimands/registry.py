@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from monkeypower import seeding
+from monkeypower.arguments import whole_number
 from monkeypower.estimands import curves
 from monkeypower.estimands.curves import Curve
 from monkeypower.estimands.draws import EstimandDraws
@@ -199,7 +200,7 @@ def _measured_pass_at_k(
     post: PosteriorDraws, n_total: int, *, n_problems: int | None = None, neg_log: bool = False,
     seed: int | None = None, max_draws: int | None = None,
 ) -> EstimandDraws:
-    n_total = curves.whole_number(n_total, "n_total")
+    n_total = whole_number(n_total, "n_total")
     flat, shape = post.flat(max_draws)
     rng = seeding.rng(post.seed if seed is None else int(seed), int(n_total))
     values = curves.measured_neg_log_pass(post.family, flat, int(n_total), *post.data,

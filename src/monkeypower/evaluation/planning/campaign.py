@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 
 from monkeypower import seeding
+from monkeypower.arguments import whole_number
 from monkeypower.data.design import Design
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.estimands.conditional import conditional_p_draws
-from monkeypower.estimands.curves import effective_exponent, whole_number
+from monkeypower.estimands.curves import effective_exponent
 from monkeypower.evaluation.planning.allocation import ALLOCATIONS
 from monkeypower.evaluation.planning.plan import plan
 from monkeypower.evaluation.planning.result import CampaignResult

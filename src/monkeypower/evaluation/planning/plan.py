@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from monkeypower import seeding
-from monkeypower.estimands import whole_number
+from monkeypower.arguments import whole_number
 from monkeypower.evaluation.planning.allocation import (
     ALLOCATIONS,
     fewest_successes,
