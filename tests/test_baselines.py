@@ -318,8 +318,9 @@ def test_subsample_bad_arguments():
         subsample(out, n_problems=11, seed=0)
     with pytest.raises(ValueError, match="at least 1"):
         subsample(out, n_problems=0, seed=0)
-    with pytest.raises(TypeError, match="integer"):
+    with pytest.raises(ValueError, match="n_attempts must be a whole number, got 2.5"):
         subsample(out, n_attempts=2.5, seed=0)
+    assert subsample(out, n_attempts=2e1, seed=0).max_attempts == 20  # one rule: 2e1 is 20
     with pytest.raises(TypeError, match="seed"):
         subsample(out, n_attempts=5, seed=None)
 

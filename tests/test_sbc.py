@@ -63,7 +63,7 @@ def test_prior_draws_follow_the_spec():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="n_sims must be an integer of at least 10"):
+    with pytest.raises(ValueError, match="n_sims must be a whole number of at least 10"):
         mp.sbc("beta", n_problems=8, n_attempts=10, n_sims=5, seed=0)
     with pytest.raises(ValueError, match="must be at least 2 and divide L"):
         mp.sbc("beta", n_problems=8, n_attempts=10, n_sims=20, seed=0, n_bins=3)

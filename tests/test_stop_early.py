@@ -68,7 +68,7 @@ def test_stop_early_refuses_what_the_counts_cannot_say():
                                 design=mp.Design("sequential", batch_size=20, cap=100))
     with pytest.raises(ValueError, match=r"cap = 120 exceeds .* \(max n = 100\)"):
         stop_early(sequential, 120)
-    with pytest.raises(ValueError, match="cap must be at least 1"):
+    with pytest.raises(ValueError, match="cap must be a whole number of at least 1, got 0"):
         stop_early(sequential, 0)
-    with pytest.raises(TypeError, match="cap must be a positive integer"):
-        stop_early(sequential, 40.0)
+    with pytest.raises(ValueError, match="cap must be a whole number, got 40.5"):
+        stop_early(sequential, 40.5)

@@ -38,8 +38,9 @@ def whole_numbers(values: Any, name: str, minimum: int | None = None) -> np.ndar
                                    or np.issubdtype(array.dtype, np.floating)):
         raise ValueError(f"{name} must be whole numbers, got {values!r}")
     flat = array.reshape(-1)
-    bad = ~np.isfinite(flat) | (flat != np.round(flat)) if array.dtype.kind == "f" \
-        else np.zeros(flat.shape, dtype=bool)
+    # floats beyond 2**62 are not counts (and would wrap when cast to int64)
+    bad = ~np.isfinite(flat) | (flat != np.round(flat)) | (np.abs(flat) > 2.0**62) \
+        if array.dtype.kind == "f" else np.zeros(flat.shape, dtype=bool)
     if minimum is not None:
         bad |= flat < minimum
     if bad.any():

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from monkeypower.arguments import whole_number
+
 __all__ = ["DESIGN_KINDS", "Design", "FIXED", "parse_design"]
 
 DesignKind = Literal["fixed", "sequential", "adaptive"]
@@ -59,8 +61,8 @@ class Design:
             raise ValueError("cap describes a sequential design, not an adaptive one")
         for name in ("batch_size", "cap"):
             value = getattr(self, name)
-            if value is not None and (int(value) != value or value < 1):
-                raise ValueError(f"design {name} must be a positive integer, got {value!r}")
+            if value is not None:
+                object.__setattr__(self, name, whole_number(value, f"design {name}", 1))
         if self.batch_size is not None and self.cap is not None and self.cap < self.batch_size:
             raise ValueError(f"design cap {self.cap} is below one batch ({self.batch_size}): "
                              "the first batch alone would pass the cap")

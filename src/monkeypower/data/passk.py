@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
+from monkeypower.arguments import whole_numbers
 from monkeypower.data.outcomes import Outcomes
 
 __all__ = ["pass_at_k", "log_fail_at_k", "reference_k_grid", "empirical_curve"]
@@ -73,26 +74,6 @@ def _log_fail_stirling(n: np.ndarray, c: np.ndarray, k: np.ndarray) -> np.ndarra
     )
 
 
-def _integer_counts(value: Any, name: str) -> np.ndarray:
-    """``value`` as an int64 array, or a ValueError naming ``name`` if it is not integer-valued.
-
-    Integer dtypes pass; floats must be finite whole numbers within int64 (``3.0`` is accepted,
-    ``3.5``, NaN and ``inf`` are not: a silent cast would turn ``k = 3.5`` into ``k = 3``).
-    """
-    arr = np.asarray(value)
-    if arr.dtype == bool or arr.dtype.kind not in "iuf":
-        raise ValueError(f"{name} must be an integer count (or array of them), got {value!r}")
-    if arr.dtype.kind == "f":
-        bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr) > 2.0**62)
-        if np.any(bad):
-            first = arr[bad].flat[0]
-            raise ValueError(
-                f"{name} must be integer-valued, got {float(first)!r}"
-                + ("" if arr.ndim == 0 else f" ({int(bad.sum())} non-integer value(s))")
-            )
-    return arr.astype(np.int64)
-
-
 def log_fail_at_k(n: Any, c: Any, k: Any) -> np.ndarray:
     r"""Log of the unbiased estimate of :math:`(1-p)^k`: :math:`\log[\binom{n-c}{k}/\binom{n}{k}]`.
 
@@ -115,7 +96,7 @@ def log_fail_at_k(n: Any, c: Any, k: Any) -> np.ndarray:
         the argument.
     """
     n, c, k = np.broadcast_arrays(
-        _integer_counts(n, "n"), _integer_counts(c, "c"), _integer_counts(k, "k")
+        whole_numbers(n, "n"), whole_numbers(c, "c"), whole_numbers(k, "k")
     )
     n = np.asarray(n, dtype=np.int64)
     c = np.asarray(c, dtype=np.int64)

@@ -22,24 +22,15 @@ ICML 2025, arXiv:2502.17578 (the backtest protocol).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from monkeypower.arguments import whole_number
 from monkeypower.data.design import Design
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.data.simulate import as_generator
 from monkeypower.errors import DesignError
 
 __all__ = ["stop_early", "subsample"]
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer or None, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
 
 
 def subsample(
@@ -97,7 +88,7 @@ def subsample(
     if n_problems is None:
         chosen = outcomes
     else:
-        n_problems = _positive_int(n_problems, "n_problems")
+        n_problems = whole_number(n_problems, "n_problems", 1)
         if n_problems > m:
             raise ValueError(
                 f"n_problems = {n_problems} exceeds the number of problems in the data (M = {m}); "
@@ -107,7 +98,7 @@ def subsample(
         chosen = outcomes.subset(index)
     if n_attempts is None:
         return chosen
-    n_attempts = _positive_int(n_attempts, "n_attempts")
+    n_attempts = whole_number(n_attempts, "n_attempts", 1)
     n_min = int(outcomes.n.min())
     if n_attempts > n_min:
         raise ValueError(
@@ -177,7 +168,7 @@ def stop_early(outcomes: Outcomes, cap: int) -> Outcomes:
         raise DesignError(
             "stop_early needs the sequential design's batch_size (the successes lie in the "
             "last batch of each problem): declare it, e.g. Design('sequential', batch_size=60)")
-    cap = _positive_int(cap, "cap")
+    cap = whole_number(cap, "cap", 1)
     n, c = outcomes.n, outcomes.c
     if cap > int(n.max()):
         raise ValueError(f"cap = {cap} exceeds the largest number of attempts in the data "

@@ -114,6 +114,8 @@ class PosteriorDraws:
     def flat(self, max_draws: int | None = None) -> tuple[dict[str, np.ndarray], tuple[int, int]]:
         """Draws flattened to (S,), thinned to ``max_draws`` per chain, and the (chain, draw)."""
         shape = next(iter(self.params.values())).shape
+        if max_draws is not None:  # 0 divided by zero; 1.5 and True were taken as numbers
+            max_draws = whole_number(max_draws, "max_draws", 1)
         if max_draws is not None and shape[1] > max_draws:
             step = int(np.ceil(shape[1] / max_draws))
             thinned = {k: v[:, ::step] for k, v in self.params.items()}

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from monkeypower.arguments import whole_number
+
 __all__ = ["SamplerSettings", "SAMPLERS", "DEFAULT_SAMPLER", "DEFAULT_TARGET_ACCEPT",
            "DEFAULT_DRAWS", "MASS_MATRICES", "DEFAULT_MASS_MATRIX", "spec_draws",
            "spec_target_accept"]
@@ -74,8 +76,7 @@ class SamplerSettings:
             draws = spec_draws(sampler_defaults)
         if target_accept is None:
             target_accept = spec_target_accept(sampler_defaults, min_target_accept)
-        return cls(sampler, int(draws), int(tune), int(chains), float(target_accept),
-                   bool(progressbar), cores,
+        return cls(sampler, draws, tune, chains, float(target_accept), bool(progressbar), cores,
                    sampler_defaults.get("mass_matrix", DEFAULT_MASS_MATRIX))
 
     def __post_init__(self) -> None:
@@ -84,9 +85,10 @@ class SamplerSettings:
         if self.mass_matrix not in MASS_MATRICES:
             raise ValueError(f"mass_matrix must be one of {MASS_MATRICES}, "
                              f"got {self.mass_matrix!r}")
-        for name in ("draws", "tune", "chains"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be at least 1")
+        for name in ("draws", "tune", "chains"):  # 1.5 draws were run as 1
+            object.__setattr__(self, name, whole_number(getattr(self, name), name, 1))
+        if self.cores is not None:  # cores=0 reached the sampler
+            object.__setattr__(self, "cores", whole_number(self.cores, "cores", 1))
         if not 0 < self.target_accept < 1:
             raise ValueError(f"target_accept must be in (0, 1), got {self.target_accept}")
 

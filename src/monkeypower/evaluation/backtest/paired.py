@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from monkeypower.arguments import whole_number
 from monkeypower.intervals import IntervalConvention, resolve_interval
 from monkeypower.seeding import child_seed, rng, text_key
 
@@ -203,8 +204,7 @@ def paired_comparison(
     >>> round(float(row.median_log_ratio), 4), float(row.wins), int(row.n_cases)
     (-1.3863, 0.8333333333333334, 3)
     """
-    if isinstance(n_boot, bool) or int(n_boot) != n_boot or n_boot < 1:
-        raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}")
+    n_boot = whole_number(n_boot, "n_boot", 1)
     convention = resolve_interval(interval)
     pairs = paired_differences(table, baseline=baseline, metric=metric,
                                case_columns=case_columns)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from monkeypower.arguments import whole_number
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.errors import SpecError
 from monkeypower.evaluation import baselines
@@ -232,8 +233,7 @@ def int_list(values: Any, name: str, upper: int, what: str) -> list[int]:
         raise ValueError(f"{name} must not be empty")
     out = []
     for v in items:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{name} must hold integers, got {v!r}")
+        v = whole_number(v, f"each value of {name}")
         if not 1 <= v <= upper:
             raise ValueError(
                 f"{name} value {int(v)} is outside [1, {upper}] ({what}); subsampling is "
@@ -269,9 +269,7 @@ def check_horizon(horizon: Any, n_min: int) -> int:
     """The forecast horizon :math:`K` in ``[1, n_min]`` (default ``n_min``)."""
     if horizon is None:
         return n_min
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)):
-        raise TypeError(f"horizon must be an integer, got {horizon!r}")
-    horizon = int(horizon)
+    horizon = whole_number(horizon, "horizon")
     if not 1 <= horizon <= n_min:
         raise ValueError(
             f"horizon K = {horizon} is outside [1, {n_min}]: the forecast target is the full "

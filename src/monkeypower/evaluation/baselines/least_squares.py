@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from monkeypower.arguments import whole_numbers
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.data.passk import empirical_curve, pass_at_k, reference_k_grid
 from monkeypower.data.simulate import as_generator
@@ -169,9 +170,9 @@ def _k_grid(outcomes: Outcomes, k: Any, window: Any) -> tuple[np.ndarray, int, i
         grid = reference_k_grid(n_min) if window is None else reference_k_grid(k2, k_min=k1)
     else:
         raw = np.atleast_1d(np.asarray(k))
-        if raw.size == 0 or raw.dtype.kind not in "iuf" or not np.all(raw == np.round(raw)):
-            raise ValueError(f"k must be positive integers, got {k!r}")
-        grid = np.unique(raw.astype(np.int64))
+        if raw.size == 0:
+            raise ValueError("k must hold at least one number of attempts, got none")
+        grid = np.unique(whole_numbers(raw, "k"))
         bad = grid[(grid < 1) | (grid > n_min)]
         if bad.size:
             raise ValueError(

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
+from monkeypower.arguments import whole_number
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.data.simulate import simulate
 from monkeypower.evaluation.calibration.ranks import (
@@ -211,9 +212,8 @@ def sbc(
     Statistics and Computing 32, 32 (the simultaneous ECDF bands of the figure).
     """
     seed = checked_seed(seed, "SBC")
-    if int(n_sims) != n_sims or n_sims < 10:
-        raise ValueError(f"n_sims must be an integer of at least 10, got {n_sims!r}")
-    n_rank_draws = int(n_rank_draws)
+    n_sims = whole_number(n_sims, "n_sims", 10)
+    n_rank_draws = whole_number(n_rank_draws, "n_rank_draws", 1)
     if not 1 <= n_rank_draws <= int(chains) * int(draws):
         raise ValueError(f"n_rank_draws = {n_rank_draws} must be in [1, chains × draws = "
                          f"{int(chains) * int(draws)}]")

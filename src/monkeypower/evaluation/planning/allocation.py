@@ -27,6 +27,8 @@ import heapq
 
 import numpy as np
 
+from monkeypower.arguments import whole_number
+
 __all__ = ["ALLOCATIONS", "uniform", "fewest_successes", "preposterior_greedy", "concave_envelope"]
 
 ALLOCATIONS: tuple[str, ...] = ("preposterior", "uniform", "fewest_successes")
@@ -34,10 +36,8 @@ ALLOCATIONS: tuple[str, ...] = ("preposterior", "uniform", "fewest_successes")
 
 
 def _check(budget: int, min_batch: int, caps: np.ndarray) -> None:
-    if int(budget) != budget or budget < 1:
-        raise ValueError(f"budget must be a positive integer, got {budget!r}")
-    if int(min_batch) != min_batch or min_batch < 1:
-        raise ValueError(f"min_batch must be a positive integer, got {min_batch!r}")
+    whole_number(budget, "budget", 1)
+    whole_number(min_batch, "min_batch", 1)
     if budget < min_batch:
         raise ValueError(f"budget {budget} is smaller than the minimum batch {min_batch}")
     usable = np.where(caps >= min_batch, caps, 0)
