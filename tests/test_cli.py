@@ -200,6 +200,37 @@ def test_backtest_and_compare_take_a_design(tmp_path, capsys, monkeypatch):
     assert code == 2 and "--models beta beta: expected at least two different models" in err
 
 
+def _data_options(command: str) -> set[str]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {a.dest for a in sub.choices[command]._actions} & {
+        "file", "layout", "problem", "scorer", "metric", "n", "c", "success", "attempt",
+        "outcomes", "group_by", "group", "design", "batch_size", "cap"}
+
+
+def test_every_command_that_reads_data_reads_every_layout(tmp_path, capsys, monkeypatch):
+    """backtest, compare and plan read only counts files (an attempt log, such as a best-of-N
+    campaign's, had to be turned into counts by hand first); they now take fit's options."""
+    assert all(_data_options(c) == _data_options("fit") for c in ("backtest", "compare", "plan"))
+    assert len(_data_options("fit")) == 15
+    rows = mp.simulate("beta", {"alpha": 0.5, "beta": 3}, n_problems=12, n_attempts=20,
+                       seed=1).to_dataframe()
+    log = pd.DataFrame([{"problem": r.problem, "attempt": j, "success": j < r.c}
+                        for r in rows.itertuples() for j in range(r.n)])
+    log.to_csv(tmp_path / "attempts.csv", index=False)
+    data = [str(tmp_path / "attempts.csv"), "--layout", "attempts", "--problem", "problem",
+            "--success", "success", "--attempt", "attempt"]
+    code, err = _run(["backtest", *data, "--estimators", "least_squares", "--attempts", "10",
+                      "--problems", "12", "--seeds", "1"], capsys)
+    assert code == 0, err
+    monkeypatch.setattr(mp, "fit", _no_fit)
+    for command in (["compare", *data, "--models", "beta", "logit_normal", "--seed", "1"],
+                    ["plan", *data, "--budget", "100", "--seed", "1"]):
+        with pytest.raises(AssertionError, match="sampling started"):  # read, then sampling
+            main(command)
+    code, err = _run(["plan", *data[:5], "--budget", "100", "--seed", "1"], capsys)
+    assert code == 2 and "--success required for --layout attempts" in err
+
+
 def test_backtest_checks_its_grid_against_the_data_first(counts_csv, capsys, monkeypatch):
     monkeypatch.setattr(mp, "fit", _no_fit)
     monkeypatch.setattr(mp, "fit_many", _no_fit)
@@ -346,3 +377,18 @@ def test_entry_hands_commands_to_the_full_parser(capsys):
     with pytest.raises(SystemExit) as stop:
         entry_main([])
     assert stop.value.code == 2 and "required: command" in capsys.readouterr().err
+
+
+def test_a_file_of_one_group_needs_no_group_option():
+    """An eval log of one model and one task is grouped by (model, task): one group, which the
+    one-group commands asked the user to name with --group all the same."""
+    from monkeypower.cli_validation import UsageError, pick_group
+
+    table = pd.DataFrame({"problem": [0, 1, 2], "n": [5, 5, 5], "c": [1, 0, 2],
+                          "model": ["m"] * 3})
+    one = mp.read_outcomes(table, problem="problem", n="n", c="c", group_by="model")
+    assert isinstance(pick_group(one, None, required=True), mp.Outcomes)
+    two = mp.read_outcomes(table.assign(model=["m", "m", "k"]), problem="problem", n="n",
+                           c="c", group_by="model")
+    with pytest.raises(UsageError, match="holds 2 groups by model; choose one with --group"):
+        pick_group(two, None, required=True)

@@ -107,12 +107,28 @@ def _add_group_options(parser: argparse.ArgumentParser, what: str) -> None:
                         help=f"which group to {what} (values of the --group-by columns)")
 
 
-def _add_counts_file_options(parser: argparse.ArgumentParser, what: str) -> None:
-    """A counts file and the one group of it to use (read by :func:`_read_data`)."""
-    parser.add_argument("file", type=Path, help="counts file (CSV, Parquet or JSONL)")
-    parser.add_argument("--problem", required=True, help="problem-id column")
-    parser.add_argument("--n", required=True, help="attempts column")
-    parser.add_argument("--c", required=True, help="successes column")
+def _add_data_file_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """The data file, its layout and columns, the group(s) and the design.
+
+    Every command that reads data takes the same ones (read by :func:`_read_data`).
+    """
+    parser.add_argument("file", type=Path,
+                        help="CSV, Parquet or JSONL file, or an eval log / folder")
+    parser.add_argument("--layout", choices=("counts", "attempts", "llmonkeys", "log"),
+                        default="counts",
+                        help="one row per problem (counts), per attempt (attempts), per problem "
+                             "with a list of outcomes (llmonkeys), or an evaluation log (log: "
+                             "Inspect AI .eval/.json, lm-eval samples_*.jsonl; groups by model "
+                             "and task unless --group-by says otherwise)")
+    parser.add_argument("--problem", help="problem-id column (every layout but log)")
+    parser.add_argument("--scorer", help="Inspect scorer whose value is the success (log "
+                                         "layout; needed when the log has several scorers)")
+    parser.add_argument("--metric", help="lm-eval per-document metric, e.g. pass@1 (log layout)")
+    parser.add_argument("--n", help="attempts column (counts layout)")
+    parser.add_argument("--c", help="successes column (counts layout)")
+    parser.add_argument("--success", help="success column, boolean or 0/1 (attempts layout)")
+    parser.add_argument("--attempt", help="attempt-index column (attempts layout)")
+    parser.add_argument("--outcomes", help="list-of-booleans column (llmonkeys layout)")
     _add_group_options(parser, what)
     _add_design_options(parser)
 
@@ -144,24 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sampler_options(demo)
 
     fit = _sub(sub, "fit", COMMANDS["fit"], EXAMPLES)
-    fit.add_argument("file", type=Path, help="CSV, Parquet or JSONL file, or an eval log / folder")
-    fit.add_argument("--layout", choices=("counts", "attempts", "llmonkeys", "log"),
-                     default="counts",
-                     help="one row per problem (counts), per attempt (attempts), per problem "
-                          "with a list of outcomes (llmonkeys), or an evaluation log (log: "
-                          "Inspect AI .eval/.json, lm-eval samples_*.jsonl; groups by model "
-                          "and task unless --group-by says otherwise)")
-    fit.add_argument("--problem", help="problem-id column (every layout but log)")
-    fit.add_argument("--scorer", help="Inspect scorer whose value is the success (log layout; "
-                                      "needed when the log has several scorers)")
-    fit.add_argument("--metric", help="lm-eval per-document metric, e.g. pass@1 (log layout)")
-    fit.add_argument("--n", help="attempts column (counts layout)")
-    fit.add_argument("--c", help="successes column (counts layout)")
-    fit.add_argument("--success", help="success column, boolean or 0/1 (attempts layout)")
-    fit.add_argument("--attempt", help="attempt-index column (attempts layout)")
-    fit.add_argument("--outcomes", help="list-of-booleans column (llmonkeys layout)")
-    _add_group_options(fit, "fit (default: every group)")
-    _add_design_options(fit)
+    _add_data_file_options(fit, "fit (default: every group)")
     fit.add_argument("--model", default=DEFAULT_MODEL, help="model name or TOML path")
     fit.add_argument("--seed", type=int, required=True, help="seed of the sampler")
     fit.add_argument("--format", choices=("table", "json", "latex", "markdown"), default="table",
@@ -201,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(fit)
 
     back = _sub(sub, "backtest", COMMANDS["backtest"])
-    _add_counts_file_options(back, "backtest")
+    _add_data_file_options(back, "backtest")
     back.add_argument("--estimators", nargs="+", default=list(DEFAULT_ESTIMATORS),
                       help="baselines and Bayesian models (bayes:<model>)")
     back.add_argument("--attempts", nargs="+", type=int, default=[100, 215, 464, 1000],
@@ -217,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--out", type=Path, help="folder for the table (CSV) and figure (PNG, PDF)")
 
     comp = _sub(sub, "compare", COMMANDS["compare"])
-    _add_counts_file_options(comp, "compare models on")
+    _add_data_file_options(comp, "compare models on")
     comp.add_argument("--models", nargs="+", default=list(VERDICT_MODELS),
                       help="models to fit (include power-law and light-tailed families)")
     comp.add_argument("--seed", type=int, required=True, help="seed of the first fit")
@@ -311,12 +310,15 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_fit_data(args: argparse.Namespace) -> Outcomes | OutcomesGroups:
-    """The file of ``fit``, read with the columns of its layout (and ``--group`` picked)."""
+def _read_data(args: argparse.Namespace, one_group: bool = False) -> Outcomes | OutcomesGroups:
+    """The data file, read with the columns of its layout, ``--group`` picked.
+
+    A command that works on ``one_group`` needs ``--group`` when the file holds several.
+    """
     if args.layout == "log":
         data = mp.read_log(args.file, scorer=args.scorer, metric=args.metric,
                            group_by=args.group_by or ("model", "task"))
-        return pick_group(data, args.group, required=False)
+        return pick_group(data, args.group, required=one_group)
     if not args.problem:
         raise UsageError(f"--problem required for --layout {args.layout}")
     columns: dict[str, Any] = {"problem": args.problem, "design": _design(args)}
@@ -335,7 +337,7 @@ def _read_fit_data(args: argparse.Namespace) -> Outcomes | OutcomesGroups:
     else:
         columns["outcomes"] = args.outcomes
     data = mp.read_outcomes(args.file, layout=args.layout, **columns)
-    return pick_group(data, args.group, required=False)
+    return pick_group(data, args.group, required=one_group)
 
 
 def _read_covariates(path: Path | None) -> pd.DataFrame | None:
@@ -400,7 +402,7 @@ def run_fit(args: argparse.Namespace) -> int:
     """Read a file, fit every group (or ``--group``), print a table, optionally write --out."""
     _check_before_work(args)
     check_pool_options(args)
-    data = _read_fit_data(args)
+    data = _read_data(args)
     window = shared_window(data, args.window)
     if args.pool:
         return run_fit_pooled(args, data, window)
@@ -431,17 +433,10 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_one_group(args: argparse.Namespace) -> Outcomes:
-    """The counts file's single group (``--group`` picks one when the file holds several)."""
-    data = mp.read_outcomes(args.file, problem=args.problem, n=args.n, c=args.c,
-                            group_by=args.group_by, design=_design(args))
-    return pick_group(data, args.group, required=True)
-
-
 def run_compare(args: argparse.Namespace) -> int:
     """Fit each model, compare by leave-one-problem-out LOO, print the table and the verdict."""
     _check_before_work(args)
-    data = _read_one_group(args)
+    data = _read_data(args, one_group=True)
     kwargs = _fit_kwargs(args)
     kwargs.pop("seed")
     fits = {}
@@ -470,7 +465,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def run_backtest(args: argparse.Namespace) -> int:
     """Subsample, fit every estimator, score against the full data; print the summary."""
     _check_before_work(args)
-    data = _read_one_group(args)
+    data = _read_data(args, one_group=True)
     options = {"estimators": args.estimators, "attempts": args.attempts,
                "problems": args.problems, "seeds": range(args.seeds), "truth": args.truth,
                "interval": args.interval,
@@ -517,7 +512,7 @@ def run_models(_: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- plan (the adaptive planner)
 def _add_plan_command(sub: Any) -> None:
     plan = _sub(sub, "plan", COMMANDS["plan"])
-    _add_counts_file_options(plan, "plan for")
+    _add_data_file_options(plan, "plan for")
     plan.add_argument("--budget", type=int, required=True, help="attempts to spend this round")
     plan.add_argument("--target", dest="plan_target", default="asymptotic_exponent",
                       help="estimand to shrink: asymptotic_exponent, effective_exponent[:K1,K2] "
@@ -547,7 +542,7 @@ def run_plan(args: argparse.Namespace) -> int:
         raise UsageError("--budget must be at least --min-batch (>= 1); --unattempted >= 0")
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out: folder {args.out.parent} does not exist")
-    data = _read_one_group(args)
+    data = _read_data(args, one_group=True)
     print(f"monkeypower: fitting model {args.model!r} (seed {args.seed}), then planning",
           file=sys.stderr)
     fitted = mp.fit(data, args.model, **_fit_kwargs(args))

@@ -134,6 +134,8 @@ def pick_group(data: Outcomes | OutcomesGroups, group: Sequence[str] | None,
         return data
     example = f"--group {shlex.join(map(str, next(iter(data))))}"
     if not group:
+        if required and len(data) == 1:  # one group (an eval log of one model and task)
+            return data[next(iter(data))]
         if required:
             raise UsageError(f"the file holds {len(data)} groups by "
                              f"{', '.join(data.group_names)}; choose one with --group (e.g. "
