@@ -50,10 +50,11 @@ def _run(body: str, setup: str = "") -> dict:
 
 @pytest.fixture(scope="module")
 def inside(tmp_path_factory) -> dict:
-    """A whole command first (``monkeypower fit --out``: sampling, PSIS-LOO, figures), then the
-    window itself, ending with a real import of JAX inside it."""
+    """A whole command first (``monkeypower fit``: sampling, PSIS-LOO, the summary), then the
+    window itself (figures inside it are checked directly: drawing ``--out``'s four costs
+    five seconds), ending with a real import of JAX inside it."""
     folder = tmp_path_factory.mktemp("command")
-    counts, written = str(folder / "counts.csv"), str(folder / "out")
+    counts = str(folder / "counts.csv")
     return _run(setup=_PAIR_PSIS, body=f"""
         import monkeypower
         from monkeypower.cli import main
@@ -61,10 +62,8 @@ def inside(tmp_path_factory) -> dict:
                                     n_attempts=50, seed=3)
         data.to_dataframe().to_csv({counts!r}, index=False)
         out["rc"] = main(["fit", {counts!r}, "--layout", "counts", "--problem", "problem",
-                          "--n", "n", "--c", "c", "--model", "beta", "--seed", "1",
-                          "--out", {written!r}])
+                          "--n", "n", "--c", "c", "--model", "beta", "--seed", "1"])
         out["loaded_after_command"] = lazy_jax.jax_is_loaded()
-        out["figures"] = len(list(__import__("pathlib").Path({written!r}, "figures").iterdir()))
         placeholder = sys.modules["jax"]
         with lazy_jax.jax_kept_unloaded():
             out["hidden_inside"] = "jax" not in sys.modules
@@ -85,7 +84,7 @@ def inside(tmp_path_factory) -> dict:
 
 
 def test_a_whole_command_leaves_jax_unimported(inside):
-    assert inside["rc"] == 0 and inside["figures"] > 0
+    assert inside["rc"] == 0
     assert inside["loaded_after_command"] is False
 
 
