@@ -145,6 +145,8 @@ def _no_fit(*args, **kwargs):
     (["--window", "0", "10"], "--window 0 10: expected 1 <= K1 < K2"),
     (["--target", "1.5"], "--target 1.5: expected a pass_D@k target"),
     (["--draws", "0"], "--draws 0: expected an integer >= 1"),
+    # the command let 0 through and the sampler settings refused it with a traceback
+    (["--tune", "0"], "--tune 0: expected an integer >= 1"),
     (["--workers", "0"], "--workers 0: expected an integer >= 1"),
     (["--cores", "0"], "--cores 0: expected an integer >= 1"),
     (["--cap", "5"], "--cap: only for --design sequential"),

@@ -190,6 +190,21 @@ def test_sequential_unsolved_problem_must_sit_at_cap():
                     design=mp.Design("sequential", batch_size=60, cap=600))
 
 
+def test_sequential_counts_obey_their_batches():
+    """n a whole number of batches (or the cap), and every success in the last batch: 25
+    successes in 200 attempts cannot come from a campaign that stops after the first batch of
+    10 with a success (it was accepted, and fitted as if it could)."""
+    design = mp.Design("sequential", batch_size=10, cap=205)
+    with pytest.raises(OutcomesError, match=r"column 'n'.*multiple of the batch size.*rows \[0\]"):
+        mp.Outcomes(problem=[0, 1], n=[35, 205], c=[1, 0], design=design)
+    with pytest.raises(OutcomesError, match=r"column 'c'.*last batch \(at most 10 attempts\).*"
+                                            r"rows \[0\]"):
+        mp.Outcomes(problem=[0, 1], n=[200, 205], c=[25, 0], design=design)
+    with pytest.raises(OutcomesError, match=r"column 'c'.*rows \[1\]"):  # a last batch of 5
+        mp.Outcomes(problem=[0, 1], n=[200, 205], c=[10, 6], design=design)
+    assert mp.Outcomes(problem=[0, 1], n=[200, 205], c=[10, 5], design=design).n_problems == 2
+
+
 def test_matrix_with_bad_values():
     with pytest.raises(OutcomesError, match=r"row 1, attempt 2"):
         mp.from_matrix(np.array([[0, 1, 1], [1, 0, 3]]))

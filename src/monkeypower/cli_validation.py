@@ -47,7 +47,7 @@ def _window(window: Sequence[int] | None) -> None:
 
 
 _INT_OPTIONS = {  # attribute: (option, minimum)
-    "draws": ("--draws", 1), "tune": ("--tune", 0), "chains": ("--chains", 1),
+    "draws": ("--draws", 1), "tune": ("--tune", 1), "chains": ("--chains", 1),
     "batch_size": ("--batch-size", 1), "cap": ("--cap", 1), "seeds": ("--seeds", 1),
     "workers": ("--workers", 1), "cores": ("--cores", 1), "seed": ("--seed", 0),
 }
@@ -56,7 +56,7 @@ _INT_OPTIONS = {  # attribute: (option, minimum)
 def check_options(args: argparse.Namespace) -> None:
     """Check every numeric option of ``args`` that the command has; raise :class:`UsageError`.
 
-    Counts (``--draws`` >= 1, ``--tune`` >= 0, ``--chains`` >= 1, ...), probabilities
+    Counts (``--draws``, ``--tune``, ``--chains`` >= 1, ...), probabilities
     (``--interval``, ``--target``, ``--target-accept`` in (0, 1)), k values (``--horizon``,
     ``--attempts``, ``--problems`` > 0), the ``--window`` (1 <= K1 < K2), the demo's
     population (``--alpha``, ``--beta`` > 0) and the design options (``--batch-size`` and

@@ -374,6 +374,16 @@ def _check_design(design: Design, n: np.ndarray, c: np.ndarray) -> None:
                 f"column 'n': in a sequential design with batches of {design.batch_size}, n must "
                 f"be a multiple of the batch size (or the cap); not so in {describe_rows(ragged)}"
             )
+        # the campaign stops after the first batch with a success: every success is in it
+        last_batch = n - design.batch_size * ((n - 1) // design.batch_size)
+        crowded = np.flatnonzero(c > last_batch)
+        if crowded.size:
+            raise OutcomesError(
+                f"column 'c': a sequential design stops after the first batch with a success, "
+                f"so all of a problem's successes lie in its last batch (at most "
+                f"{design.batch_size} attempts); more successes than that in "
+                f"{describe_rows(crowded)}"
+            )
 
 
 class OutcomesGroups(Mapping[tuple, Outcomes]):
