@@ -394,3 +394,21 @@ def test_a_file_of_one_group_needs_no_group_option():
                            c="c", group_by="model")
     with pytest.raises(UsageError, match="holds 2 groups by model; choose one with --group"):
         pick_group(two, None, required=True)
+
+
+def test_every_command_in_the_readme_parses():
+    """The README's command lines (continuations joined, comments dropped) are valid calls."""
+    import pathlib
+    import shlex
+
+    text = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    commands = []
+    for line in text.replace("\\\n", " ").splitlines():
+        for part in line.split("monkeypower ")[1:]:
+            words = shlex.split(part.split("#")[0].split("&&")[0])
+            if words and words[0] in COMMANDS:
+                commands.append(words)
+    assert {c[0] for c in commands} >= {"fit", "compare", "plan", "models"}
+    parser = build_parser()
+    for command in commands:
+        parser.parse_args(command)  # exits (SystemExit) on an invalid call
