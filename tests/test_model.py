@@ -113,11 +113,40 @@ def test_every_builtin_model_gives_reasons_for_its_priors():
          "'distribution' must be one of"),
         ({"model": "beta", "priors": {"alpha": {"distribution": "Gamma", "alpha": 1}}},
          r"missing \['beta'\]"),
+        # PyMC builds these; nutpie then fails with "all initialization points failed"
+        ({"model": "beta", "priors": {"alpha": {"distribution": "LogNormal", "mu": -1,
+                                                "sigma": -1}}},
+         r"priors\['alpha'\]\.sigma: LogNormal's sigma must be a positive number, got -1.0"),
+        ({"model": "beta", "priors": {"alpha": {"distribution": "Beta", "alpha": 0, "beta": 1}}},
+         "Beta's alpha must be a positive number"),
+        ({"model": "beta", "priors": {"alpha": {"distribution": "Normal", "mu": float("nan"),
+                                                "sigma": 1}}},
+         r"\.mu: expected a finite number, got nan"),
+        ({"model": "beta", "priors": {"alpha": {"distribution": "Uniform", "lower": 1,
+                                                "upper": 0}}},
+         "Uniform needs lower < upper"),
     ],
 )
 def test_spec_errors_are_clear(kwargs, message):
     with pytest.raises(SpecError, match=message):
         mp.load_spec(**kwargs)
+
+
+def test_a_spec_file_is_checked_when_loaded(tmp_path):
+    """An unknown family was found only by the fit (a ValueError, a traceback in the CLI);
+    priors on variables the family does not have, by the fit too; both now name the file."""
+    builtin = (mp.fitting.spec._models_dir() / "beta.toml").read_text()
+    (tmp_path / "family.toml").write_text(builtin.replace('family = "beta"', 'family = "nope"'))
+    with pytest.raises(SpecError, match=r"family\.toml: unknown family 'nope'; known families: "
+                                        r"beta, "):
+        mp.load_spec(tmp_path / "family.toml")
+    (tmp_path / "typo.toml").write_text(builtin.replace("[priors.alpha]", "[priors.alpah]"))
+    with pytest.raises(SpecError, match=r"typo\.toml: model 'beta': family 'beta' needs priors "
+                                        r"on exactly \['alpha', 'mean'\]"):
+        mp.fitting.spec.resolve_model(tmp_path / "typo.toml")
+    bounded = {"distribution": "TruncatedNormal", "mu": 0, "sigma": 1, "lower": 0,
+               "upper": float("inf")}  # an infinite bound is a bound
+    assert mp.load_spec("beta", priors={"alpha": bounded}).priors["alpha"].params["upper"] > 1e308
 
 
 def test_one_default_model_everywhere():

@@ -38,7 +38,7 @@ from monkeypower.evaluation.comparison import VERDICT_MODELS, power_law_verdict
 from monkeypower.evaluation.planning import ALLOCATIONS, parse_target
 from monkeypower.fitting.persistence import SavedFitError
 from monkeypower.fitting.settings import DEFAULT_SAMPLER, SAMPLERS
-from monkeypower.fitting.spec import DEFAULT_MODEL, available_models, load_spec
+from monkeypower.fitting.spec import DEFAULT_MODEL, available_models, load_spec, resolve_model
 from monkeypower.intervals import IntervalConvention, get_interval
 from monkeypower.lazy_jax import jax_kept_unloaded
 from monkeypower.output.atomic import OutputFolderError, atomic_folder, check_destination
@@ -270,7 +270,7 @@ def _check_before_work(args: argparse.Namespace) -> None:
         check_destination(args.out, "--out")
     for model in [getattr(args, "model", None), *(getattr(args, "models", None) or ())]:
         if model is not None:
-            load_spec(model)
+            resolve_model(model)  # the spec, its family and priors on exactly its variables
 
 
 def run_demo(args: argparse.Namespace) -> int:

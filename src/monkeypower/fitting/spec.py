@@ -14,6 +14,7 @@ Precedence, highest first:
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from monkeypower.errors import SpecError
-from monkeypower.families import Family, get_family
+from monkeypower.families import FAMILIES, Family, get_family
 from monkeypower.fitting.settings import DEFAULT_MASS_MATRIX, MASS_MATRICES
 
 __all__ = ["PriorSpec", "ModelSpec", "ResolvedModel", "load_spec", "resolve_model",
@@ -51,6 +52,26 @@ _DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "HalfCauchy": ("beta",),
     "TruncatedNormal": ("mu", "sigma", "lower", "upper"),
 }
+# Parameters that must be positive (scales, shapes, rates) wherever they appear; the rest must be
+# finite, except a truncation or Uniform bound (which may be infinite, below its upper one).
+_POSITIVE_PARAMS = frozenset({"sigma", "alpha", "beta", "lam"})
+_BOUNDS = ("lower", "upper")
+
+
+def _check_prior_params(dist: str, params: Mapping[str, float], where: str) -> None:
+    """Refuse a prior PyMC would build but not sample.
+
+    (``sigma = -1`` ended in nutpie's "all initialization points failed".)
+    """
+    for key, value in params.items():
+        if key in _POSITIVE_PARAMS and not value > 0:
+            raise SpecError(f"{where}.{key}: {dist}'s {key} must be a positive number, "
+                            f"got {value!r}")
+        if key not in _BOUNDS and not math.isfinite(value):
+            raise SpecError(f"{where}.{key}: expected a finite number, got {value!r}")
+    if "lower" in params and not params["lower"] < params["upper"]:
+        raise SpecError(f"{where}: {dist} needs lower < upper, got lower = {params['lower']!r}, "
+                        f"upper = {params['upper']!r}")
 
 
 @dataclass(frozen=True)
@@ -101,6 +122,7 @@ class PriorSpec:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise SpecError(f"{where}.{key}: expected a number, got {value!r}")
             params[key] = float(value)
+        _check_prior_params(dist, params, where)
         return cls(dist, params, meaning, reason)
 
     def to_dict(self) -> dict[str, Any]:
@@ -202,6 +224,9 @@ def _parse(data: dict[str, Any], source: str, base: ModelSpec | None) -> ModelSp
     family = data.get("family", base.family if base else None)
     if family is None:
         raise SpecError(f"{source}: missing 'family' (or 'base' naming a built-in model)")
+    if family not in FAMILIES:  # found only at the fit before, as a ValueError
+        raise SpecError(f"{source}: unknown family {family!r}; known families: "
+                        f"{', '.join(sorted(FAMILIES))}")
     return ModelSpec(
         name=data.get("name", base.name if base else Path(source).stem),
         family=family,
@@ -319,8 +344,9 @@ def resolve_model(
     family = get_family(spec.family)
     expected = set(family.prior_variables)
     if set(spec.priors) != expected:
+        where = "" if spec.source == "builtin" else f"{spec.source}: "
         raise SpecError(
-            f"model {spec.name!r}: family {family.name!r} needs priors on exactly "
+            f"{where}model {spec.name!r}: family {family.name!r} needs priors on exactly "
             f"{sorted(expected)}, the spec has {sorted(spec.priors)}"
         )
     return ResolvedModel(spec, family)
