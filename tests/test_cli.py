@@ -396,17 +396,20 @@ def test_a_file_of_one_group_needs_no_group_option():
         pick_group(two, None, required=True)
 
 
-def test_every_command_in_the_readme_parses():
-    """The README's command lines (continuations joined, comments dropped) are valid calls."""
+def test_every_command_in_the_readme_and_docs_parses():
+    """The command lines in the code blocks of the README and the docs (continuations joined,
+    comments dropped) are valid calls."""
     import pathlib
     import shlex
 
-    text = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    root = pathlib.Path(__file__).resolve().parents[1]
+    pages = [root / "README.md", *sorted(root.glob("docs/**/*.md"))]
+    text = "\n".join(block for path in pages for block in path.read_text().split("```")[1::2])
     commands = []
     for line in text.replace("\\\n", " ").splitlines():
         for part in line.split("monkeypower ")[1:]:
             words = shlex.split(part.split("#")[0].split("&&")[0])
-            if words and words[0] in COMMANDS:
+            if words and words[0] in COMMANDS and "..." not in words:  # not abbreviated
                 commands.append(words)
     assert {c[0] for c in commands} >= {"fit", "compare", "plan", "models"}
     parser = build_parser()
