@@ -12,7 +12,7 @@ import pytest
 
 import monkeypower as mp
 from monkeypower.cli import build_parser, main
-from monkeypower.cli_entry import COMMANDS
+from monkeypower.cli_entry import COMMANDS, EXAMPLES
 from monkeypower.cli_entry import main as entry_main
 from monkeypower.cli_validation import cli_spelling
 
@@ -404,7 +404,8 @@ def test_every_command_in_the_readme_and_docs_parses():
 
     root = pathlib.Path(__file__).resolve().parents[1]
     pages = [root / "README.md", *sorted(root.glob("docs/**/*.md"))]
-    text = "\n".join(block for path in pages for block in path.read_text().split("```")[1::2])
+    text = "\n".join([*(block for path in pages for block in path.read_text().split("```")[1::2]),
+                      EXAMPLES])  # and monkeypower --help's examples
     commands = []
     for line in text.replace("\\\n", " ").splitlines():
         for part in line.split("monkeypower ")[1:]:
