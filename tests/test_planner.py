@@ -251,6 +251,8 @@ def test_plan_errors(adaptive_fit):
         mp.plan(adaptive_fit, 5)
     with pytest.raises(ValueError, match="available must hold 60"):
         mp.plan(adaptive_fit, 100, available=np.ones(3))
+    with pytest.raises(ValueError, match=r"available must be whole numbers .*got 5.5 \(position"):
+        mp.plan(adaptive_fit, 100, available=np.full(60, 5.5))  # was read as 5
     for kwargs in ({"budget": 100.5}, {"budget": -1}, {"budget": 100, "min_batch": 0},
                    {"budget": 100, "unattempted": -2}, {"budget": 100, "max_per_problem": 2.5}):
         name = [k for k in kwargs if k != "budget"] or ["budget"]

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from monkeypower import seeding
-from monkeypower.arguments import whole_number
+from monkeypower.arguments import whole_number, whole_numbers
 from monkeypower.evaluation.planning.allocation import (
     ALLOCATIONS,
     fewest_successes,
@@ -184,8 +184,8 @@ def plan(
     m_attempted = outcomes.n_problems
     caps = np.full(m_attempted + unattempted, max_per_problem, dtype=np.int64)
     if available is not None:
-        available = np.asarray(available, dtype=np.int64)
-        if available.shape != (m_attempted,) or (available < 0).any():
+        available = whole_numbers(available, "available", 0)  # 5.5 was read as 5
+        if available.shape != (m_attempted,):
             raise ValueError(f"available must hold {m_attempted} non-negative counts, one per "
                              f"attempted problem, got shape {available.shape}")
         caps[:m_attempted] = np.minimum(caps[:m_attempted], available)
