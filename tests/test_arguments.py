@@ -88,3 +88,26 @@ def test_whole_floats_are_counts_everywhere(small):
                                       n_attempts=0, seed=1,
                                       design=mp.Design("sequential", batch_size=20, cap=100)),
                          40.0).max_attempts <= 40
+
+
+def test_an_optional_seed_is_the_fits_or_a_checked_one(small):
+    """Post-fit draws that may take their own seed (plans, predictive checks, draws of p):
+    1.5 was read as 1, True as 1 and -1 failed inside NumPy."""
+    _, fit = small
+    calls = {
+        "plan": lambda seed: mp.plan(fit, 100, seed=seed),
+        "posterior_predictive": lambda seed: mp.posterior_predictive(fit, seed=seed,
+                                                                     max_draws=20),
+        "problem_posterior": lambda seed: fit.problem_posterior(seed=seed),
+    }
+    for name, call in calls.items():
+        for bad, error in ((1.5, TypeError), (True, TypeError), (-1, ValueError)):
+            with pytest.raises(error, match="seed must be"):
+                call(bad)
+        assert call(None) is not None and call(7) is not None, name  # the fit's, or 7
+    with pytest.raises(TypeError, match=r"seed must be an int \(campaigns must be reproducible"):
+        mp.simulate_campaign(mp.KnownPopulation("beta", {"alpha": 0.3, "beta": 3}, 20),
+                             rounds=1, budget=100, initial=10, seed=2.5, model="beta")
+    with pytest.raises(ValueError, match="rounds must be a whole number of at least 0, got -1"):
+        mp.simulate_campaign(mp.KnownPopulation("beta", {"alpha": 0.3, "beta": 3}, 20),
+                             rounds=-1, budget=100, initial=10, seed=2, model="beta")

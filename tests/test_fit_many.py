@@ -108,7 +108,7 @@ def test_killed_worker_loses_no_group(data, serial, tmp_path, monkeypatch):
 def test_one_place_to_run(data):
     with pytest.raises(ValueError, match="at most one of client, scheduler and n_workers"):
         fit_many(data, "beta", seed=1, scheduler="tcp://127.0.0.1:1", n_workers=2)
-    with pytest.raises(ValueError, match="n_workers must be a positive int"):
+    with pytest.raises(ValueError, match="n_workers must be a whole number of at least 1"):
         fit_many(data, "beta", seed=1, n_workers=0)
     with pytest.raises(TypeError, match="group collection"):
         fit_many(data[("m0", "bench")], "beta", seed=1)

@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["checked_seed", "child_seed", "text_key", "rng"]
+__all__ = ["checked_seed", "child_seed", "seed_or", "text_key", "rng"]
 
 #: Seeds are unsigned 64-bit integers (NumPy's and the samplers' seeds alike).
 MAX_SEED = 2**64 - 1
@@ -41,6 +41,15 @@ def checked_seed(seed: object, what: str = "fits") -> int:
     if not 0 <= int(seed) <= MAX_SEED:
         raise ValueError(f"seed must be a non-negative integer below 2**64, got {seed!r}")
     return int(seed)
+
+
+def seed_or(seed: object, default: int, what: str) -> int:
+    """``default`` (a seed derived from a fit's) when ``seed`` is None, else :func:`checked_seed`.
+
+    For the post-fit draws that may take their own seed (plans, predictive checks, per-problem
+    posteriors): 1.5 was read as 1 and -1 failed inside NumPy.
+    """
+    return int(default) if seed is None else checked_seed(seed, what)
 
 
 def text_key(text: str) -> int:

@@ -178,7 +178,7 @@ def problem_posterior(
     now = np.asarray(post.family.log_moment(cc, ff, p, NUMPY), dtype=np.float64)
     first = np.exp(np.asarray(post.family.log_moment(cc + 1, ff, p, NUMPY)) - now).mean(axis=0)
     second = np.exp(np.asarray(post.family.log_moment(cc + 2, ff, p, NUMPY)) - now).mean(axis=0)
-    rng = seeding.rng(post.seed if seed is None else int(seed), seeding.text_key("p_i"))
+    rng = seeding.rng(seeding.seed_or(seed, post.seed, "draws of p"), seeding.text_key("p_i"))
     drawn = conditional_p_draws(post.family, flat, c, f, size=size, rng=rng,
                                 proposals=proposals)
     draws = np.moveaxis(drawn.values, 1, 0).reshape(len(c), -1)

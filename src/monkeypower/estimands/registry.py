@@ -204,7 +204,7 @@ def _measured_pass_at_k(
 ) -> EstimandDraws:
     n_total = whole_number(n_total, "n_total")
     flat, shape = post.flat(max_draws)
-    rng = seeding.rng(post.seed if seed is None else int(seed), int(n_total))
+    rng = seeding.rng(seeding.seed_or(seed, post.seed, "predictive draws"), int(n_total))
     values = curves.measured_neg_log_pass(post.family, flat, int(n_total), *post.data,
                                           n_problems=n_problems, rng=rng)
     if not neg_log:

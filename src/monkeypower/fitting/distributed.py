@@ -44,6 +44,7 @@ import dask
 import xarray as xr
 from distributed import Client, LocalCluster, as_completed
 
+from monkeypower.arguments import whole_number
 from monkeypower.data.outcomes import OutcomesGroups
 from monkeypower.data.sufficient import SufficientStats, compress
 from monkeypower.fitting.fit import Fit
@@ -96,8 +97,8 @@ def _check_where(client: Client | None, scheduler: str | None, n_workers: int | 
                                       ("n_workers", n_workers)) if value is not None]
     if len(given) > 1:
         raise ValueError(f"give at most one of client, scheduler and n_workers, got {given}")
-    if n_workers is not None and (isinstance(n_workers, bool) or int(n_workers) < 1):
-        raise ValueError(f"n_workers must be a positive int, got {n_workers!r}")
+    if n_workers is not None:  # 1.5 was taken as 1
+        whole_number(n_workers, "n_workers", 1)
 
 
 def fit_many(

@@ -221,7 +221,7 @@ def posterior_predictive(
     flat, shape = post.flat(max_draws)
     outcomes = fit.outcomes
     n, c, design = outcomes.n, outcomes.c, outcomes.design
-    rng = seeding.rng(fit.seed if seed is None else int(seed), seeding.text_key(kind))
+    rng = seeding.rng(seeding.seed_or(seed, fit.seed, "predictive checks"), seeding.text_key(kind))
     draws = shape[0] * shape[1]
     if kind == "same_problems":
         if design.depends_on_outcomes:

@@ -196,13 +196,13 @@ def simulate_campaign(
     """
     if allocation not in ALLOCATIONS:
         raise ValueError(f"allocation must be one of {', '.join(ALLOCATIONS)}, got {allocation!r}")
-    if int(rounds) != rounds or rounds < 0 or int(initial) != initial or initial < 1:
-        raise ValueError(f"rounds must be >= 0 and initial >= 1, got {rounds!r}, {initial!r}")
+    seed = seeding.checked_seed(seed, "campaigns")
+    rounds, initial = whole_number(rounds, "rounds", 0), whole_number(initial, "initial", 1)
     planned = parse_target(target)
     tracked = [parse_target(t) for t in (track or [planned])]
     convention = resolve_interval(interval)
     kwargs = {**DEFAULT_FIT_KWARGS, **(fit_kwargs or {})}
-    rng = seeding.rng(int(seed), seeding.text_key("campaign"))
+    rng = seeding.rng(seed, seeding.text_key("campaign"))
     if isinstance(source, KnownPopulation):
         family = get_family(source.family)
         params = {k: float(v) for k, v in source.params.items()}
@@ -218,7 +218,7 @@ def simulate_campaign(
                  if t.label in source.truth}
         missing = [t for t in tracked if t.label not in truth]
         if missing:
-            full = fit_model(recorded, model, seed=seeding.child_seed(int(seed), 10**6), **kwargs)
+            full = fit_model(recorded, model, seed=seeding.child_seed(seed, 10**6), **kwargs)
             for t in missing:
                 truth[t.label] = target_estimate(full, t, 0, convention, rng, max_draws)[0]
     m_total = len(problems)
@@ -243,7 +243,7 @@ def simulate_campaign(
         seen = np.flatnonzero(n > 0)
         design = Design("adaptive", batch_size=min_batch) if adaptive else Design("fixed")
         data = Outcomes(problems[seen], n[seen], c[seen], design)
-        fitted = fit_model(data, model, seed=seeding.child_seed(int(seed), round_), **kwargs)
+        fitted = fit_model(data, model, seed=seeding.child_seed(seed, round_), **kwargs)
         unseen = m_total - len(seen)
         for t in tracked:
             mean, lower, upper = target_estimate(fitted, t, unseen, convention, rng, max_draws)
@@ -258,7 +258,7 @@ def simulate_campaign(
         step = plan(fitted, budget, planned, min_batch=min_batch, unattempted=unseen,
                     max_per_problem=min(budget, cap_new), available=available,
                     allocation=allocation, max_draws=max_draws,
-                    seed=seeding.child_seed(int(seed), round_, 1), compare=False)
+                    seed=seeding.child_seed(seed, round_, 1), compare=False)
         more = np.flatnonzero(step.attempts > 0)
         attempt(seen[more], step.attempts[more])
         if unseen:
@@ -268,5 +268,5 @@ def simulate_campaign(
         adaptive = adaptive or allocation != "uniform"
     settings = {"source": source.name, "allocation": allocation, "target": planned.label,
                 "rounds": int(rounds), "budget": int(budget), "initial": int(initial),
-                "seed": int(seed), "model": model, "min_batch": int(min_batch)}
+                "seed": seed, "model": model, "min_batch": int(min_batch)}
     return CampaignResult(pd.DataFrame(rows), convention.to_dict(), settings)

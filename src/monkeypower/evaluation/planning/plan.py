@@ -192,7 +192,7 @@ def plan(
 
     n_all = np.concatenate([outcomes.n, np.zeros(unattempted, dtype=np.int64)])
     c_all = np.concatenate([outcomes.c, np.zeros(unattempted, dtype=np.int64)])
-    rng = seeding.rng(fit.seed if seed is None else int(seed), seeding.text_key("plan"))
+    rng = seeding.rng(seeding.seed_or(seed, fit.seed, "plans"), seeding.text_key("plan"))
     post = fit.posterior_draws()
     flat, _ = post.flat(max_draws)
     draws = target_draws(parsed, post, flat, unattempted)
