@@ -72,6 +72,12 @@ def test_bad_arguments():
                n_rank_draws=500)
     with pytest.raises(TypeError, match="seed"):
         mp.sbc("beta", n_problems=8, n_attempts=10, n_sims=20, seed=None)
+    # each was truncated by int() before any check: 8.5 problems became 8
+    for name, value in (("n_problems", 8.5), ("n_attempts", 0), ("draws", 99.5),
+                        ("chains", True), ("n_bins", 2.5)):
+        kwargs = {"n_problems": 8, "n_attempts": 10, "n_sims": 20, "seed": 0, name: value}
+        with pytest.raises(ValueError, match=f"^{name} must be a whole number"):
+            mp.sbc("beta", **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -228,7 +228,7 @@ def measured_neg_log_pass(
     c = np.asarray(c, dtype=np.float64)
     weight = np.asarray(weight, dtype=np.int64)
     seen = int(weight.sum())
-    n_problems = seen if n_problems is None else int(n_problems)
+    n_problems = seen if n_problems is None else whole_number(n_problems, "n_problems", 1)
     if n_problems < seen:
         raise ValueError(f"n_problems = {n_problems} is below the {seen} problems already seen")
     if n_total < n.max():

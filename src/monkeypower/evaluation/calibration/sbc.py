@@ -213,11 +213,15 @@ def sbc(
     """
     seed = checked_seed(seed, "SBC")
     n_sims = whole_number(n_sims, "n_sims", 10)
+    n_problems, n_attempts = (whole_number(n_problems, "n_problems", 1),
+                              whole_number(n_attempts, "n_attempts", 1))
+    draws, tune, chains = (whole_number(v, name, 1) for v, name in
+                           ((draws, "draws"), (tune, "tune"), (chains, "chains")))
     n_rank_draws = whole_number(n_rank_draws, "n_rank_draws", 1)
-    if not 1 <= n_rank_draws <= int(chains) * int(draws):
+    if not 1 <= n_rank_draws <= chains * draws:
         raise ValueError(f"n_rank_draws = {n_rank_draws} must be in [1, chains × draws = "
-                         f"{int(chains) * int(draws)}]")
-    bins = rank_bins(n_rank_draws, int(n_sims)) if n_bins is None else int(n_bins)
+                         f"{chains * draws}]")
+    bins = rank_bins(n_rank_draws, n_sims) if n_bins is None else whole_number(n_bins, "n_bins")
     if bins < 2 or (n_rank_draws + 1) % bins:
         raise ValueError(f"n_bins = {bins} must be at least 2 and divide L + 1 = "
                          f"{n_rank_draws + 1} (equal bins of the rank values)")
@@ -225,26 +229,26 @@ def sbc(
     simulating = resolve_model(model, {**(priors or {}), **(simulation_priors or {})} or None)
     fit_overrides = {**(priors or {}), **(fit_priors or {})}
     fitting = resolve_model(model, fit_overrides or None)
-    truths = true_quantities(simulating, prior_draws(simulating, int(n_sims), child_seed(seed, 0)))
+    truths = true_quantities(simulating, prior_draws(simulating, n_sims, child_seed(seed, 0)))
     family = simulating.family
     data = {
         i: simulate(family.name, {p: float(truths[p].iloc[i]) for p in family.params},
-                    n_problems=int(n_problems), n_attempts=int(n_attempts),
+                    n_problems=n_problems, n_attempts=n_attempts,
                     seed=child_seed(seed, 1, i))
-        for i in range(int(n_sims))
+        for i in range(n_sims)
     }
-    fit_kwargs = {"draws": int(draws), "tune": int(tune), "chains": int(chains),
+    fit_kwargs = {"draws": draws, "tune": tune, "chains": chains,
                   "sampler": sampler, "cores": cores, "progressbar": False,
                   "priors": fit_overrides or None}
     fits, n_warnings = _fit_all(data, model, fit_kwargs, seed)
     ranks = _rank_table(fits, truths, data, n_rank_draws, child_seed(seed, 3))
     tests = _tests(ranks, list(truths.columns), n_rank_draws, bins, level)
     settings = {
-        "model": simulating.spec.name, "family": family.name, "n_problems": int(n_problems),
-        "n_attempts": int(n_attempts), "n_sims": int(n_sims), "seed": int(seed),
-        "draws": int(draws), "tune": int(tune), "chains": int(chains), "sampler": sampler,
+        "model": simulating.spec.name, "family": family.name, "n_problems": n_problems,
+        "n_attempts": n_attempts, "n_sims": n_sims, "seed": seed,
+        "draws": draws, "tune": tune, "chains": chains, "sampler": sampler,
         "n_rank_draws": n_rank_draws, "n_bins": bins, "level": float(level),
-        "thinning": int(chains) * int(draws) / n_rank_draws,
+        "thinning": chains * draws / n_rank_draws,
         "simulating_priors": {k: str(v) for k, v in simulating.spec.priors.items()},
         "fitting_priors": {k: str(v) for k, v in fitting.spec.priors.items()},
         "n_warnings": n_warnings,
