@@ -107,3 +107,22 @@ def test_the_package_s_numba_kernels_release_the_gil():
     assert kumaraswamy._place_nb.targetoptions["nogil"] is True
     held = _numba_cache.njit_cached(nogil=False)(lambda x: x + 1.0)
     assert held.targetoptions["nogil"] is False  # an explicit choice still wins
+
+
+@pytest.mark.parametrize("name", ["bridged_beta", "scaled_kumaraswamy"])
+def test_the_fused_kernel_gets_elements_enough_for_its_threads(monkeypatch, name):
+    """Families with ``parallel_kernel`` get no threads around them, so their own threads must
+    see the work: the NumPy path handed the fused quadrature chunks of 2,048 elements, below
+    the 4,096 a thread needs, and a forecast ran on one core."""
+    from monkeypower.families import _laplace_integral
+
+    seen = []
+    real = _laplace_integral._in_threads
+    monkeypatch.setattr(_laplace_integral, "_in_threads",
+                        lambda values, n: seen.append(n) or real(values, n))
+    family = get_family(name)
+    draws = {k: np.full((40, 1), v) for k, v in _median(name).items()}
+    c = np.tile(np.arange(500.0), (40, 1))
+    out = family.log_moment(c, 1000.0 - c, draws)
+    assert out.shape == (40, 500) and np.isfinite(out).all()
+    assert max(seen) == 20_000 >= 2 * _laplace_integral.MIN_ELEMENTS_PER_THREAD

@@ -62,6 +62,7 @@ __all__ = [
     "sigmoid",
     "lambert_w",
     "numpy_chunked",
+    "FUSED_CHUNK",
     "quadrature_log_integral",
 ]
 
@@ -78,6 +79,10 @@ _FAR = 1e300
 _TINY = 1e-300
 #: NumPy path: elements per chunk (bounds temporaries to ~chunk * nodes doubles).
 NUMPY_CHUNK = 2048
+#: The same for a fused kernel, which keeps no per-node arrays (``_laplace_integral``): only
+#: its flat copies of the inputs (~7 doubles an element), and enough elements that its own
+#: threads engage (at 2,048 a chunk the fused quadrature of a forecast ran on one core).
+FUSED_CHUNK = 1 << 20
 
 
 @functools.cache
@@ -269,17 +274,18 @@ def quadrature_log_integral(log_integrand: Array, log_weights: Array, xp: ArrayB
     return logsumexp(log_integrand + log_weights, -1, xp)
 
 
-def numpy_chunked(kernel: Callable[..., np.ndarray], *args: Any) -> np.ndarray:
-    """Evaluate ``kernel(*flat_args)`` on the broadcast arguments in chunks of NUMPY_CHUNK.
+def numpy_chunked(kernel: Callable[..., np.ndarray], *args: Any,
+                  chunk: int = NUMPY_CHUNK) -> np.ndarray:
+    """Evaluate ``kernel(*flat_args)`` on the broadcast arguments in chunks of ``chunk``.
 
     Keeps the ``(elements, nodes)`` temporaries small whatever the number of posterior draws
-    times pairs times k values.
+    times pairs times k values (a fused kernel passes :data:`FUSED_CHUNK`).
     """
     arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in args))
     shape = arrays[0].shape
     flat = [np.ascontiguousarray(x).reshape(-1) for x in arrays]
     out = np.empty(flat[0].size, dtype=np.float64)
-    for start in range(0, out.size, NUMPY_CHUNK):
-        sl = slice(start, start + NUMPY_CHUNK)
+    for start in range(0, out.size, chunk):
+        sl = slice(start, start + chunk)
         out[sl] = kernel(*(x[sl] for x in flat))
     return out.reshape(shape)

@@ -113,6 +113,7 @@ import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, betaln, get_backend
 from ._laplace import (
+    FUSED_CHUNK,
     frozen_broadcast,
     laplace_nodes,
     log1mexp,
@@ -367,7 +368,8 @@ class GeneralizedBetaFamily(Family):
         n_side = self.nodes_per_side
         if xp is NUMPY:  # chunked: bounded memory for draws x pairs x k
             return numpy_chunked(
-                lambda *a: generalized_beta_log_moment(*a, NUMPY, n_side=n_side), c, f, *theta)
+                lambda *a: generalized_beta_log_moment(*a, NUMPY, n_side=n_side), c, f, *theta,
+                chunk=FUSED_CHUNK)
         return generalized_beta_log_moment(c, f, *theta, xp, n_side=n_side)
 
     def tail(self, params: Mapping[str, Any], backend: str | ArrayBackend = NUMPY) -> TailBehaviour:

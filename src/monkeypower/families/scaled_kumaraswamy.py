@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import NUMPY, Array, ArrayBackend, get_backend
-from ._laplace import numpy_chunked
+from ._laplace import FUSED_CHUNK, numpy_chunked
 from .base import POSITIVE, SCALE, Family, TailBehaviour
 from .generalized_beta import NUMBA_INTEGRAND, generalized_beta_log_moment
 from .kumaraswamy import b_from_median
@@ -96,7 +96,8 @@ class ScaledKumaraswamyFamily(Family):
         a, b, s = params["a"], params["b"], params["scale"]
         n_side = self.nodes_per_side
         if xp is NUMPY:  # chunked: bounded memory for draws x pairs x k
-            return numpy_chunked(lambda *x: _log_moment(*x, NUMPY, n_side=n_side), c, f, a, b, s)
+            return numpy_chunked(lambda *x: _log_moment(*x, NUMPY, n_side=n_side), c, f, a, b, s,
+                                 chunk=FUSED_CHUNK)
         return _log_moment(c, f, a, b, s, xp, n_side=n_side)
 
     def tail(self, params: Mapping[str, Any], backend: str | ArrayBackend = NUMPY) -> TailBehaviour:
