@@ -416,3 +416,17 @@ def test_every_command_in_the_readme_and_docs_parses():
     parser = build_parser()
     for command in commands:
         parser.parse_args(command)  # exits (SystemExit) on an invalid call
+
+
+def test_counts_on_the_command_line_follow_the_one_rule(counts_csv, capsys, monkeypatch):
+    """--budget 1e4 was "invalid int value" while --target forecast:1e5 was fine."""
+    monkeypatch.setattr(mp, "fit", _no_fit)
+    monkeypatch.setattr(mp, "fit_many", _no_fit)
+    base = ["fit", str(counts_csv), "--problem", "problem", "--n", "n", "--c", "c",
+            "--group-by", "model", "--seed", "1"]
+    with pytest.raises(AssertionError, match="sampling started"):  # 2e3 draws: valid
+        main([*base, "--draws", "2e3", "--chains", "4.0"])
+    with pytest.raises(SystemExit):
+        main([*base, "--draws", "1.5"])
+    assert "argument --draws: expected a whole number, got '1.5'" in capsys.readouterr().err
+    assert build_parser().parse_args([*base, "--window", "1", "1e4"]).window == [1, 10_000]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 import monkeypower as mp
+from monkeypower.arguments import whole_number
 from monkeypower.cli_entry import COMMANDS, DESCRIPTION, EXAMPLES
 from monkeypower.cli_validation import (
     UsageError,
@@ -64,14 +65,30 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: {shown})".strip()
 
 
+def _count(text: str) -> int:
+    """A count on the command line: an integer, or a whole number written as a float (1e5).
+
+    The package's one rule (:func:`monkeypower.arguments.whole_number`), as ``--target
+    forecast:1e5`` already read it; ``--budget 1e4`` was "invalid int value".
+    """
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return whole_number(float(text), "count")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
 def _add_sampler_options(parser: argparse.ArgumentParser, draws: int | None = None) -> None:
     group = parser.add_argument_group("sampling")
     group.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER)
-    group.add_argument("--draws", type=int, default=draws,
+    group.add_argument("--draws", type=_count, default=draws,
                        help="draws per chain" if draws else
                        "draws per chain (default: the model's, else 1000)")
-    group.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
-    group.add_argument("--chains", type=int, default=4, help="independent chains")
+    group.add_argument("--tune", type=_count, default=1000, help="tuning steps per chain")
+    group.add_argument("--chains", type=_count, default=4, help="independent chains")
     group.add_argument("--target-accept", type=float, default=None,
                        help="NUTS target acceptance rate (default: the model's, else 0.9)")
     group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -83,7 +100,7 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
                        help="credible interval probability (default 0.95)")
     group.add_argument("--interval-kind", choices=("eti", "hdi"), default=None,
                        help="equal-tailed (default) or highest-density interval")
-    group.add_argument("--window", type=int, nargs=2, metavar=("K1", "K2"),
+    group.add_argument("--window", type=_count, nargs=2, metavar=("K1", "K2"),
                        help="window of the effective exponent (default: 1 to the largest n; "
                             "one shared window for all groups)")
     group.add_argument("--horizon", type=float, nargs="+", metavar="K",
@@ -96,8 +113,8 @@ def _add_design_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--design", choices=DESIGN_KINDS, default="fixed",
                         help="how attempts were allocated: a fixed number per problem, "
                              "sequentially until a success, or adaptively in rounds")
-    parser.add_argument("--batch-size", type=int, help="batch size of a sequential design")
-    parser.add_argument("--cap", type=int, help="attempt cap of a sequential design")
+    parser.add_argument("--batch-size", type=_count, help="batch size of a sequential design")
+    parser.add_argument("--cap", type=_count, help="attempt cap of a sequential design")
 
 
 def _add_group_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -149,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = _sub(sub, "demo", COMMANDS["demo"])
     demo.add_argument("--seed", type=int, default=2026, help="seed of the simulation and fit")
-    demo.add_argument("--problems", type=int, default=128, help="problems to simulate")
-    demo.add_argument("--attempts", type=int, default=1000, help="attempts per problem")
+    demo.add_argument("--problems", type=_count, default=128, help="problems to simulate")
+    demo.add_argument("--attempts", type=_count, default=1000, help="attempts per problem")
     demo.add_argument("--alpha", type=float, default=0.3, help="true tail exponent")
     demo.add_argument("--beta", type=float, default=3.0, help="true Beta beta")
     demo.add_argument("--model", default=DEFAULT_MODEL,
@@ -176,12 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
         "many groups", "spread the groups over processes or machines with Dask (same draws as "
         "one process: group i is sampled with a seed derived from --seed and i)")
     where = cluster.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N",
+    where.add_argument("--workers", type=_count, metavar="N",
                        help="fit the groups on a local Dask cluster of N worker processes (one "
                             "per core is usual)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="fit the groups on a running Dask cluster, e.g. tcp://host:8786")
-    cluster.add_argument("--cores", type=int, metavar="N",
+    cluster.add_argument("--cores", type=_count, metavar="N",
                          help="chains of one fit run in parallel (default: 1 per worker with "
                               "--workers/--scheduler, else min(chains, 2))")
     pooling = fit.add_argument_group(
@@ -203,15 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_file_options(back, "backtest")
     back.add_argument("--estimators", nargs="+", default=list(DEFAULT_ESTIMATORS),
                       help="baselines and Bayesian models (bayes:<model>)")
-    back.add_argument("--attempts", nargs="+", type=int, default=[100, 215, 464, 1000],
+    back.add_argument("--attempts", nargs="+", type=_count, default=[100, 215, 464, 1000],
                       help="attempts per problem in the subsamples")
-    back.add_argument("--problems", nargs="+", type=int, default=[128],
+    back.add_argument("--problems", nargs="+", type=_count, default=[128],
                       help="problems in the subsamples")
-    back.add_argument("--seeds", type=int, default=3, help="number of seeds (0..N-1)")
+    back.add_argument("--seeds", type=_count, default=3, help="number of seeds (0..N-1)")
     back.add_argument("--truth", type=float, help="known asymptotic exponent (simulated data)")
     back.add_argument("--interval", type=float, default=None,
                       help="probability of the Bayesian intervals (default: the convention)")
-    back.add_argument("--draws", type=int, default=500,
+    back.add_argument("--draws", type=_count, default=500,
                       help="draws (and tuning steps) per chain of Bayesian fits")
     back.add_argument("--out", type=Path, help="folder for the table (CSV) and figure (PNG, PDF)")
 
@@ -513,17 +530,17 @@ def run_models(_: argparse.Namespace) -> int:
 def _add_plan_command(sub: Any) -> None:
     plan = _sub(sub, "plan", COMMANDS["plan"])
     _add_data_file_options(plan, "plan for")
-    plan.add_argument("--budget", type=int, required=True, help="attempts to spend this round")
+    plan.add_argument("--budget", type=_count, required=True, help="attempts to spend this round")
     plan.add_argument("--target", dest="plan_target", default="asymptotic_exponent",
                       help="estimand to shrink: asymptotic_exponent, effective_exponent[:K1,K2] "
                            "or forecast_pass_at_k:K (a unique prefix works: forecast:1e5)")
     plan.add_argument("--allocation", choices=ALLOCATIONS, default="preposterior",
                       help="the planner (preposterior), or a simple rule to compare")
-    plan.add_argument("--min-batch", type=int, default=10,
+    plan.add_argument("--min-batch", type=_count, default=10,
                       help="fewest attempts a problem gets in the round, if any")
-    plan.add_argument("--unattempted", type=int, default=0,
+    plan.add_argument("--unattempted", type=_count, default=0,
                       help="problems of the benchmark not attempted yet (the plan may draw some)")
-    plan.add_argument("--max-per-problem", type=int, help="most attempts at one problem")
+    plan.add_argument("--max-per-problem", type=_count, help="most attempts at one problem")
     plan.add_argument("--model", default=DEFAULT_MODEL,
                       help=f"model name or TOML path (default: {DEFAULT_MODEL})")
     plan.add_argument("--seed", type=int, required=True, help="seed of the sampler and the plan")
