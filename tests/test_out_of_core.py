@@ -121,3 +121,19 @@ def test_bad_memory_limit(tmp_path):
     pq.write_table(pa.table({"problem": [1], "success": [True]}), tmp_path / "a.parquet")
     with pytest.raises(ValueError, match=r"DuckDB refused memory_limit = 'lots'"):
         count_attempts(tmp_path / "a.parquet", memory_limit="lots")
+
+
+def test_a_log_that_looks_sequential_is_flagged_as_the_other_readers_do(tmp_path):
+    """Read without a design, a best-of-N style log (batches of 20 until a success, cap 200)
+    was taken as fixed without a word; read_outcomes warned on the same log."""
+    out = mp.simulate("beta", {"alpha": 0.5, "beta": 2.0}, n_problems=60, n_attempts=0, seed=3,
+                      design=mp.Design("sequential", batch_size=20, cap=200))
+    log = pd.DataFrame([{"task": p, "passed": j >= n - c}
+                        for p, n, c in zip(out.problem, out.n, out.c, strict=True)
+                        for j in range(n)])
+    log.to_parquet(tmp_path / "log.parquet", index=False)
+    with pytest.warns(mp.DesignWarning, match=r"sequential design \(batch size 20, cap 200\)"):
+        read_attempt_counts(tmp_path / "log.parquet", problem="task", success="passed")
+    declared = read_attempt_counts(tmp_path / "log.parquet", problem="task", success="passed",
+                                   design=mp.Design("sequential", batch_size=20, cap=200))
+    assert declared.design.is_sequential  # no warning: the design was given

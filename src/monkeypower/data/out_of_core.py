@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - the extra is installed in development
     duckdb = None
 
 from monkeypower.data.design import Design
+from monkeypower.data.design_detection import detect_design
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.data.paths import expand_paths
 from monkeypower.data.readers import from_counts
@@ -314,14 +315,25 @@ def read_attempt_counts(
     path_or_glob, problem, success, group_by, memory_limit, threads
         As in :func:`count_attempts`.
     design : Design or {"fixed", "sequential"}, optional
-        The sampling design (default fixed); see
-        :func:`monkeypower.data.design_detection.detect_design` to check it from the counts.
+        The sampling design. Without one, fixed is assumed and, as the other attempt-log
+        readers do, the counts are checked for the marks of a sequential or adaptive design
+        (:func:`monkeypower.data.design_detection.detect_design`, from the counts alone).
 
     Returns
     -------
     Outcomes or OutcomesGroups
         An :class:`OutcomesGroups` when ``group_by`` is given.
+
+    Warns
+    -----
+    DesignWarning
+        When no design is given and the counts look sequential or adaptive (a best-of-N log
+        read as fixed was fitted without a word, and the estimators that a sequential design
+        invalidates ran on it).
     """
     counts = count_attempts(path_or_glob, problem=problem, success=success, group_by=group_by,
                             memory_limit=memory_limit, threads=threads)
-    return from_counts(counts, problem=problem, n="n", c="c", group_by=group_by, design=design)
+    out = from_counts(counts, problem=problem, n="n", c="c", group_by=group_by, design=design)
+    if design is None:
+        detect_design(out, warn=True)
+    return out
