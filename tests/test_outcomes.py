@@ -206,8 +206,10 @@ def test_sequential_counts_obey_their_batches():
 
 
 def test_matrix_with_bad_values():
-    with pytest.raises(OutcomesError, match=r"row 1, attempt 2"):
+    with pytest.raises(OutcomesError, match=r"found 3.0 at \(row 1, attempt 2\)"):
         mp.from_matrix(np.array([[0, 1, 1], [1, 0, 3]]))
+    with pytest.raises(OutcomesError, match="rows of different lengths; pad .* with NaN"):
+        mp.from_matrix([[0, 1], [1]])  # was NumPy's ValueError about an inhomogeneous shape
 
 
 # ----------------------------------------------------------------- compression and simulation

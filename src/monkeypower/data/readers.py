@@ -367,7 +367,11 @@ def from_matrix(
     -------
     Outcomes
     """
-    arr = np.asarray(matrix)
+    try:
+        arr = np.asarray(matrix)
+    except ValueError:  # NumPy's "inhomogeneous shape" for rows of different lengths
+        raise OutcomesError("matrix: rows of different lengths; pad the attempts a problem did "
+                            "not get with NaN (not attempted)") from None
     if arr.ndim != 2:
         raise OutcomesError(f"matrix: expected 2-D (problems × attempts), got shape {arr.shape}")
     if arr.size == 0:
@@ -386,7 +390,7 @@ def from_matrix(
             rows, cols = np.nonzero(bad)
             raise OutcomesError(
                 f"matrix: expected booleans or 0/1 (NaN = not attempted), found "
-                f"{values[rows[0], cols[0]]!r} at (row {rows[0]}, attempt {cols[0]}); "
+                f"{values[rows[0], cols[0]].item()!r} at (row {rows[0]}, attempt {cols[0]}); "
                 f"{describe_rows(np.unique(rows))} affected"
             )
         ok = values == 1.0
