@@ -21,7 +21,7 @@ LAYERS = [
     ("fitting",),
     ("evaluation",),
     ("output",),
-    ("cli", "cli_entry", "cli_validation", "__init__"),
+    ("cli", "cli_entry", "cli_options", "cli_validation", "__init__"),
 ]
 RANK = {room: rank for rank, rooms in enumerate(LAYERS) for room in rooms}
 

@@ -19,8 +19,15 @@ import numpy as np
 import pandas as pd
 
 import monkeypower as mp
-from monkeypower.arguments import whole_number
 from monkeypower.cli_entry import COMMANDS, DESCRIPTION, EXAMPLES
+from monkeypower.cli_options import (
+    HelpFormatter,
+    add_command,
+    add_data_file_options,
+    add_report_options,
+    add_sampler_options,
+    count,
+)
 from monkeypower.cli_validation import (
     UsageError,
     check_options,
@@ -29,7 +36,7 @@ from monkeypower.cli_validation import (
     pick_group,
     shared_window,
 )
-from monkeypower.data.design import DESIGN_KINDS, Design
+from monkeypower.data.design import Design
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.errors import DesignError, OutcomesError, SpecError
 from monkeypower.estimands import effective_exponent
@@ -38,7 +45,6 @@ from monkeypower.evaluation.backtest.plan import make_plan
 from monkeypower.evaluation.comparison import VERDICT_MODELS, power_law_verdict
 from monkeypower.evaluation.planning import ALLOCATIONS, parse_target
 from monkeypower.fitting.persistence import SavedFitError
-from monkeypower.fitting.settings import DEFAULT_SAMPLER, SAMPLERS
 from monkeypower.fitting.spec import DEFAULT_MODEL, available_models, load_spec, resolve_model
 from monkeypower.intervals import IntervalConvention, get_interval
 from monkeypower.lazy_jax import jax_kept_unloaded
@@ -52,132 +58,29 @@ from monkeypower.seeding import child_seed
 
 __all__ = ["main"]
 
-class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Examples kept as written; each option's default stated once, when it has one."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        default = action.default
-        if ("default" in text or default in (None, False, (), [], argparse.SUPPRESS)
-                or not action.option_strings):
-            return text
-        shown = " ".join(map(str, default)) if isinstance(default, (list, tuple)) else default
-        return f"{text} (default: {shown})".strip()
-
-
-def _count(text: str) -> int:
-    """A count on the command line: an integer, or a whole number written as a float (1e5).
-
-    The package's one rule (:func:`monkeypower.arguments.whole_number`), as ``--target
-    forecast:1e5`` already read it; ``--budget 1e4`` was "invalid int value".
-    """
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return whole_number(float(text), "count")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-
-
-def _add_sampler_options(parser: argparse.ArgumentParser, draws: int | None = None) -> None:
-    group = parser.add_argument_group("sampling")
-    group.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER)
-    group.add_argument("--draws", type=_count, default=draws,
-                       help="draws per chain" if draws else
-                       "draws per chain (default: the model's, else 1000)")
-    group.add_argument("--tune", type=_count, default=1000, help="tuning steps per chain")
-    group.add_argument("--chains", type=_count, default=4, help="independent chains")
-    group.add_argument("--target-accept", type=float, default=None,
-                       help="NUTS target acceptance rate (default: the model's, else 0.9)")
-    group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-
-
-def _add_report_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("reporting")
-    group.add_argument("--interval", type=float, default=None,
-                       help="credible interval probability (default 0.95)")
-    group.add_argument("--interval-kind", choices=("eti", "hdi"), default=None,
-                       help="equal-tailed (default) or highest-density interval")
-    group.add_argument("--window", type=_count, nargs=2, metavar=("K1", "K2"),
-                       help="window of the effective exponent (default: 1 to the largest n; "
-                            "one shared window for all groups)")
-    group.add_argument("--horizon", type=float, nargs="+", metavar="K",
-                       help="k values for the pass@k rows (default max n x 1, 10, 100)")
-    group.add_argument("--target", type=float, nargs="+", default=(), metavar="PASS",
-                       help="pass_D@k targets for attempts_for_target rows")
-
-
-def _add_design_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--design", choices=DESIGN_KINDS, default="fixed",
-                        help="how attempts were allocated: a fixed number per problem, "
-                             "sequentially until a success, or adaptively in rounds")
-    parser.add_argument("--batch-size", type=_count, help="batch size of a sequential design")
-    parser.add_argument("--cap", type=_count, help="attempt cap of a sequential design")
-
-
-def _add_group_options(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--group-by", nargs="+", metavar="COL",
-                        help="columns telling models or benchmarks apart (one fit per group)")
-    parser.add_argument("--group", nargs="+", metavar="VALUE",
-                        help=f"which group to {what} (values of the --group-by columns)")
-
-
-def _add_data_file_options(parser: argparse.ArgumentParser, what: str) -> None:
-    """The data file, its layout and columns, the group(s) and the design.
-
-    Every command that reads data takes the same ones (read by :func:`_read_data`).
-    """
-    parser.add_argument("file", type=Path,
-                        help="CSV, Parquet or JSONL file, or an eval log / folder")
-    parser.add_argument("--layout", choices=("counts", "attempts", "llmonkeys", "log"),
-                        default="counts",
-                        help="one row per problem (counts), per attempt (attempts), per problem "
-                             "with a list of outcomes (llmonkeys), or an evaluation log (log: "
-                             "Inspect AI .eval/.json, lm-eval samples_*.jsonl; groups by model "
-                             "and task unless --group-by says otherwise)")
-    parser.add_argument("--problem", help="problem-id column (every layout but log)")
-    parser.add_argument("--scorer", help="Inspect scorer whose value is the success (log "
-                                         "layout; needed when the log has several scorers)")
-    parser.add_argument("--metric", help="lm-eval per-document metric, e.g. pass@1 (log layout)")
-    parser.add_argument("--n", help="attempts column (counts layout)")
-    parser.add_argument("--c", help="successes column (counts layout)")
-    parser.add_argument("--success", help="success column, boolean or 0/1 (attempts layout)")
-    parser.add_argument("--attempt", help="attempt-index column (attempts layout)")
-    parser.add_argument("--outcomes", help="list-of-booleans column (llmonkeys layout)")
-    _add_group_options(parser, what)
-    _add_design_options(parser)
-
-
-def _sub(sub: Any, name: str, text: str, epilog: str | None = None) -> argparse.ArgumentParser:
-    return sub.add_parser(name, help=text, description=text, epilog=epilog,
-                          formatter_class=_HelpFormatter)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
         prog="monkeypower",
         description=DESCRIPTION,
-        epilog=EXAMPLES, formatter_class=_HelpFormatter,
+        epilog=EXAMPLES, formatter_class=HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = _sub(sub, "demo", COMMANDS["demo"])
+    demo = add_command(sub, "demo", COMMANDS["demo"])
     demo.add_argument("--seed", type=int, default=2026, help="seed of the simulation and fit")
-    demo.add_argument("--problems", type=_count, default=128, help="problems to simulate")
-    demo.add_argument("--attempts", type=_count, default=1000, help="attempts per problem")
+    demo.add_argument("--problems", type=count, default=128, help="problems to simulate")
+    demo.add_argument("--attempts", type=count, default=1000, help="attempts per problem")
     demo.add_argument("--alpha", type=float, default=0.3, help="true tail exponent")
     demo.add_argument("--beta", type=float, default=3.0, help="true Beta beta")
     demo.add_argument("--model", default=DEFAULT_MODEL,
                       help=f"model name or TOML path (default: {DEFAULT_MODEL}, the package's)")
     demo.add_argument("--out", type=Path, default=None,
                       help="folder for the report, tables, figures and posterior")
-    _add_sampler_options(demo)
+    add_sampler_options(demo)
 
-    fit = _sub(sub, "fit", COMMANDS["fit"], EXAMPLES)
-    _add_data_file_options(fit, "fit (default: every group)")
+    fit = add_command(sub, "fit", COMMANDS["fit"], EXAMPLES)
+    add_data_file_options(fit, "fit (default: every group)")
     fit.add_argument("--model", default=DEFAULT_MODEL, help="model name or TOML path")
     fit.add_argument("--seed", type=int, required=True, help="seed of the sampler")
     fit.add_argument("--format", choices=("table", "json", "latex", "markdown"), default="table",
@@ -188,17 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
                           "group-level table (pooled.{md,tex,json}) and a forest of each "
                           "group's b∞ (figures/pooled_exponents, rows ordered by the first "
                           "covariate when given, else by the pooled median)")
-    _add_sampler_options(fit)
+    add_sampler_options(fit)
     cluster = fit.add_argument_group(
         "many groups", "spread the groups over processes or machines with Dask (same draws as "
         "one process: group i is sampled with a seed derived from --seed and i)")
     where = cluster.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_count, metavar="N",
+    where.add_argument("--workers", type=count, metavar="N",
                        help="fit the groups on a local Dask cluster of N worker processes (one "
                             "per core is usual)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="fit the groups on a running Dask cluster, e.g. tcp://host:8786")
-    cluster.add_argument("--cores", type=_count, metavar="N",
+    cluster.add_argument("--cores", type=count, metavar="N",
                          help="chains of one fit run in parallel (default: 1 per worker with "
                               "--workers/--scheduler, else min(chains, 2))")
     pooling = fit.add_argument_group(
@@ -214,26 +117,26 @@ def build_parser() -> argparse.ArgumentParser:
                               "--seed and i, as without --pool): print leave-one-problem-out "
                               "ELPD of pooled against alone per group and draw the fits alone "
                               "beside the pooled ones in figures/pooled_exponents (with --out)")
-    _add_report_options(fit)
+    add_report_options(fit)
 
-    back = _sub(sub, "backtest", COMMANDS["backtest"])
-    _add_data_file_options(back, "backtest")
+    back = add_command(sub, "backtest", COMMANDS["backtest"])
+    add_data_file_options(back, "backtest")
     back.add_argument("--estimators", nargs="+", default=list(DEFAULT_ESTIMATORS),
                       help="baselines and Bayesian models (bayes:<model>)")
-    back.add_argument("--attempts", nargs="+", type=_count, default=[100, 215, 464, 1000],
+    back.add_argument("--attempts", nargs="+", type=count, default=[100, 215, 464, 1000],
                       help="attempts per problem in the subsamples")
-    back.add_argument("--problems", nargs="+", type=_count, default=[128],
+    back.add_argument("--problems", nargs="+", type=count, default=[128],
                       help="problems in the subsamples")
-    back.add_argument("--seeds", type=_count, default=3, help="number of seeds (0..N-1)")
+    back.add_argument("--seeds", type=count, default=3, help="number of seeds (0..N-1)")
     back.add_argument("--truth", type=float, help="known asymptotic exponent (simulated data)")
     back.add_argument("--interval", type=float, default=None,
                       help="probability of the Bayesian intervals (default: the convention)")
-    back.add_argument("--draws", type=_count, default=500,
+    back.add_argument("--draws", type=count, default=500,
                       help="draws (and tuning steps) per chain of Bayesian fits")
     back.add_argument("--out", type=Path, help="folder for the table (CSV) and figure (PNG, PDF)")
 
-    comp = _sub(sub, "compare", COMMANDS["compare"])
-    _add_data_file_options(comp, "compare models on")
+    comp = add_command(sub, "compare", COMMANDS["compare"])
+    add_data_file_options(comp, "compare models on")
     comp.add_argument("--models", nargs="+", default=list(VERDICT_MODELS),
                       help="models to fit (include power-law and light-tailed families)")
     comp.add_argument("--seed", type=int, required=True, help="seed of the first fit")
@@ -244,10 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also print the stacking-weighted exponents and forecasts")
     comp.add_argument("--out", type=Path,
                       help="folder for the table (md, tex, csv), verdict (JSON) and figure")
-    _add_sampler_options(comp)
+    add_sampler_options(comp)
 
     _add_plan_command(sub)
-    _sub(sub, "models", COMMANDS["models"])
+    add_command(sub, "models", COMMANDS["models"])
     return parser
 
 
@@ -528,24 +431,24 @@ def run_models(_: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- plan (the adaptive planner)
 def _add_plan_command(sub: Any) -> None:
-    plan = _sub(sub, "plan", COMMANDS["plan"])
-    _add_data_file_options(plan, "plan for")
-    plan.add_argument("--budget", type=_count, required=True, help="attempts to spend this round")
+    plan = add_command(sub, "plan", COMMANDS["plan"])
+    add_data_file_options(plan, "plan for")
+    plan.add_argument("--budget", type=count, required=True, help="attempts to spend this round")
     plan.add_argument("--target", dest="plan_target", default="asymptotic_exponent",
                       help="estimand to shrink: asymptotic_exponent, effective_exponent[:K1,K2] "
                            "or forecast_pass_at_k:K (a unique prefix works: forecast:1e5)")
     plan.add_argument("--allocation", choices=ALLOCATIONS, default="preposterior",
                       help="the planner (preposterior), or a simple rule to compare")
-    plan.add_argument("--min-batch", type=_count, default=10,
+    plan.add_argument("--min-batch", type=count, default=10,
                       help="fewest attempts a problem gets in the round, if any")
-    plan.add_argument("--unattempted", type=_count, default=0,
+    plan.add_argument("--unattempted", type=count, default=0,
                       help="problems of the benchmark not attempted yet (the plan may draw some)")
-    plan.add_argument("--max-per-problem", type=_count, help="most attempts at one problem")
+    plan.add_argument("--max-per-problem", type=count, help="most attempts at one problem")
     plan.add_argument("--model", default=DEFAULT_MODEL,
                       help=f"model name or TOML path (default: {DEFAULT_MODEL})")
     plan.add_argument("--seed", type=int, required=True, help="seed of the sampler and the plan")
     plan.add_argument("--out", type=Path, help="CSV file for the plan (one row per problem)")
-    _add_sampler_options(plan, draws=500)
+    add_sampler_options(plan, draws=500)
 
 
 def run_plan(args: argparse.Namespace) -> int:
