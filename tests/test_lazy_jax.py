@@ -1,4 +1,6 @@
-"""JAX stays unimported through PSIS-LOO, figures and a whole command, and the window is exact.
+"""JAX stays unimported through PSIS-LOO, figures and a whole command, and the window is exact;
+ArviZ's plotting half stays unimported through a whole command that draws no figure
+(:mod:`monkeypower.fitting.nutpie_import`), while ``import arviz`` still gets the real package.
 
 Each check runs in a fresh interpreter: in this one other tests may have imported JAX already.
 The negative controls show the cost the window avoids is real: the same SciPy and matplotlib
@@ -64,6 +66,13 @@ def inside(tmp_path_factory) -> dict:
         out["rc"] = main(["fit", {counts!r}, "--layout", "counts", "--problem", "problem",
                           "--n", "n", "--c", "c", "--model", "beta", "--seed", "1"])
         out["loaded_after_command"] = lazy_jax.jax_is_loaded()
+        out["plots_after_command"] = sorted({{"arviz", "arviz_plots", "matplotlib.pyplot"}}
+                                            & set(sys.modules))
+        nutpie_arviz = sys.modules["nutpie.sample"].arviz
+        out["nutpie_sees"] = type(nutpie_arviz).__name__
+        import arviz
+        out["real_arviz"] = hasattr(arviz, "plot_dist") and sys.modules["arviz"] is arviz
+        out["stand_in_delegates"] = nutpie_arviz.from_netcdf is arviz.from_netcdf
         placeholder = sys.modules["jax"]
         with lazy_jax.jax_kept_unloaded():
             out["hidden_inside"] = "jax" not in sys.modules
@@ -86,6 +95,31 @@ def inside(tmp_path_factory) -> dict:
 def test_a_whole_command_leaves_jax_unimported(inside):
     assert inside["rc"] == 0
     assert inside["loaded_after_command"] is False
+
+
+def test_a_whole_command_leaves_arviz_plots_unimported(inside):
+    assert inside["plots_after_command"] == []
+    assert inside["nutpie_sees"] == "_DeferredArviz"
+
+
+def test_import_arviz_after_nutpie_gets_the_real_package(inside):
+    assert inside["real_arviz"]
+    assert inside["stand_in_delegates"]
+
+
+@pytest.mark.parametrize("first", ["nutpie", "arviz"])
+def test_negative_control_a_plain_import_brings_arviz_plots(first):
+    """``import nutpie`` alone imports ArviZ's plots (if a later nutpie stops doing so, this
+    fails and :mod:`monkeypower.fitting.nutpie_import` can go); with ``arviz`` imported first
+    nutpie gets the real module and nothing is replaced."""
+    out = _run(f"""
+        import {first}
+        import monkeypower.fitting.sampling
+        out["plots"] = "arviz_plots" in sys.modules
+        out["nutpie_sees"] = type(sys.modules["nutpie.sample"].arviz).__name__
+    """)
+    assert out["plots"] is True
+    assert out["nutpie_sees"] == "module"
 
 
 def test_arviz_base_leaves_an_unloaded_placeholder(inside):

@@ -39,15 +39,14 @@ from pathlib import Path
 
 import numba
 import numpy as np
-import nutpie
 import pymc as pm
 import pytensor
-from nutpie import compile_pymc as nutpie_pymc
 from pymc.initial_point import make_initial_point_fn
 from pytensor.compile.builders import OpFromGraph
 from pytensor.configdefaults import config as pytensor_config
 from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
 
+from monkeypower.fitting.nutpie_import import nutpie, nutpie_pymc
 from monkeypower.version import __version__
 
 try:

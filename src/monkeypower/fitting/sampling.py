@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import nutpie
 import pymc as pm
 import xarray as xr
 
@@ -23,6 +22,7 @@ from monkeypower.fitting.fit import Fit
 from monkeypower.fitting.groups import FitGroups
 from monkeypower.fitting.model import build_model, pair_data
 from monkeypower.fitting.nutpie_compile import compile_for_nutpie, exact_float_compilation
+from monkeypower.fitting.nutpie_import import nutpie
 from monkeypower.fitting.posterior_tree import assemble_tree
 from monkeypower.fitting.settings import (
     DEFAULT_SAMPLER,
