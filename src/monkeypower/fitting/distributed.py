@@ -92,13 +92,14 @@ def fit_chunk(chunk: list[tuple[int, SufficientStats]], spec_json: str,
             for index, stats in chunk]
 
 
-def _check_where(client: Client | None, scheduler: str | None, n_workers: int | None) -> None:
+def _check_where(client: Client | None, scheduler: str | None, n_workers: int | None
+                 ) -> int | None:
+    """At most one place to fit; ``n_workers`` as a whole number (1.5 was taken as 1)."""
     given = [name for name, value in (("client", client), ("scheduler", scheduler),
                                       ("n_workers", n_workers)) if value is not None]
     if len(given) > 1:
         raise ValueError(f"give at most one of client, scheduler and n_workers, got {given}")
-    if n_workers is not None:  # 1.5 was taken as 1
-        whole_number(n_workers, "n_workers", 1)
+    return None if n_workers is None else whole_number(n_workers, "n_workers", 1)
 
 
 def fit_many(
@@ -177,7 +178,7 @@ def fit_many(
         raise TypeError(f"fit_many fits a group collection (OutcomesGroups), got "
                         f"{type(data).__name__}; use monkeypower.fit for one dataset")
     seed = checked_seed(seed)
-    _check_where(client, scheduler, n_workers)
+    n_workers = _check_where(client, scheduler, n_workers)
     resolved = resolve_model(model, priors)
     on_cluster = any(value is not None for value in (client, scheduler, n_workers))
     if cores is None and on_cluster:
