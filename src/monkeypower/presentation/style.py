@@ -8,7 +8,9 @@
 The style is applied by :func:`publication_style`, a :func:`matplotlib.rc_context` around the
 drawing (and the saving) only, plus explicit per-axes tick settings, so **importing the package
 or plotting never changes** :data:`matplotlib.rcParams`. Figures are drawn on a new
-:class:`matplotlib.figure.Figure`, never through :mod:`matplotlib.pyplot`.
+:class:`matplotlib.figure.Figure`, never through :mod:`matplotlib.pyplot`. Matplotlib
+itself is imported by the functions that draw, not with this module, so a command that draws
+no figure never pays its import (``benchmarks/cold_start.py``).
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ import contextlib
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 from cycler import cycler
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from monkeypower.version import __version__
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "OKABE_ITO", "SERIES_COLOURS", "COLUMN_WIDTHS", "FIGURE_FORMATS", "publication_style",
@@ -128,6 +131,8 @@ def publication_style(width: str | float = "single") -> Iterator[dict[str, Any]]
     dict
         The rcParams in force inside the block.
     """
+    import matplotlib
+
     rc = style_rc(width)
     with matplotlib.rc_context(rc):
         yield rc
@@ -135,6 +140,8 @@ def publication_style(width: str | float = "single") -> Iterator[dict[str, Any]]
 
 def new_axes(ax: Axes | None, width: str | float, aspect: float) -> tuple[Figure, Axes, bool]:
     """A new styled figure and axes (``own=True``), or the caller's axes."""
+    from matplotlib.figure import Figure
+
     if ax is not None:
         return ax.figure, ax, False
     inches = width_inches(width)
@@ -198,6 +205,8 @@ def save_figure(
         PDF creation dates are left out so the same figure gives the same file. Missing
         folders are created.
     """
+    import matplotlib
+
     path = Path(path)
     if formats is None:
         formats = (path.suffix.lstrip("."),) if path.suffix else FIGURE_FORMATS

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from monkeypower.presentation.style import (
     SERIES_COLOURS,
@@ -22,6 +21,8 @@ from monkeypower.presentation.style import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from monkeypower.evaluation.backtest.result import BacktestResult
 
 __all__ = ["METRICS", "METRIC_LABELS", "plot_backtest", "plot_paired"]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from monkeypower.evaluation.backtest.capture import FAILURE_KINDS
 from monkeypower.evaluation.backtest.figure import plot_backtest, plot_paired
@@ -19,6 +18,9 @@ from monkeypower.evaluation.backtest.paired import (
 )
 from monkeypower.intervals import IntervalConvention
 from monkeypower.presentation.protocol import Result
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["BacktestResult"]
 

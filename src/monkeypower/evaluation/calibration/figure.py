@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from arviz_stats.ecdf_utils import ecdf_pit
-from matplotlib.figure import Figure
 
 from monkeypower.presentation.style import SERIES_COLOURS, publication_style, width_inches
 from monkeypower.seeding import child_seed, rng
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from monkeypower.evaluation.calibration.result import SBCResult
 
 __all__ = ["BAND_SIMULATIONS", "fractional_ranks", "plot_rank_ecdf", "rank_ecdf_band"]
@@ -63,6 +64,8 @@ def plot_rank_ecdf(result: SBCResult, *, width: str | float = "double") -> Figur
     :func:`~monkeypower.presentation.style.publication_style` on a new figure; global
     matplotlib state is left alone.
     """
+    from matplotlib.figure import Figure
+
     tests = result.tests.set_index("quantity")
     quantities = list(tests.index)
     n_rank_draws = int(result.settings["n_rank_draws"])

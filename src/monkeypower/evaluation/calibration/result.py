@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from monkeypower.evaluation.calibration.figure import plot_rank_ecdf
 from monkeypower.intervals import IntervalConvention
 from monkeypower.presentation.protocol import Result
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["SBCResult"]
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import arviz_plots as azp
 import numpy as np
 import xarray as xr
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from monkeypower.intervals import resolve_interval
 from monkeypower.presentation.style import finish_axes, new_axes, publication_style
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from monkeypower.evaluation.checks.predictive import PosteriorPredictiveCheck
 
 __all__ = ["plot_rootogram", "count_bins", "RATE_BINS"]
@@ -64,6 +63,9 @@ def plot_rootogram(check: PosteriorPredictiveCheck, ax: Any = None,
     -------
     matplotlib.figure.Figure
     """
+    import arviz_plots as azp
+    from matplotlib.lines import Line2D
+
     observed, label = count_bins(check.c, check.n, max_bins)
     replicated, _ = count_bins(check.c_rep, check.n_rep, max_bins)
     tree = xr.DataTree.from_dict({

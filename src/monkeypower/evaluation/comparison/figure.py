@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from monkeypower.evaluation.comparison.tails import TAIL_TEXT
 from monkeypower.presentation.style import finish_axes, publication_style, width_inches
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from monkeypower.evaluation.comparison.compare import ModelComparison
 
 __all__ = ["plot_compare"]
@@ -27,6 +28,8 @@ def plot_compare(comparison: ModelComparison, ax: Any = None,
     :func:`monkeypower.presentation.style.publication_style` (``width`` "single" or "double"
     column); global matplotlib state is left alone.
     """
+    from matplotlib.figure import Figure
+
     table = comparison.table
     with publication_style(width) as rc:
         own = ax is None

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
 
 from monkeypower.evaluation.planning.result import CampaignResult
 from monkeypower.presentation.style import SERIES_COLOURS, finish_axes, publication_style
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_campaigns"]
 
@@ -41,6 +42,9 @@ def plot_campaigns(
     matplotlib.figure.Figure
         Log-log axes; each rule's mean error as a line, with the quartiles over seeds shaded.
     """
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import NullFormatter
+
     if isinstance(campaigns, CampaignResult):
         campaigns = [campaigns]
     if isinstance(campaigns, list):

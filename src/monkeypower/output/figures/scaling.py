@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 from monkeypower.data.outcomes import Outcomes, OutcomesGroups
 from monkeypower.data.passk import empirical_curve
@@ -109,6 +107,9 @@ def plot_scaling(
     matplotlib.figure.Figure
         The figure drawn on (a new one when ``ax`` is None).
     """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     if curve not in CURVE_LABELS:
         raise ValueError(f"curve must be 'forecast' or 'population', got {curve!r}")
     items = series(data, fit)
