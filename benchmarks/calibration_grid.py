@@ -222,9 +222,11 @@ def _below_the_data(table: pd.DataFrame, attempts: list[int]) -> list[str]:
         "1/n′ except where s = 0.1 and n′ = 100; the Kumaraswamy truths' still bend at "
         f"p = {DEEP_P:g}. What the default says below 1/n′ is its prior on the bend, uniform "
         "between a tail straight where the data end (ν = 1) and one that bends like a "
-        "Kumaraswamy's (ν = α, the prior's edge, where every Kumaraswamy truth lies): where "
-        "the data cannot tell the two apart, the posterior keeps straighter tails, whose α "
-        "is lower, and the interval can end below the truth. "
+        "Kumaraswamy's (ν = α): every truth of the grid lies at one edge of that prior, a "
+        "Beta's at bend = 0 and a Kumaraswamy's at bend = 1. Where the data cannot tell the "
+        "two apart, the posterior keeps mass between them: on a Kumaraswamy truth straighter "
+        "tails, whose α is lower, on a Beta truth bending ones, whose α is higher, and the "
+        "interval can end on that side of the truth. "
         f"Of the default's {misses} healthy misses in this table, {far} are on truths whose "
         "local exponent at p = 1/n′ is more than 0.1 below a.", "",
         pd.DataFrame(rows).T.rename_axis("truth").to_markdown(), "", *_misses_explained()]
