@@ -69,7 +69,9 @@ def save(part: str, value: object) -> None:
     """Cache a benchmark part's results (outside the repository)."""
     path = CACHE / f"{part}.pkl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(value))
+    tmp = path.with_suffix(f".tmp{os.getpid()}")  # a run stopped mid-write leaves the old file
+    tmp.write_bytes(pickle.dumps(value))
+    tmp.replace(path)
 
 
 def load(part: str) -> object | None:
