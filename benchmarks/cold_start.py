@@ -138,13 +138,14 @@ def main() -> None:
     second = {label: (w2, c2) for label, _, _, w2, c2 in rows}
     fit_beta = second["monkeypower fit --model beta"]
     script = second["hand-written PyMC script (beta-binomial)"]
-    floor = second["import pymc, nutpie"]
+    plain_import = second["import pymc, nutpie"]
     lines += [
         "",
         f"Read-off, second process: `monkeypower fit --model beta` {fit_beta[0]:.1f} s wall "
         f"({fit_beta[1]:.1f} s CPU), {fit_beta[0] / script[0]:.2f}× the hand-written script "
-        f"({script[0]:.1f} s); {fit_beta[0] - floor[0]:+.1f} s against `import pymc, nutpie` "
-        f"({floor[0]:.1f} s), which imports ArviZ whole, plots and Matplotlib included "
+        f"({script[0]:.1f} s); {fit_beta[0] - plain_import[0]:+.1f} s against "
+        "`import pymc, nutpie` "
+        f"({plain_import[0]:.1f} s), which imports ArviZ whole, plots and Matplotlib included "
         "(monkeypower imports nutpie with them deferred: `monkeypower.fitting.nutpie_import`). "
         f"The script's own import took {script_times[0]:.1f} s and PyMC's sampling "
         f"{script_times[1]:.1f} s (its `sampling_time`, without compiling): twice their sum is "

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OKABE_ITO", "SERIES_COLOURS", "COLUMN_WIDTHS", "FIGURE_FORMATS", "publication_style",
-    "style_rc", "save_figure", "width_inches", "new_axes", "finish_axes", "wrap_label",
+    "style_rc", "save_figure", "width_inches", "new_figure", "new_axes", "finish_axes",
+    "wrap_label",
 ]
 
 OKABE_ITO: dict[str, str] = {
@@ -138,15 +139,23 @@ def publication_style(width: str | float = "single") -> Iterator[dict[str, Any]]
         yield rc
 
 
-def new_axes(ax: Axes | None, width: str | float, aspect: float) -> tuple[Figure, Axes, bool]:
-    """A new styled figure and axes (``own=True``), or the caller's axes."""
+def new_figure(width: float, height: float) -> Figure:
+    """A new constrained-layout figure of ``width`` × ``height`` inches, outside pyplot.
+
+    The one place the figure modules get a :class:`matplotlib.figure.Figure`.
+    """
     from matplotlib.figure import Figure
 
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def new_axes(ax: Axes | None, width: str | float, aspect: float) -> tuple[Figure, Axes, bool]:
+    """A new styled figure and axes (``own=True``), or the caller's axes."""
     if ax is not None:
         return ax.figure, ax, False
     inches = width_inches(width)
     height = inches * aspect * (0.55 if inches >= 5 else 1.0)  # wide figures stay short
-    fig = Figure(figsize=(inches, height), layout="constrained")
+    fig = new_figure(inches, height)
     return fig, fig.add_subplot(), True
 
 

@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from arviz_stats.ecdf_utils import ecdf_pit
 
-from monkeypower.presentation.style import SERIES_COLOURS, publication_style, width_inches
+from monkeypower.presentation.style import (
+    SERIES_COLOURS,
+    new_figure,
+    publication_style,
+    width_inches,
+)
 from monkeypower.seeding import child_seed, rng
 
 if TYPE_CHECKING:
@@ -64,8 +69,6 @@ def plot_rank_ecdf(result: SBCResult, *, width: str | float = "double") -> Figur
     :func:`~monkeypower.presentation.style.publication_style` on a new figure; global
     matplotlib state is left alone.
     """
-    from matplotlib.figure import Figure
-
     tests = result.tests.set_index("quantity")
     quantities = list(tests.index)
     n_rank_draws = int(result.settings["n_rank_draws"])
@@ -76,7 +79,7 @@ def plot_rank_ecdf(result: SBCResult, *, width: str | float = "double") -> Figur
     nrows = int(np.ceil(len(quantities) / ncols))
     panel = inches / ncols
     with publication_style(width):
-        fig = Figure(figsize=(inches, 0.8 * panel * nrows + 0.4), layout="constrained")
+        fig = new_figure(inches, 0.8 * panel * nrows + 0.4)
         axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
         for index, (ax, quantity) in enumerate(zip(axes, quantities, strict=False)):
             ranks = result.ranks.loc[(result.ranks["quantity"] == quantity)

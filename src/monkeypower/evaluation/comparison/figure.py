@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from monkeypower.evaluation.comparison.tails import TAIL_TEXT
-from monkeypower.presentation.style import finish_axes, publication_style, width_inches
+from monkeypower.presentation.style import (
+    finish_axes,
+    new_figure,
+    publication_style,
+    width_inches,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -28,14 +33,12 @@ def plot_compare(comparison: ModelComparison, ax: Any = None,
     :func:`monkeypower.presentation.style.publication_style` (``width`` "single" or "double"
     column); global matplotlib state is left alone.
     """
-    from matplotlib.figure import Figure
-
     table = comparison.table
     with publication_style(width) as rc:
         own = ax is None
         if own:
             w = width_inches(width)
-            figure = Figure(figsize=(w, 0.7 + 0.45 * len(table)), layout="constrained")
+            figure = new_figure(w, 0.7 + 0.45 * len(table))
             ax = figure.add_subplot()
         else:
             figure = ax.figure

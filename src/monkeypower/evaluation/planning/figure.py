@@ -9,7 +9,12 @@ import numpy as np
 import pandas as pd
 
 from monkeypower.evaluation.planning.result import CampaignResult
-from monkeypower.presentation.style import SERIES_COLOURS, finish_axes, publication_style
+from monkeypower.presentation.style import (
+    SERIES_COLOURS,
+    finish_axes,
+    new_figure,
+    publication_style,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -42,7 +47,6 @@ def plot_campaigns(
     matplotlib.figure.Figure
         Log-log axes; each rule's mean error as a line, with the quartiles over seeds shaded.
     """
-    from matplotlib.figure import Figure
     from matplotlib.ticker import NullFormatter
 
     if isinstance(campaigns, CampaignResult):
@@ -61,7 +65,7 @@ def plot_campaigns(
                                                           strict=True)]
     targets = list(dict.fromkeys(rows["target"]))
     with publication_style(width) as rc:
-        fig = Figure(figsize=(7.0, 2.8), layout="constrained")
+        fig = new_figure(7.0, 2.8)
         axes = fig.subplots(1, len(targets), squeeze=False)[0]
         handles: list[Any] = []
         labels: list[str] = []
