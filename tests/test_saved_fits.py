@@ -15,7 +15,7 @@ import pytest
 import monkeypower as mp
 from monkeypower.estimands import EstimandDraws
 from monkeypower.fitting.diagnostics import DataSupportWarning, SamplingWarning
-from monkeypower.fitting.groups import group_stems
+from monkeypower.fitting.groups import FitGroups, group_stems
 from monkeypower.fitting.persistence import SavedFitError, save_tree
 from monkeypower.output import report as report_module
 from monkeypower.output.atomic import MARKER, OutputFolderError, atomic_folder
@@ -186,19 +186,23 @@ def test_atomic_folder_keeps_the_old_folder_on_failure(tmp_path):
 
 
 def test_write_report_failure_leaves_no_partial_folder(tmp_path, monkeypatch, groups):
+    # two of the four groups (one with no success at all): each group's figures cost seconds
+    two = FitGroups(group_names=groups.group_names,
+                    fits={key: groups[key] for key in [("a b",), ("a_b",)]})
     out = tmp_path / "report"
-    write_report(groups, out, progress=False, summary_kwargs={"max_draws": 20})
+    write_report(two, out, progress=False, summary_kwargs={"max_draws": 20})
     names = sorted(p.name for p in out.iterdir())
-    assert len([n for n in names if n.endswith(".nc")]) == 4 and "report.md" in names
+    assert len([n for n in names if n.endswith(".nc")]) == 2 and "report.md" in names
     report = (out / "report.md").read_text()
     assert "Pareto k" in report and "no success in any" in report
 
     def broken(*args, **kwargs):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(report_module.figures, "plot_population", broken)
+    # the second figure of the first group: its posterior and first figure are already written
+    monkeypatch.setattr(report_module.figures, "plot_exponents", broken)
     with pytest.raises(RuntimeError, match="figure failed"):
-        write_report(groups, out, progress=False, summary_kwargs={"max_draws": 20})
+        write_report(two, out, progress=False, summary_kwargs={"max_draws": 20})
     assert sorted(p.name for p in out.iterdir()) == names  # the old report, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 
