@@ -14,6 +14,7 @@ import inspect
 import itertools
 import os
 import pkgutil
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +189,57 @@ def test_every_cached_kernel_sets_fastmath_off_explicitly():
         for name, value in inspect.getmembers(module, lambda v: isinstance(v, Dispatcher)):
             if isinstance(value._cache, KeyNamedFunctionCache):
                 assert value.targetoptions.get("fastmath") is False, (module.__name__, name)
+
+
+_CACHE_HIT = """
+from monkeypower.families._special_numba import nb_digamma
+nb_digamma(2.5)
+print(nb_digamma.stats.cache_hits.get(nb_digamma.signatures[0], 0),
+      nb_digamma._cache._cache_path)
+"""
+
+
+def test_a_second_copy_of_the_package_loads_the_kernels_the_first_compiled(tmp_path):
+    """Two copies of the source (two clones, two environments) share one kernel folder."""
+    package = Path(families.__file__).parents[1]
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    runs = []
+    for copy in ("a", "b"):
+        shutil.copytree(package, tmp_path / copy / "monkeypower",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        out = subprocess.run([sys.executable, "-c", _CACHE_HIT],
+                             env={**env, "PYTHONPATH": str(tmp_path / copy)}, cwd=tmp_path,
+                             capture_output=True, text=True, check=True).stdout.split()
+        runs.append(out)
+    assert [hits for hits, _ in runs] == ["0", "1"]  # compiled by the first copy only
+    assert runs[0][1] == runs[1][1] == str(tmp_path / "cache" / "monkeypower-families")
+
+
+def test_negative_control_numbas_own_locator_keys_the_folder_by_the_source_path(tmp_path):
+    """Numba's own choice of folder differs between two copies of one source file."""
+    from numba.core.caching import UserProvidedCacheLocator
+
+    from monkeypower.families._special_numba import nb_digamma
+
+    source = Path(inspect.getfile(nb_digamma.py_func))
+    folders = []
+    for copy in ("a", "b"):
+        (tmp_path / copy).mkdir()
+        shutil.copy(source, tmp_path / copy / source.name)
+        path = str(tmp_path / copy / source.name)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("numba.config.CACHE_DIR", str(tmp_path / "cache"))
+            numbas = UserProvidedCacheLocator(nb_digamma.py_func, path)
+            ours = _numba_cache.UserCacheLocator(nb_digamma.py_func, path)
+            folders.append((numbas.get_cache_path(), ours.get_cache_path(),
+                            ours.get_source_stamp()))
+    assert folders[0][0] != folders[1][0]  # numba's: one folder per copy
+    assert folders[0][1:] == folders[1][1:]  # ours: one folder, the same content stamp
+
+
+def test_the_kernel_folder_follows_numba_then_xdg_settings(tmp_path, monkeypatch):
+    monkeypatch.setattr("numba.config.CACHE_DIR", str(tmp_path / "numba"))
+    assert _numba_cache.kernel_cache_folder() == tmp_path / "numba" / "monkeypower-families"
+    monkeypatch.setattr("numba.config.CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert _numba_cache.kernel_cache_folder() == tmp_path / "xdg" / "monkeypower" / "numba-kernels"

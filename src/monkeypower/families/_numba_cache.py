@@ -31,20 +31,35 @@ direct call, decided whether the kernels kept their exact arithmetic: under ``re
 Veltkamp split of ``m - f s`` in the scaled-Beta kernel folds to ``m - f s``, and
 :math:`\partial L/\partial s` near ``s = 1`` lost 1.7e-6 (seen in CI). :func:`njit_cached`
 therefore sets ``fastmath=False`` explicitly, so it is never inherited.
+
+Where the compiled code is kept: numba stores it beside the source (``__pycache__``), so each
+copy of the package (a new virtual environment, a fresh clone, a reinstall) compiled every
+kernel again, tens of seconds before the first fit of a quadrature family.
+:class:`UserCacheLocator` keeps it in one folder per user instead (:func:`kernel_cache_folder`),
+as PyTensor keeps its compiled Ops in ``~/.pytensor``. Sharing it is safe because numba checks a hash of the module's *content*
+before it reads an index, and the key of every entry holds the hash of the whole folder.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numba
-from numba.core.caching import FunctionCache, IndexDataCacheFile
+from numba.core.caching import (
+    CompileResultCacheImpl,
+    FunctionCache,
+    IndexDataCacheFile,
+    _CacheLocator,
+    _SourceFileBackedLocatorMixin,
+)
 
-__all__ = ["KeyNamedCacheFile", "KeyNamedFunctionCache", "families_source_hash", "njit_cached"]
+__all__ = ["KeyNamedCacheFile", "KeyNamedFunctionCache", "UserCacheLocator",
+           "families_source_hash", "kernel_cache_folder", "njit_cached"]
 
 
 class KeyNamedCacheFile(IndexDataCacheFile):
@@ -74,8 +89,47 @@ def families_source_hash() -> str:
     return digest.hexdigest()
 
 
+def kernel_cache_folder() -> Path:
+    """The folder of the families' compiled kernels, shared by every copy of the package.
+
+    ``$NUMBA_CACHE_DIR/monkeypower-families`` when numba's cache folder is set, else
+    ``$XDG_CACHE_HOME/monkeypower/numba-kernels`` (``~/.cache`` when that is unset).
+    """
+    if numba.config.CACHE_DIR:
+        return Path(numba.config.CACHE_DIR) / "monkeypower-families"
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "monkeypower" / "numba-kernels"
+
+
+class UserCacheLocator(_SourceFileBackedLocatorMixin, _CacheLocator):
+    """Numba's locator for a source file, with the cache in :func:`kernel_cache_folder`.
+
+    Numba's own locators put it under the source's folder (or a folder named after the
+    source's path), so a second copy of the same source never found it. The source stamp is
+    numba's (a hash of the module's bytes), the file names numba's (module, function, line).
+    Where the folder cannot be written, numba's own locators are tried next.
+    """
+
+    def __init__(self, py_func: Callable, py_file: str) -> None:
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        self._cache_path = str(kernel_cache_folder())
+
+    def get_cache_path(self) -> str:  # noqa: D102
+        return self._cache_path
+
+
+class _UserCacheImpl(CompileResultCacheImpl):
+    _locator_classes = [UserCacheLocator, *CompileResultCacheImpl._locator_classes]
+
+
 class KeyNamedFunctionCache(FunctionCache):
-    """Numba's per-function cache: :class:`KeyNamedCacheFile`, keys with the folder's hash."""
+    """Numba's per-function cache with key-named files, keyed by the folder's hash.
+
+    Files are :class:`KeyNamedCacheFile`; they are kept in :func:`kernel_cache_folder`.
+    """
+
+    _impl_class = _UserCacheImpl
 
     def __init__(self, py_func: Callable) -> None:
         super().__init__(py_func)
