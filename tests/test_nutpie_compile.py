@@ -100,9 +100,30 @@ def test_a_second_compile_loads_from_disk_with_its_own_data(compiled):
     again = compile_for_nutpie(model)
     assert again.compiled_logp_func.cache_hits == 1
     assert again.compiled_expand_func.cache_hits == 1
+    assert again.logp_func is None  # the wrappers alone: no PyTensor function was loaded
     point = np.full(again.n_dim, 0.2)
     logp = _assert_matches_pymc(model, again, point)
     assert not np.isclose(logp, _call(first, point)[0])  # negative control: other data
+
+
+def test_wrappers_missing_from_numbas_cache_are_built_again(compiled, tmp_path, monkeypatch):
+    """A record of wrappers whose machine code is not in numba's cache (a cache folder cleared
+    by hand) must not load, nor compile the stand-in: the PyTensor functions are loaded and the
+    wrappers built on them, with the same values, and the record is written anew."""
+    first_model, _ = compiled
+    record = nutpie_compile._wrappers_path(_graph_cache_path(first_model))
+    stored = pickle.loads(record.read_bytes())
+    source, key = stored["logp"]
+    stored["logp"] = (source, f"{key}_not_in_the_cache")
+    tampered = tmp_path / "graph.wrappers.pkl"
+    tampered.write_bytes(pickle.dumps(stored))
+    monkeypatch.setattr(nutpie_compile, "_wrappers_path", lambda path: tampered)
+    model = build_model(_stats(0.6, 1, 90), resolve_model("beta"))
+    assert nutpie_compile._load_wrappers(tampered, model, None) is None
+    again = compile_for_nutpie(model)
+    assert again.logp_func is not None  # built on the loaded PyTensor functions
+    _assert_matches_pymc(model, again, np.full(again.n_dim, 0.2))
+    assert pickle.loads(tampered.read_bytes())["logp"][1] == key
 
 
 def test_compile_lock_excludes_a_second_holder_until_released(tmp_path):

@@ -36,8 +36,9 @@ Where the compiled code is kept: numba stores it beside the source (``__pycache_
 copy of the package (a new virtual environment, a fresh clone, a reinstall) compiled every
 kernel again, tens of seconds before the first fit of a quadrature family.
 :class:`UserCacheLocator` keeps it in one folder per user instead (:func:`kernel_cache_folder`),
-as PyTensor keeps its compiled Ops in ``~/.pytensor``. Sharing it is safe because numba checks a hash of the module's *content*
-before it reads an index, and the key of every entry holds the hash of the whole folder.
+as PyTensor keeps its compiled Ops in ``~/.pytensor``. Sharing it is safe because numba checks
+a hash of the module's *content* before it reads an index, and the key of every entry holds
+the hash of the whole folder.
 """
 
 from __future__ import annotations
