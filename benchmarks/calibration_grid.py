@@ -26,8 +26,8 @@ Run: ``python benchmarks/calibration_grid.py run --seeds 3 --attempts 1000 100``
 ``--models`` to choose), then ``python benchmarks/calibration_grid.py export`` and
 ``python benchmarks/calibration_grid.py page``.  ``explain`` refits the default model's misses
 at one n′ (10,000 unless ``--attempts`` says otherwise) to show where its interval went wrong:
-the posterior of its bend, and the truth's own family fitted to the same counts (cached too;
-the page shows them when present).
+the posterior of its bend, and the truth's own family fitted to the same counts (one row per
+miss in ``benchmarks/results/calibration_grid_misses.csv``, which the page shows).
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ STACK_TEXT = {
 BAYES_MODELS = ("beta", "scaled_beta", "scaled_kumaraswamy", "generalized_beta",
                 "bridged_beta", "tailed_logit_normal", STACK, PLATEAU_STACK, TAIL_KIND_BMA)
 MODELS = (*BAYES_MODELS, "least_squares", "beta_binomial_mle", "discretized_beta")
-MISSES = "calibration_grid/default-misses"
+MISSES = ROOT / "benchmarks" / "results" / "calibration_grid_misses.csv"
+"""The default's misses refitted by ``explain``, one row each (synthetic truths only), kept in
+the repository like ``RESULTS`` so that the page's table survives a new machine's empty cache."""
 """Refits of the default's healthy misses (``explain``): its bend posterior, and the interval of
 the truth's own family fitted to the same counts."""
 OWN_FAMILY = {"beta": "scaled_beta", "kumaraswamy": "scaled_kumaraswamy"}
@@ -135,13 +137,14 @@ def explain(attempts: int) -> None:
     must equal the scored row's); what it adds is the posterior of the bend (where the truth,
     a Beta's ν = 1 or a Kumaraswamy's ν = α, lies at an edge of the prior), α among the draws
     with bend > 0.9 (a Kumaraswamy-like tail), and whether the truth's own family, fitted to
-    the same counts, covers.  Cached (``MISSES``), resumable.
+    the same counts, covers. Each refit adds a row to ``MISSES``; resumable.
     """
-    explained: dict = load(MISSES) or {}
+    explained = _explained()
+    done = set(zip(explained["truth"], explained["attempts"], explained["seed"], strict=True))
     for key, row in sorted(cached().items(), key=str):
         truth, n_att, seed, model = key
         if (model != DEFAULT_MODEL or n_att != attempts or not row["healthy"]
-                or row["covered"] or key in explained):
+                or row["covered"] or (truth_label(*truth), n_att, seed) in done):
             continue
         data = simulate(truth, n_att, seed)
         fit, _ = fit_gated(data, DEFAULT_MODEL, seed, FIT)
@@ -152,41 +155,54 @@ def explain(attempts: int) -> None:
         bend = fit.posterior["bend"].values.ravel()
         alpha = fit.posterior["alpha"].values.ravel()
         kumaraswamy_like = alpha[bend > 0.9]
+        alpha_bounds = (np.quantile(kumaraswamy_like, [0.05, 0.95])
+                        if len(kumaraswamy_like) >= 100 else [np.nan, np.nan])
         own_fit, _ = fit_gated(data, OWN_FAMILY[truth[0]], seed, FIT)
         own = _score_interval(own_fit.asymptotic_exponent(), own_fit.diagnostics, truth[1])
-        explained[key] = {
-            "truth": truth_label(*truth), "seed": seed, "attempts": n_att,
-            "default": (row["lower"], row["upper"]),
-            "bend": tuple(float(q) for q in np.quantile(bend, [0.05, 0.5, 0.95])),
-            "alpha | bend > 0.9": (tuple(float(q) for q in
-                                         np.quantile(kumaraswamy_like, [0.05, 0.95]))
-                                   if len(kumaraswamy_like) >= 100 else None),
-            "own family": (own["lower"], own["upper"]), "own covered": own["covered"],
-            "own healthy": own["healthy"]}
-        print(explained[key], flush=True)
-        save(MISSES, explained)
+        new_row = {
+            "truth": truth_label(*truth), "attempts": n_att, "seed": seed,
+            "default_lower": row["lower"], "default_upper": row["upper"],
+            **dict(zip(("bend_q05", "bend_q50", "bend_q95"),
+                       np.quantile(bend, [0.05, 0.5, 0.95]), strict=True)),
+            "alpha_given_bend_lower": alpha_bounds[0], "alpha_given_bend_upper": alpha_bounds[1],
+            "own_lower": own["lower"], "own_upper": own["upper"],
+            "own_covered": bool(own["covered"]), "own_healthy": bool(own["healthy"])}
+        print(new_row, flush=True)
+        explained = pd.concat([explained, pd.DataFrame([new_row])], ignore_index=True)
+        tmp = MISSES.with_suffix(".tmp")
+        explained.to_csv(tmp, index=False, float_format="%.6g")
+        tmp.replace(MISSES)
+
+
+def _explained() -> pd.DataFrame:
+    """The rows of ``MISSES`` (none before the first ``explain``)."""
+    if MISSES.exists():
+        return pd.read_csv(MISSES)
+    return pd.DataFrame(columns=["truth", "attempts", "seed"])
 
 
 def _misses_explained() -> list[str]:
-    """The page's table of the default's misses, refitted (``explain``), if any are cached."""
-    explained = load(MISSES) or {}
-    if not explained:
+    """The page's table of the default's misses, refitted (``explain``), if any."""
+    explained = _explained()
+    if explained.empty:
         return []
     interval = "[{:.3f}, {:.3f}]".format
-    rows = [{"truth": e["truth"], "n′": f"{e['attempts']:,}", "seed": e["seed"],
-             "default's 90% interval": interval(*e["default"]),
-             "bend: 5%, median, 95%": ", ".join(f"{q:.2f}" for q in e["bend"]),
+    rows = [{"truth": e.truth, "n′": f"{e.attempts:,}", "seed": e.seed,
+             "default's 90% interval": interval(e.default_lower, e.default_upper),
+             "bend: 5%, median, 95%": f"{e.bend_q05:.2f}, {e.bend_q50:.2f}, {e.bend_q95:.2f}",
              "α among draws with bend > 0.9 (90%)":
-                 interval(*e["alpha | bend > 0.9"]) if e["alpha | bend > 0.9"] else "–",
+                 "–" if np.isnan(e.alpha_given_bend_lower)
+                 else interval(e.alpha_given_bend_lower, e.alpha_given_bend_upper),
              "truth's own family's 90% interval":
-                 interval(*e["own family"]) + ("" if e["own healthy"] else " (unhealthy)"),
-             "own family covers": "yes" if e["own covered"] else "no"}
-            for e in explained.values()]
-    own_hits = sum(e["own covered"] for e in explained.values())
+                 interval(e.own_lower, e.own_upper) + ("" if e.own_healthy else " (unhealthy)"),
+             "own family covers": "yes" if e.own_covered else "no"}
+            for e in explained.itertuples()]
+    own_hits = int(explained["own_covered"].sum())
     return [
         "### The default's misses, refitted", "",
         f"Each healthy miss of the default at the largest n′ refitted with the grid's seed and "
-        f"settings (the same fit; `calibration_grid.py explain`): the posterior of its bend "
+        f"settings (the same fit; `calibration_grid.py explain`, rows in "
+        f"`benchmarks/results/{MISSES.name}`): the posterior of its bend "
         f"(a Beta truth is bend = 0, a Kumaraswamy truth bend = 1), α among the draws whose "
         f"bend exceeds 0.9, and the truth's own family (`scaled_beta` or "
         f"`scaled_kumaraswamy`) fitted to the same counts, whose interval covered the truth in "
