@@ -34,8 +34,8 @@ DEFAULT_MODEL = "bridged_beta"
 
 The one whose b∞ intervals were calibrated on Beta and Kumaraswamy truths alike on the synthetic
 grid (``docs/calibration_grid.md``, ``benchmarks/calibration_grid.py``), where ``scaled_beta``'s
-missed Kumaraswamy truths from below (at n' = 10,000 less so: Beta truths 27 times in 32,
-Kumaraswamy truths 23 in 29, each miss on the side of the other family, whose edge of the bend
+missed Kumaraswamy truths from below (at n' = 10,000 less so: Beta truths 34 times in 41,
+Kumaraswamy truths 33 in 39, most misses on the side of the other family, whose edge of the bend
 prior the posterior leans toward); on Pythia/MATH not distinguishable from ``scaled_beta``
 case by case, its predictive intervals covering 90–95% (``docs/backtest.md``).  About ten times
 slower to fit than ``scaled_beta``, and its bend mixes slowly: a quarter to a third of fits at the
