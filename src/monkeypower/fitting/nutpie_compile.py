@@ -277,14 +277,26 @@ def _store_functions(path: Path, functions) -> None:
     }))
 
 
+def _flat_initial_point_fn(model: pm.Model, pymc_initial_point_fn, shape_info):
+    """PyMC's initial-point function as the flat vector nutpie starts from (as nutpie builds it)."""
+    names, _, shapes = shape_info
+    n_free = len(model.free_RVs)
+    return nutpie_pymc._rv_dict_to_flat_array_wrapper(
+        pymc_initial_point_fn, names=names[:n_free], shapes=shapes[:n_free])
+
+
+def _frozen_copy(value) -> np.ndarray:
+    """A C-contiguous read-only copy: the data a wrapper reads through ``user_data``."""
+    copy = np.array(value, order="C", copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
 def _pytensor_functions(model: pm.Model, pymc_initial_point_fn, path: Path):
     """The logp/gradient and trace functions nutpie calls, rewritten once per machine and graph."""
     loaded = _load_functions(path, model) if path.exists() else None
     if loaded is not None:
-        n_free = len(model.free_RVs)
-        names, _, shapes = loaded[4]
-        initial_point_fn = nutpie_pymc._rv_dict_to_flat_array_wrapper(
-            pymc_initial_point_fn, names=names[:n_free], shapes=shapes[:n_free])
+        initial_point_fn = _flat_initial_point_fn(model, pymc_initial_point_fn, loaded[4])
         return (*loaded[:4], initial_point_fn, *loaded[4:])
     (n_dim, n_expanded, logp_fn_pt, expand_fn_pt, initial_point_fn, shape_info,
      reparameterized_names) = nutpie_pymc._make_functions(
@@ -361,8 +373,7 @@ def _compile_wrappers(model: pm.Model, pymc_initial_point_fn, path: Path,
             continue
         key = f"s{len(shared_var_keys)}"
         shared_var_keys[variable] = key
-        shared_data[key] = np.array(variable.get_value(), order="C", copy=True)
-        shared_data[key].flags.writeable = False
+        shared_data[key] = _frozen_copy(variable.get_value())
     user_data = nutpie_pymc.make_user_data(shared_var_keys, shared_data)
     logp_keys = [shared_var_keys[v] for v in logp_fn_pt.get_shared()]
     expand_keys = [shared_var_keys[v] for v in expand_fn_pt.get_shared()]
@@ -414,10 +425,9 @@ def _load_wrappers(wrappers_path: Path, model: pm.Model,
         variable = model.named_vars.get(name)
         if variable is None or not hasattr(variable, "get_value"):
             return None
-        value = np.array(variable.get_value(), order="C", copy=True)
+        value = _frozen_copy(variable.get_value())
         if value.dtype.str != dtypes[key] or value.ndim != ndims[key]:
             return None
-        value.flags.writeable = False
         shared_var_keys[variable], shared_data[key] = key, value
     user_data = nutpie_pymc.make_user_data(shared_var_keys, shared_data)
     if str(user_data.dtype) != stored["record"]:
@@ -430,10 +440,7 @@ def _load_wrappers(wrappers_path: Path, model: pm.Model,
                               stored["expand_keys"], shared_data, user_data.dtype)
     except numba.core.errors.NumbaError:  # not in the cache: typing the stand-in fails
         return None
-    names_, _, shapes = stored["shape_info"]
-    n_free = len(model.free_RVs)
-    initial_point_fn = nutpie_pymc._rv_dict_to_flat_array_wrapper(
-        pymc_initial_point_fn, names=names_[:n_free], shapes=shapes[:n_free])
+    initial_point_fn = _flat_initial_point_fn(model, pymc_initial_point_fn, stored["shape_info"])
     return _compiled_model(model, stored["n_dim"], stored["n_expanded"], stored["shape_info"],
                            stored["reparameterized"], initial_point_fn, logp_c, expand_c,
                            shared_data, shared_var_keys, user_data, None, None)
