@@ -23,17 +23,17 @@ import pymc.sampling.jax  # noqa: E402, F401
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
-# The longest files first (measured on a fresh clone: the notebooks, the real-data, pooled,
-# family-fit and LOO tiers, ...), so that with --dist loadfile neither worker is left alone with
-# one of them at the end. Files that fit the same families are not started together: one
-# process compiles a graph while the others wait on its lock (nutpie_compile), so the first two
-# files (compare_populations's four families; the real data's scaled Beta) share no graph.
+# The longest files first (measured on a fresh clone with the machine's caches warm,
+# 2026-12-02; benchmarks need not agree), so that with --dist loadfile neither worker is left
+# alone with one of them at the end. The first two files share no graph: on a cold machine one
+# process compiles a graph while the other would wait on its lock (nutpie_compile).
 # Only the order of files changes; tests within a file keep theirs.
-LONGEST_FIRST = ("test_notebooks.py", "test_real_data.py", "test_pooled.py",
-                 "test_family_fits.py", "test_loo_recovery.py", "test_nutpie_compile.py",
-                 "test_notebooks_run_b.py", "test_docs.py", "test_saved_fits.py", "test_cli.py",
-                 "test_family_contract.py", "test_model_comparison.py", "test_figures.py",
-                 "test_fit.py")
+LONGEST_FIRST = ("test_nutpie_compile.py", "test_family_contract.py", "test_notebooks_run_b.py",
+                 "test_loo_recovery.py", "test_real_data.py", "test_family_fits.py",
+                 "test_docs.py", "test_fit.py", "test_figures.py", "test_quadrature_families.py",
+                 "test_cli.py", "test_notebooks.py", "test_pooled.py", "test_saved_fits.py",
+                 "test_lazy_jax.py", "test_families.py", "test_reporting.py",
+                 "test_power_law_verdict.py", "test_model_comparison.py")
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -1,4 +1,4 @@
-r"""The quadrature sum and its gradient in one numba pass, for four-parameter quadrature families.
+r"""The quadrature sum and its gradient in one numba pass, for quadrature families.
 
 :mod:`._laplace_numba` places the nodes in numba and leaves the integrand at the nodes to the
 family's backend code: in a PyTensor graph that is a dozen elementwise loops over a
@@ -21,16 +21,16 @@ differentiation of the backend code gives, so the two paths agree to rounding
 constant, ``c log s``) stays in the family's backend code, where PyTensor differentiates it.
 
 How a family plugs in: besides ``h``, ``dh`` and ``setup`` (:mod:`._laplace_numba`) it writes
-``prepare(c, f, t1, t2, t3, t4) -> pre``, a tuple of what does not change from node to node
+``prepare(c, f, *theta) -> pre``, a tuple of what does not change from node to node
 (logarithms, ratios: computed once per element, not once per node), and
-``h_grad(y, pre, want_grad, g) -> h(y)``, which also writes :math:`\partial h/\partial t_q`
-into ``g[0:4]`` when ``want_grad``; and one cached wrapper
-``log_integral(c, f, t1, t2, t3, t4, frac, log_w0, log_map, want_grad)`` returning
-:func:`log_integral_flat4` on those functions; the wrapper goes into its
-:class:`~._laplace_numba.NumbaIntegrand` as ``log_integral``.  Runs natively in PyTensor's
-numba backend (nutpie's); JAX keeps the backend code.  On NumPy arrays of many elements (a
-forecast curve: draws × pairs × k) the pass runs in ``numba.config.NUMBA_NUM_THREADS`` threads,
-on contiguous slices.
+``h_grad(y, pre, want_grad, g) -> h(y)``, which also writes :math:`\partial h/\partial
+\theta_q` into ``g[q]`` when ``want_grad``; and one cached wrapper
+``log_integral(c, f, thetas, frac, log_w0, log_map, want_grad)`` (``thetas``: a tuple of the
+parameters' flat arrays) returning :func:`log_integral_flat` on those functions; the wrapper
+goes into its :class:`~._laplace_numba.NumbaIntegrand` as ``log_integral``.  Any number of
+parameters (1 to 4).  Runs natively in PyTensor's numba backend (nutpie's); JAX keeps the
+backend code.  On NumPy arrays of many elements (a forecast curve: draws × pairs × k) the pass
+runs in ``numba.config.NUMBA_NUM_THREADS`` threads, on contiguous slices.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ from typing import Any
 import numba
 import numpy as np
 import pytensor.tensor as pt
+from numba import types
+from numba.extending import overload
 from pytensor.gradient import DisconnectedType, disconnected_type
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
@@ -53,29 +55,45 @@ from ._laplace import _gl_tables
 from ._laplace_numba import NumbaIntegrand, _place_one, float64_inputs
 from ._value_from_grad import register_value_from_grad
 
-__all__ = ["N_THETA", "LaplaceLogIntegral", "laplace_log_integral", "log_integral_flat4"]
+__all__ = ["LaplaceLogIntegral", "laplace_log_integral", "log_integral_flat", "parameters_at"]
 
-#: Parameters of the families this pass serves (the generalized-Beta family and its special cases).
-N_THETA = 4
+
+def parameters_at(thetas, i):  # unannotated: numba matches the overload's signature to it
+    """Element ``i`` of each array in ``thetas``, as a tuple (the placer's ``theta``)."""
+    return tuple(t[i] for t in thetas)
+
+
+@overload(parameters_at, inline="always")
+def _parameters_at(thetas, i):
+    # numba builds a tuple only of a length known when compiling: one body per length
+    if not isinstance(thetas, types.BaseTuple):
+        return None
+    return {
+        1: lambda thetas, i: (thetas[0][i],),
+        2: lambda thetas, i: (thetas[0][i], thetas[1][i]),
+        3: lambda thetas, i: (thetas[0][i], thetas[1][i], thetas[2][i]),
+        4: lambda thetas, i: (thetas[0][i], thetas[1][i], thetas[2][i], thetas[3][i]),
+    }.get(len(thetas.types))
 
 
 @numba.njit(inline="always")
-def log_integral_flat4(h, dh, setup, prepare, h_grad, c, f, t1, t2, t3, t4, frac, log_w0,
-                       log_map, want_grad):  # pragma: no cover - compiled
-    r"""``out[0]``: :math:`\log I` per element; ``out[1:5]``: its gradient (when ``want_grad``).
+def log_integral_flat(h, dh, setup, prepare, h_grad, c, f, thetas, frac, log_w0, log_map,
+                      want_grad):  # pragma: no cover - compiled
+    r"""``out[0]``: :math:`\log I` per element; ``out[1:]``: its gradient (when ``want_grad``).
 
-    Inputs are flat float64 arrays of one length.
+    ``c``, ``f`` and each array of the tuple ``thetas`` are flat float64 arrays of one length.
     """
     n = c.shape[0]
+    k = len(thetas)
     m = frac.shape[0]
-    out = np.zeros((1 + N_THETA, n))
+    out = np.zeros((1 + k, n))
     nodes = np.empty(m)
     log_w = np.empty(m)
     terms = np.empty(m)
-    grads = np.zeros((m, N_THETA))
-    acc = np.empty(N_THETA)
+    grads = np.zeros((m, k))
+    acc = np.empty(k)
     for i in range(n):
-        theta = (t1[i], t2[i], t3[i], t4[i])
+        theta = parameters_at(thetas, i)
         _place_one(h, dh, setup, c[i], f[i], theta, frac, log_w0, log_map, nodes, log_w)
         pre = prepare(c[i], f[i], *theta)
         top = -np.inf
@@ -88,11 +106,11 @@ def log_integral_flat4(h, dh, setup, prepare, h_grad, c, f, t1, t2, t3, t4, frac
             e = math.exp(terms[j] - top)
             total += e
             if want_grad:
-                for q in range(N_THETA):
+                for q in range(k):
                     acc[q] += e * grads[j, q]
         out[0, i] = top + math.log(total)
         if want_grad:
-            for q in range(N_THETA):
+            for q in range(k):
                 out[1 + q, i] = acc[q] / total
     return out
 
@@ -100,11 +118,12 @@ def log_integral_flat4(h, dh, setup, prepare, h_grad, c, f, t1, t2, t3, t4, frac
 class LaplaceLogIntegral(Op):
     r"""PyTensor Op: :math:`\log I(c, f; \theta)` of a quadrature family, value and gradient fused.
 
-    Inputs ``(c, f, t1, t2, t3, t4)``, float64 tensors of one common shape (use
-    :func:`laplace_log_integral`, which broadcasts them).  ``with_grad=False``: one output,
-    :math:`\log I`; ``with_grad=True``: :math:`\log I` and its four partial derivatives.  ``c``
-    and ``f`` are data (gradient disconnected).  A specialize rewrite lets a value node reuse
-    output 0 of a gradient node on the same inputs, so a logp-and-gradient graph runs one pass.
+    Inputs ``(c, f, *thetas)``, flat float64 vectors of one length, one per parameter of the
+    integrand (use :func:`laplace_log_integral`, which broadcasts and flattens them).
+    ``with_grad=False``: one output, :math:`\log I`; ``with_grad=True``: :math:`\log I` and
+    the matrix of its partial derivatives, one row per parameter.  ``c`` and ``f`` are data
+    (gradient disconnected).  A specialize rewrite lets a value node reuse output 0 of a
+    gradient node on the same inputs, so a logp-and-gradient graph runs one pass.
     """
 
     __props__ = ("integrand", "n_side", "log_map", "with_grad")
@@ -120,11 +139,16 @@ class LaplaceLogIntegral(Op):
         super().__init__()
 
     def make_node(self, c: Any, f: Any, *thetas: Any) -> Apply:  # noqa: D102
-        if len(thetas) != N_THETA:
-            raise ValueError(f"{self.integrand.name} takes {N_THETA} parameters, got {len(thetas)}")
+        k = self.integrand.n_params
+        if len(thetas) != k:
+            raise ValueError(f"{self.integrand.name} takes {k} parameters, got {len(thetas)}")
         ins, shape = float64_inputs((c, f, *thetas), "LaplaceLogIntegral (laplace_log_integral)")
-        n_out = 1 + N_THETA if self.with_grad else 1
-        return Apply(self, ins, [TensorType("float64", shape=shape)() for _ in range(n_out)])
+        if len(shape) != 1:
+            raise ValueError("LaplaceLogIntegral takes flat vectors (see laplace_log_integral)")
+        outs = [TensorType("float64", shape=shape)()]
+        if self.with_grad:
+            outs.append(TensorType("float64", shape=(k, *shape))())
+        return Apply(self, ins, outs)
 
     def perform(self, node: Apply, inputs: list, output_storage: list) -> None:  # noqa: D102
         outs = _op_impl(self.integrand, self.n_side, self.log_map, self.with_grad)(
@@ -134,24 +158,26 @@ class LaplaceLogIntegral(Op):
             store[0] = out
 
     def infer_shape(self, *args: Any) -> list:
-        """Every output has the (common) input shape."""
-        node, input_shapes = args[-2], args[-1]
-        return [input_shapes[0]] * len(node.outputs)
+        """The value has the inputs' length; the gradient one row of it per parameter."""
+        n = args[-1][0]
+        return [n, (self.integrand.n_params, *n)][: 1 + self.with_grad]
 
     def connection_pattern(self, node: Apply) -> list[list[bool]]:  # noqa: D102
         n_out = len(node.outputs)
-        return [[False] * n_out, [False] * n_out] + [[True] * n_out for _ in range(N_THETA)]
+        return [[False] * n_out, [False] * n_out] + [[True] * n_out
+                                                     for _ in range(len(node.inputs) - 2)]
 
     def pullback(self, inputs: list, outputs: list, cotangents: list) -> list:
         """Vector-Jacobian product: ``cotangent * d log I / d theta_q``."""
-        if self.with_grad and any(not isinstance(g.type, DisconnectedType) for g in cotangents[1:]):
+        if self.with_grad and not isinstance(cotangents[1].type, DisconnectedType):
             raise NotImplementedError("second derivatives of the quadrature are not implemented")
         g = cotangents[0]
         if isinstance(g.type, DisconnectedType):
             return [disconnected_type() for _ in inputs]
-        grads = (outputs[1:] if self.with_grad else
-                 LaplaceLogIntegral(self.integrand, self.n_side, self.log_map, True)(*inputs)[1:])
-        return [disconnected_type(), disconnected_type(), *(g * d for d in grads)]
+        grads = (outputs[1] if self.with_grad else
+                 LaplaceLogIntegral(self.integrand, self.n_side, self.log_map, True)(*inputs)[1])
+        return [disconnected_type(), disconnected_type(),
+                *(g * grads[q] for q in range(len(inputs) - 2))]
 
     def grad(self, inputs: list, output_grads: list) -> list:
         """Gradient for PyTensor versions without :meth:`pullback`."""
@@ -165,34 +191,23 @@ _IMPLS: dict[tuple[str, str, int, float, bool], Any] = {}
 
 
 def _op_impl(integrand: NumbaIntegrand, n_side: int, log_map: float, with_grad: bool) -> Any:
-    """A numba function of ``(c, f, t1, t2, t3, t4)`` (one common shape) for one setting."""
+    """A numba function of ``(c, f, *thetas)`` (flat vectors of one length) for one setting."""
     key = (integrand.module, integrand.attr, n_side, log_map, with_grad)
     if key in _IMPLS:
         return _IMPLS[key]
     kernel = integrand.log_integral
     _, frac, log_w0 = _gl_tables(n_side)
 
-    @numba.njit
-    def run(c, f, t1, t2, t3, t4, want_grad):  # pragma: no cover - compiled
-        n = c.size
-        return kernel(np.ascontiguousarray(c).reshape(n), np.ascontiguousarray(f).reshape(n),
-                      np.ascontiguousarray(t1).reshape(n), np.ascontiguousarray(t2).reshape(n),
-                      np.ascontiguousarray(t3).reshape(n), np.ascontiguousarray(t4).reshape(n),
-                      frac, log_w0, log_map, want_grad)
-
     if with_grad:
         @numba.njit
-        def impl(c, f, t1, t2, t3, t4):  # pragma: no cover - compiled
-            out = run(c, f, t1, t2, t3, t4, c.size >= 0)
-            shape = c.shape
-            return (out[0].copy().reshape(shape), out[1].copy().reshape(shape),
-                    out[2].copy().reshape(shape), out[3].copy().reshape(shape),
-                    out[4].copy().reshape(shape))
+        def impl(c, f, *thetas):  # pragma: no cover - compiled
+            out = kernel(c, f, thetas, frac, log_w0, log_map, c.size >= 0)
+            return out[0].copy(), out[1:].copy()
     else:
         @numba.njit
-        def impl(c, f, t1, t2, t3, t4):  # pragma: no cover - compiled
+        def impl(c, f, *thetas):  # pragma: no cover - compiled
             # a run-time False: the same `bool` specialisation of the kernel as the gradient's
-            return run(c, f, t1, t2, t3, t4, c.size < 0)[0].copy().reshape(c.shape)
+            return kernel(c, f, thetas, frac, log_w0, log_map, c.size < 0)[0].copy()
 
     _IMPLS[key] = impl
     return impl
@@ -207,22 +222,28 @@ def numba_funcify_laplace_log_integral(op: LaplaceLogIntegral, node: Any = None,
 
 
 def laplace_log_integral(integrand: NumbaIntegrand, c: Any, f: Any, thetas: tuple[Any, ...],
-                         xp_name: str, n_side: int, log_map: float) -> Any:
+                         xp_name: str, n_side: int, log_map: float | None) -> Any:
     r""":math:`\log I(c, f; \theta)` for broadcast NumPy arrays or PyTensor tensors.
 
     NumPy: the values (``float64``, the broadcast shape).  PyTensor: the symbolic value of a
-    :class:`LaplaceLogIntegral` node, differentiable in ``thetas``.
+    :class:`LaplaceLogIntegral` node, differentiable in ``thetas``.  ``log_map`` ``None``:
+    nodes spaced linearly (as :func:`._laplace_numba.place_nodes`).
     """
+    log_map = -1.0 if log_map is None else float(log_map)
     if xp_name == "pytensor":
         ins = [pt.as_tensor_variable(x) for x in (c, f, *thetas)]
-        ins = [x if x.dtype == "float64" else pt.cast(x, "float64") for x in ins]
-        return LaplaceLogIntegral(integrand, n_side, log_map, False)(*pt.broadcast_arrays(*ins))
+        ins = pt.broadcast_arrays(*(x if x.dtype == "float64" else pt.cast(x, "float64")
+                                    for x in ins))
+        value = LaplaceLogIntegral(integrand, n_side, log_map, False)(
+            *(x.ravel() for x in ins))
+        return value.reshape(ins[0].shape, ndim=ins[0].ndim)
     arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (c, f, *thetas)))
     flat = [np.ascontiguousarray(x).reshape(-1) for x in arrays]
     _, frac, log_w0 = _gl_tables(n_side)
 
     def values(lo: int, hi: int) -> np.ndarray:
-        return integrand.log_integral(*(x[lo:hi] for x in flat), frac, log_w0, float(log_map),
+        return integrand.log_integral(flat[0][lo:hi], flat[1][lo:hi],
+                                      tuple(x[lo:hi] for x in flat[2:]), frac, log_w0, log_map,
                                       False)[0]
 
     return _in_threads(values, flat[0].size).reshape(arrays[0].shape)

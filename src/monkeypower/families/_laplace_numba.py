@@ -308,8 +308,8 @@ class NumbaIntegrand:
         How many parameters ``t1, t2, ...`` the functions take (2, 3 or 4).
     log_integral
         Optional: the family's cached wrapper of
-        :func:`._laplace_integral.log_integral_flat4`, the quadrature sum and its gradient in
-        one pass (four-parameter families).
+        :func:`._laplace_integral.log_integral_flat`, the quadrature sum and its gradient in
+        one pass.
     """
 
     name: str

@@ -122,7 +122,7 @@ from ._laplace import (
     quadrature_log_integral,
     sigmoid,
 )
-from ._laplace_integral import laplace_log_integral, log_integral_flat4
+from ._laplace_integral import laplace_log_integral, log_integral_flat
 from ._laplace_numba import (
     NumbaIntegrand,
     nb_log1mexp,
@@ -277,10 +277,9 @@ def _h_grad_nb(y, pre, want_grad, g):  # pragma: no cover - compiled
 
 
 @njit_cached
-def _log_integral_nb(c, f, alpha, nu, beta, scale, frac, log_w0, log_map,
-                     want_grad):  # pragma: no cover - compiled
-    return log_integral_flat4(_h_nb, _dh_nb, _setup_nb, _prepare_nb, _h_grad_nb, c, f, alpha, nu,
-                              beta, scale, frac, log_w0, log_map, want_grad)
+def _log_integral_nb(c, f, thetas, frac, log_w0, log_map, want_grad):  # pragma: no cover
+    return log_integral_flat(_h_nb, _dh_nb, _setup_nb, _prepare_nb, _h_grad_nb, c, f, thetas,
+                             frac, log_w0, log_map, want_grad)
 
 
 #: The numba pieces handed to the generic node placer (:mod:`._laplace_numba`) and to the fused

@@ -35,7 +35,9 @@ is log-concave with a unique mode; :math:`\log g = \log\alpha - z^2/2 + S(t)` wi
 cancellation at either end).  The integral is done by Laplace-placed two-sided Gauss–Legendre
 quadrature (:mod:`._laplace`), :data:`N_SIDE` nodes per side spread geometrically beyond
 :data:`LOG_MAP` widths (the left side is an exponential tail of rate :math:`\alpha`, up to
-:math:`45/\alpha` long).  The mode is bracketed in closed form: :math:`M(t) > \max(0, -t)` gives
+:math:`45/\alpha` long); on NumPy and PyTensor the nodes are placed and the rule summed with
+its gradient in one numba pass (:mod:`._laplace_integral`), JAX runs the backend code.  The
+mode is bracketed in closed form: :math:`M(t) > \max(0, -t)` gives
 :math:`h'(x) < c\,\sigma(-x) - (x-\mu)/\sigma^2`, negative from
 :math:`x = \mu + W(\sigma^2 c e^{-\mu}) + 1` on, and :math:`M(t)\le 2\varphi(t)` for
 :math:`t\ge0` gives :math:`h' > 0` below both :math:`\log(\alpha/3f)` and the :math:`x` of
@@ -83,6 +85,7 @@ from scipy.special import expit
 
 from ._backend import NUMPY, Array, ArrayBackend, get_backend
 from ._laplace import (
+    FUSED_CHUNK,
     frozen_broadcast,
     lambert_w,
     laplace_nodes,
@@ -91,13 +94,13 @@ from ._laplace import (
     quadrature_log_integral,
     sigmoid,
 )
+from ._laplace_integral import laplace_log_integral, log_integral_flat
 from ._laplace_numba import (
     NumbaIntegrand,
     nb_lambert_w,
     nb_log_sigmoid,
     nb_sigmoid,
     place_flat3,
-    place_nodes_multi,
 )
 from ._numba_cache import njit_cached
 from .base import POSITIVE, REAL, Family, TailBehaviour
@@ -254,10 +257,47 @@ def _place_nb(c, f, mu, s, alpha, frac, log_w0, log_map):  # pragma: no cover - 
     return place_flat3(_h_nb, _dh_nb, _setup_nb, c, f, mu, s, alpha, frac, log_w0, log_map)
 
 
-#: The numba pieces handed to the generic node placer (:mod:`._laplace_numba`).
+@njit_cached
+def _prepare_nb(c, f, mu, s, alpha):  # pragma: no cover - compiled
+    """What :func:`_h_grad_nb` needs at every node of one element, computed once."""
+    return c, f, mu, s, 1.0 / s, alpha, math.log(alpha)
+
+
+@njit_cached
+def _h_grad_nb(x, pre, want_grad, g):  # pragma: no cover - compiled
+    r""":math:`h(x)` as ``_h``, with ``want_grad`` also its gradient into ``g``.
+
+    The parameters are :math:`(\mu, \sigma, \alpha)`; :math:`h` includes :math:`\log\alpha`.
+
+    With :math:`z = (x-\mu)/\sigma`, :math:`t = -z-\alpha\sigma` and :math:`S'(t) = t + M(t)`:
+    :math:`\partial_\mu h = M/\sigma - \alpha`, :math:`\partial_\sigma h = z^2/\sigma +
+    S'(t)(z/\sigma - \alpha)`, :math:`\partial_\alpha h = 1/\alpha - \sigma S'(t)`.
+    """
+    c, f, mu, s, inv_s, alpha, log_alpha = pre
+    soft = math.log1p(math.exp(-abs(x)))
+    z = (x - mu) * inv_s
+    t = -z - alpha * s
+    shifted, mills = _log_phi_mills_nb(t)
+    if want_grad:
+        slope = t + mills
+        g[0] = mills * inv_s - alpha
+        g[1] = z * z * inv_s + slope * (z * inv_s - alpha)
+        g[2] = 1.0 / alpha - s * slope
+    return (c * (min(x, 0.0) - soft) + f * (min(-x, 0.0) - soft) + log_alpha - 0.5 * z * z
+            + shifted)
+
+
+@njit_cached
+def _log_integral_nb(c, f, thetas, frac, log_w0, log_map, want_grad):  # pragma: no cover
+    return log_integral_flat(_h_nb, _dh_nb, _setup_nb, _prepare_nb, _h_grad_nb, c, f, thetas,
+                             frac, log_w0, log_map, want_grad)
+
+
+#: The numba pieces handed to the generic node placer (:mod:`._laplace_numba`) and to the fused
+#: quadrature sum (:mod:`._laplace_integral`).
 NUMBA_INTEGRAND = NumbaIntegrand(
     "tailed_logit_normal", __name__, "NUMBA_INTEGRAND", _h_nb, _dh_nb, _setup_nb, _place_nb,
-    n_params=3,
+    n_params=3, log_integral=_log_integral_nb,
 )
 
 
@@ -284,16 +324,22 @@ def tailed_logit_normal_log_moment(
     xp
         Array backend.  All arguments broadcast together.
     numba_nodes
-        Place the nodes with the numba kernel (:mod:`._laplace_numba`) instead of the
-        backend-agnostic code.  Default: yes for NumPy and PyTensor, no for JAX.
+        Place the nodes and sum the rule in numba, value and gradient in one pass
+        (:mod:`._laplace_integral`), instead of the backend-agnostic code.  Default: yes for
+        NumPy and PyTensor, no for JAX.
     n_side
         Gauss–Legendre nodes on each side of the mode.
     """
-    nodes, log_w = place_nodes_multi(NUMBA_INTEGRAND, c, f, (mu, sigma, alpha), xp,
-                                     _nodes_generic, n_side, LOG_MAP, numba_nodes)
-    ex = xp.expand_last
-    log_int = _h(nodes, ex(c), ex(f), ex(mu), ex(sigma), ex(alpha), xp)
-    value = quadrature_log_integral(log_int, log_w, xp)
+    if numba_nodes is None:
+        numba_nodes = xp.name in ("numpy", "pytensor")
+    if numba_nodes:
+        value = laplace_log_integral(NUMBA_INTEGRAND, c, f, (mu, sigma, alpha), xp.name, n_side,
+                                     LOG_MAP)
+    else:
+        nodes, log_w = _nodes_generic(c, f, mu, sigma, alpha, xp, n_side)
+        ex = xp.expand_last
+        log_int = _h(nodes, ex(c), ex(f), ex(mu), ex(sigma), ex(alpha), xp)
+        value = quadrature_log_integral(log_int, log_w, xp)
     return xp.where(c + f > 0.0, value, 0.0)  # E[p^0 (1-p)^0] = 1 exactly
 
 
@@ -309,6 +355,7 @@ class TailedLogitNormalFamily(Family):
     param_ranges = {"mu": REAL, "sigma": POSITIVE, "alpha": POSITIVE}
     prior_variables = ("alpha", "mu", "sigma")
     accuracy = 2e-6  # measured worst at the prior corners: 7.8e-7 (sigma 20.4, alpha 0.014, f 1)
+    parallel_kernel = True  # the fused kernel runs on its own threads (_laplace_integral)
     numba_integrand = NUMBA_INTEGRAND
     nodes_per_side = N_SIDE
 
@@ -327,7 +374,7 @@ class TailedLogitNormalFamily(Family):
         if xp is NUMPY:  # chunked: bounded memory for draws x pairs x k
             return numpy_chunked(
                 lambda *a: tailed_logit_normal_log_moment(*a, NUMPY, n_side=n_side),
-                c, f, mu, sigma, alpha)
+                c, f, mu, sigma, alpha, chunk=FUSED_CHUNK)
         return tailed_logit_normal_log_moment(c, f, mu, sigma, alpha, xp, n_side=n_side)
 
     def tail(self, params: Mapping[str, Any], backend: str | ArrayBackend = NUMPY) -> TailBehaviour:
