@@ -78,14 +78,15 @@ def test_forecast_curve_in_chunks_on_threads_is_the_one_pass_curve(monkeypatch):
     np.testing.assert_array_equal(chunked, one)
 
 
-@pytest.mark.parametrize("name, threaded", [("beta", True), ("kumaraswamy", True),
+@pytest.mark.parametrize("name, threaded", [("beta", True), ("beta_mixture", True),
                                             ("scaled_beta", False),
                                             ("zero_inflated_scaled_beta", False),
                                             ("bridged_beta", False),
-                                            ("scaled_kumaraswamy", False)])
+                                            ("scaled_kumaraswamy", False),
+                                            ("kumaraswamy", False), ("logit_normal", False)])
 def test_no_threads_around_a_kernel_that_runs_on_its_own(monkeypatch, name, threaded):
     """The scaled Beta's numba loop is parallel (numba's workqueue layer aborts on two launches
-    at once); the generalized Beta's fused kernel has its own thread pool."""
+    at once); the quadrature families' fused kernel has its own thread pool."""
     family = get_family(name)
     assert family.parallel_kernel is not threaded
     asked = []
