@@ -110,7 +110,8 @@ def test_the_package_s_numba_kernels_release_the_gil():
     assert held.targetoptions["nogil"] is False  # an explicit choice still wins
 
 
-@pytest.mark.parametrize("name", ["bridged_beta", "scaled_kumaraswamy"])
+@pytest.mark.parametrize("name", ["bridged_beta", "scaled_kumaraswamy", "kumaraswamy",
+                                  "logit_normal", "tailed_logit_normal"])
 def test_the_fused_kernel_gets_elements_enough_for_its_threads(monkeypatch, name):
     """Families with ``parallel_kernel`` get no threads around them, so their own threads must
     see the work: the NumPy path handed the fused quadrature chunks of 2,048 elements, below
