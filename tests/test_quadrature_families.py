@@ -222,37 +222,34 @@ def _generalized_beta_rule_in_graph(c, f, theta, xp):
             - betaln(alpha / nu, beta, xp))
 
 
-def _logit_normal_rule_in_graph(c, f, theta, xp):
-    """The logit-normal's rule on numba-placed nodes, summed by the backend's own ops."""
-    nodes, log_w = place_nodes_multi(ln_module.NUMBA_INTEGRAND, c, f, theta, xp,
-                                     ln_module._nodes_generic, ln_module.N_SIDE, None, True)
-    mu, sigma = theta
+def _rule_summed_in_graph(module, c, f, theta, xp, log_map):
+    """``log sum_j w_j exp h(y_j)`` of a family whose ``_h`` takes its natural parameters, on
+    numba-placed nodes, summed by the backend's own ops."""
+    nodes, log_w = place_nodes_multi(module.NUMBA_INTEGRAND, c, f, theta, xp,
+                                     module._nodes_generic, module.N_SIDE, log_map, True)
     ex = xp.expand_last
-    h = ln_module._h(nodes, ex(c), ex(f), ex(mu), ex(sigma), xp)
-    return (laplace.quadrature_log_integral(h, log_w, xp) - xp.log(sigma)
+    h = module._h(nodes, ex(c), ex(f), *(ex(t) for t in theta), xp)
+    return laplace.quadrature_log_integral(h, log_w, xp)
+
+
+def _logit_normal_rule_in_graph(c, f, theta, xp):
+    """The logit-normal's rule: the sum, less its normalising constant."""
+    return (_rule_summed_in_graph(ln_module, c, f, theta, xp, None) - xp.log(theta[1])
             - ln_module._HALF_LOG_2PI)
 
 
 def _kumaraswamy_rule_in_graph(c, f, theta, xp):
-    """The Kumaraswamy's rule on numba-placed nodes, summed by the backend's own ops."""
+    """The Kumaraswamy's rule (its ``h`` holds the whole density)."""
     from monkeypower.families import kumaraswamy as kum
 
-    nodes, log_w = place_nodes_multi(kum.NUMBA_INTEGRAND, c, f, theta, xp, kum._nodes_generic,
-                                     kum.N_SIDE, kum.LOG_MAP, True)
-    ex = xp.expand_last
-    h = kum._h(nodes, ex(c), ex(f), *(ex(t) for t in theta), xp)
-    return laplace.quadrature_log_integral(h, log_w, xp)
+    return _rule_summed_in_graph(kum, c, f, theta, xp, kum.LOG_MAP)
 
 
 def _tailed_logit_normal_rule_in_graph(c, f, theta, xp):
-    """The tailed logit-normal's rule on numba-placed nodes, summed by the backend's own ops."""
+    """The tailed logit-normal's rule (its ``h`` holds the whole density)."""
     from monkeypower.families import tailed_logit_normal as tln
 
-    nodes, log_w = place_nodes_multi(tln.NUMBA_INTEGRAND, c, f, theta, xp, tln._nodes_generic,
-                                     tln.N_SIDE, tln.LOG_MAP, True)
-    ex = xp.expand_last
-    h = tln._h(nodes, ex(c), ex(f), *(ex(t) for t in theta), xp)
-    return laplace.quadrature_log_integral(h, log_w, xp)
+    return _rule_summed_in_graph(tln, c, f, theta, xp, tln.LOG_MAP)
 
 
 def _counts_for_the_fused_kernel(rng, m=200):
