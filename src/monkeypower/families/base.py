@@ -179,6 +179,20 @@ class Family(abc.ABC):
     ) -> dict[str, Array]:
         """Natural parameters from the prior variables (works on draws and on tensors)."""
 
+    def logit_shift(
+        self, name: str, variables: Mapping[str, Any], backend: str | ArrayBackend = NUMPY
+    ) -> Array | None:
+        r"""A shift :math:`\delta`: sample the (0, 1) prior variable ``name`` as logit v + δ.
+
+        ``None`` (the default) samples :math:`\operatorname{logit} v`.
+
+        The model is the same either way (:mod:`monkeypower.fitting.shifted_logit`); a family
+        returns a shift where its posterior moves ``name`` with other variables along a known
+        curve, so NUTS moves along a straighter one. ``variables`` holds the prior variables
+        listed before ``name`` in :attr:`prior_variables`.
+        """
+        return None
+
     def log_moment(
         self,
         c: Any,

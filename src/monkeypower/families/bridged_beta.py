@@ -79,3 +79,20 @@ class BridgedBetaFamily(GeneralizedBetaFamily):
         alpha, bend = xp.asarray(variables["alpha"]), xp.asarray(variables["bend"])
         return super().natural_params({**variables, "nu": xp.exp(bend * xp.log(alpha))},
                                       backend)
+
+    def logit_shift(
+        self, name: str, variables: Mapping[str, Any], backend: str | ArrayBackend = NUMPY
+    ) -> Array | None:
+        r"""``mean`` is sampled as :math:`\operatorname{logit}\mu+\log\nu = \log\alpha-\log\beta`.
+
+        :math:`\operatorname{logit}\mu = \log(\alpha/\nu) - \log\beta`: with the bend
+        unresolved by the data, :math:`\nu = \alpha^{\mathrm{bend}}` moves over a wide range
+        while the data hold :math:`\beta` (and the body's mean) nearly still, so the posterior
+        of :math:`\operatorname{logit}\mu` follows :math:`-\log\nu`, a curve in
+        :math:`\operatorname{logit}(\mathrm{bend})` that nutpie's linear mass matrix cannot
+        follow. Shifted by :math:`\log\nu` the coordinate stays nearly still as the bend moves.
+        """
+        if name != "mean":
+            return None
+        xp = get_backend(backend)
+        return xp.asarray(variables["bend"]) * xp.log(xp.asarray(variables["alpha"]))

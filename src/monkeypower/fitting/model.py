@@ -26,7 +26,14 @@ from scipy.special import gammaln
 from monkeypower.data.outcomes import Outcomes
 from monkeypower.data.sufficient import SufficientStats, compress
 from monkeypower.families import PYTENSOR
-from monkeypower.fitting.spec import DEFAULT_MODEL, ModelSpec, ResolvedModel, resolve_model
+from monkeypower.fitting.shifted_logit import shifted_logit_beta
+from monkeypower.fitting.spec import (
+    DEFAULT_MODEL,
+    ModelSpec,
+    PriorSpec,
+    ResolvedModel,
+    resolve_model,
+)
 
 __all__ = ["build_model", "pair_data"]
 
@@ -46,6 +53,18 @@ def pair_data(stats: SufficientStats) -> dict[str, np.ndarray]:
         coef = gammaln(n + 1) - gammaln(c + 1) - gammaln(n - c + 1)
     return {"n": n, "c": c, "weight": stats.weight.astype(np.float64),
             "log_binomial_coefficient": coef}
+
+
+def _prior_variable(name: str, prior: PriorSpec, shift: Any):
+    """The prior variable ``name``; sampled on the family's shifted logit scale where it has one.
+
+    Only a Beta prior has a shifted form
+    (:func:`~monkeypower.fitting.shifted_logit.shifted_logit_beta`); another distribution a user
+    puts on the variable is sampled as PyMC samples it.
+    """
+    if shift is None or prior.distribution != "Beta":
+        return prior.build(name)
+    return shifted_logit_beta(name, prior.params["alpha"], prior.params["beta"], shift)
 
 
 def build_model(
@@ -89,9 +108,10 @@ def build_model(
     values = pair_data(stats)
     with pm.Model(coords={"pair": np.arange(stats.n_pairs)}) as pm_model:
         containers = {name: pm.Data(name, value, dims="pair") for name, value in values.items()}
-        variables = {
-            name: spec.priors[name].build(name) for name in family.prior_variables
-        }
+        variables: dict[str, Any] = {}
+        for name in family.prior_variables:
+            variables[name] = _prior_variable(name, spec.priors[name],
+                                              family.logit_shift(name, variables, PYTENSOR))
         natural = family.natural_params(variables, PYTENSOR)
         for name, value in natural.items():
             if name not in variables:
