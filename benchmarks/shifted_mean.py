@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from _data import CACHE, load_note, publish
 from calibration_grid import TRUTHS, simulate, truth_label
-from target_accept import DEFAULT_BS
+from target_accept import DEFAULT_BS, interval_shift
 
 import monkeypower as mp
 
@@ -92,11 +92,7 @@ def table(rows: list[dict]) -> pd.DataFrame:
     reference = next(iter(COORDINATES))
 
     def shift(coordinates: str, key: str) -> str:
-        moved = [(fits[coordinates][key] - fits[reference][key])
-                 / (fits[reference]["hi"] - fits[reference]["lo"])
-                 for fits in by_dataset.values() if coordinates in fits and reference in fits]
-        spread = statistics.stdev(moved) if len(moved) > 1 else float("nan")
-        return f"{statistics.mean(moved):+.3f} ± {spread:.3f}" if moved else "–"
+        return interval_shift(by_dataset, coordinates, reference, key)
 
     out = []
     for coordinates in COORDINATES:

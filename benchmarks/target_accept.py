@@ -101,6 +101,20 @@ def run(model: str, settings: list[tuple[float, int]], attempts: int, seeds: int
             if (tuple(r["truth"]), r["seed"]) in wanted and (r["ta"], r["draws"]) in settings]
 
 
+def interval_shift(by_dataset: dict, variant, reference, key: str) -> str:
+    """How far ``variant`` moved a fit's b∞ ``key`` from ``reference`` on the same dataset.
+
+    In units of the reference interval's width; mean ± sd over the datasets fitted with both.
+    """
+    moved = [(fits[variant][key] - fits[reference][key])
+             / (fits[reference]["hi"] - fits[reference]["lo"])
+             for fits in by_dataset.values() if variant in fits and reference in fits]
+    if not moved:
+        return "–"
+    spread = statistics.stdev(moved) if len(moved) > 1 else float("nan")
+    return f"{statistics.mean(moved):+.3f} ± {spread:.3f}"
+
+
 def table(rows: list[dict], settings: list[tuple[float, int]]) -> pd.DataFrame:
     """One row per setting, on every dataset fitted with it (the shifts: on those also fitted
     with the first setting)."""
@@ -110,10 +124,7 @@ def table(rows: list[dict], settings: list[tuple[float, int]]) -> pd.DataFrame:
     reference = settings[0]
 
     def shift(setting: tuple[float, int], key: str) -> str:
-        moved = [(fits[setting][key] - fits[reference][key])
-                 / (fits[reference]["hi"] - fits[reference]["lo"])
-                 for fits in by_dataset.values() if setting in fits and reference in fits]
-        return f"{statistics.mean(moved):+.3f} ± {statistics.stdev(moved):.3f}"
+        return interval_shift(by_dataset, setting, reference, key)
 
     out = []
     for setting in settings:
