@@ -14,7 +14,8 @@ posterior must not move beyond Monte Carlo noise, since the model is the same.
 
 Run: ``python benchmarks/shifted_mean.py [--seeds 1] [--attempts 1000] [--cached] [--page]``
 (resumable, one cached line per fit; ``--page`` writes the table into docs/benchmarks.md
-between the ``<!-- shifted_mean:start -->`` and ``<!-- shifted_mean:end -->`` markers).
+between the ``<!-- shifted_mean:start -->`` and ``<!-- shifted_mean:end -->`` markers, or for
+another n′ those of ``shifted_mean_n<n′>``).
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ def main() -> None:
             f"{args.seeds} seed(s), 4 × 1,000 draws after 1,000 tuning steps, target_accept "
             f"0.99; ESS per 1,000 steps = smallest bulk ESS × 1,000 / (steps per draw × "
             f"4,000); at the end {load_note()}.\n\n{shown}")
-    publish("shifted_mean", text, args.page)
+    publish("shifted_mean" if args.attempts == 1000 else f"shifted_mean_n{args.attempts}", text,
+            args.page)
 
 
 if __name__ == "__main__":
