@@ -27,11 +27,10 @@ import time
 import warnings
 
 import arviz_stats as azs
-import numpy as np
 import pandas as pd
 from _data import CACHE, load_note, publish
 from calibration_grid import TRUTHS, simulate, truth_label
-from target_accept import DEFAULT_BS, interval_shift
+from target_accept import DEFAULT_BS, fit_record, interval_shift
 
 import monkeypower as mp
 
@@ -50,16 +49,9 @@ def measure(coordinates: str, truth: tuple, attempts: int, seed: int) -> dict:
         fit = mp.fit(data, model="bridged_beta", priors=COORDINATES[coordinates], seed=seed,
                      progressbar=False, draws=1000)
     seconds = time.perf_counter() - start
-    health = fit.diagnostics
-    exponent = fit.asymptotic_exponent()
-    lower, upper = (float(np.ravel(v)[0]) for v in exponent.interval(0.9))
     bend_ess = float(azs.ess(fit.tree["posterior"].to_dataset()[["bend"]])["bend"])
     return {"coordinates": coordinates, "truth": list(truth), "attempts": attempts,
-            "seed": seed, "sec": seconds,
-            "steps": float(fit.tree["sample_stats"]["n_steps"].values.mean()),
-            "div": int(health.n_divergent), "rhat": float(health.max_rhat),
-            "ess": float(health.min_ess_bulk), "bend_ess": bend_ess, "ok": bool(health.ok),
-            "lo": lower, "hi": upper, "med": float(np.ravel(exponent.median())[0])}
+            "seed": seed, "bend_ess": bend_ess, **fit_record(fit, seconds)}
 
 
 def run(attempts: int, seeds: int, fit_missing: bool) -> list[dict]:

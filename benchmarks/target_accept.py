@@ -63,12 +63,16 @@ def measure(model: str, truth: tuple, attempts: int, seed: int, target_accept: f
         fit = mp.fit(data, model=model, seed=seed, progressbar=False,
                      target_accept=target_accept, draws=draws)
     seconds = time.perf_counter() - start
+    return {"truth": list(truth), "attempts": attempts, "seed": seed, "ta": target_accept,
+            "draws": draws, **fit_record(fit, seconds)}
+
+
+def fit_record(fit: mp.Fit, seconds: float) -> dict:
+    """A fit's cost, health and 90% b∞ interval: the fields the tables read."""
     health = fit.diagnostics
     exponent = fit.asymptotic_exponent()
     lower, upper = (float(np.ravel(v)[0]) for v in exponent.interval(0.9))
-    return {"truth": list(truth), "attempts": attempts, "seed": seed, "ta": target_accept,
-            "draws": draws,
-            "sec": seconds, "steps": float(fit.tree["sample_stats"]["n_steps"].values.mean()),
+    return {"sec": seconds, "steps": float(fit.tree["sample_stats"]["n_steps"].values.mean()),
             "div": int(health.n_divergent), "rhat": float(health.max_rhat),
             "ess": float(health.min_ess_bulk), "ess_tail": float(health.min_ess_tail),
             "ok": bool(health.ok), "lo": lower, "hi": upper,

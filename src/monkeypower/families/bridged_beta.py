@@ -76,8 +76,7 @@ class BridgedBetaFamily(GeneralizedBetaFamily):
     ) -> dict[str, Array]:
         r""":math:`\nu = \alpha^{\mathrm{bend}}`, :math:`\beta = (\alpha/\nu)(1-\mu)/\mu`."""
         xp = get_backend(backend)
-        alpha, bend = xp.asarray(variables["alpha"]), xp.asarray(variables["bend"])
-        return super().natural_params({**variables, "nu": xp.exp(bend * xp.log(alpha))},
+        return super().natural_params({**variables, "nu": xp.exp(_log_nu(variables, xp))},
                                       backend)
 
     def logit_shift(
@@ -92,7 +91,9 @@ class BridgedBetaFamily(GeneralizedBetaFamily):
         :math:`\operatorname{logit}(\mathrm{bend})` that nutpie's linear mass matrix cannot
         follow. Shifted by :math:`\log\nu` the coordinate stays nearly still as the bend moves.
         """
-        if name != "mean":
-            return None
-        xp = get_backend(backend)
-        return xp.asarray(variables["bend"]) * xp.log(xp.asarray(variables["alpha"]))
+        return _log_nu(variables, get_backend(backend)) if name == "mean" else None
+
+
+def _log_nu(variables: Mapping[str, Any], xp: ArrayBackend) -> Array:
+    r""":math:`\log\nu = \mathrm{bend}\cdot\log\alpha`."""
+    return xp.asarray(variables["bend"]) * xp.log(xp.asarray(variables["alpha"]))
